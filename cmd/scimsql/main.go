@@ -1,0 +1,286 @@
+// Command scimsql serves Okta's on-premises provisioning (SCIM 1.1) from an existing SQL
+// database, as described by a mapping file.
+//
+//	scimsql serve    -mapping FILE [-listen ADDR] [-dsn DSN]
+//	scimsql validate -mapping FILE
+//	scimsql version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/dialects/postgres"
+	"github.com/scimsql/scimsql/dialects/sqlite"
+	"github.com/scimsql/scimsql/engine"
+	"github.com/scimsql/scimsql/engine/httpapi"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// dialectTable is the complete set of databases this binary supports. It is the only
+// place that knows them all.
+var dialectTable = map[string]func() dialects.Dialect{
+	"postgres": postgres.New,
+	"sqlite":   sqlite.New,
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `scimsql serves Okta's on-premises provisioning (SCIM) from an existing SQL database.
+
+Usage:
+  scimsql serve    -mapping FILE [-listen ADDR] [-dsn DSN] [-log-format text|json] [-log-level info|debug]
+  scimsql validate -mapping FILE
+  scimsql version
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "validate":
+		return validate(args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "scimsql", version)
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "scimsql: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("scimsql "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// load reads the mapping and applies command-line overrides.
+func load(path, listen, dsn string) (*mappings.Mapping, error) {
+	if path == "" {
+		return nil, errors.New("-mapping FILE is required")
+	}
+	m, err := mappings.LoadFile(path, mappings.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if listen != "" {
+		m.Server.Listen = listen
+	}
+	if dsn != "" {
+		m.Database.DSN = mappings.NewSecret(dsn)
+	}
+	if _, ok := dialectTable[m.Database.Driver]; !ok {
+		return nil, fmt.Errorf("%s: database.driver %q is not built into this binary (built in: %s)", path, m.Database.Driver, strings.Join(driverNames(), ", "))
+	}
+	return m, nil
+}
+
+func driverNames() []string {
+	var out []string
+	for k := range dialectTable {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("-log-level: %v", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("-log-format must be text or json, not %q", format)
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("serve", stderr)
+	mapping := fs.String("mapping", "", "mapping file (required)")
+	listen := fs.String("listen", "", "listen address, overriding server.listen")
+	dsn := fs.String("dsn", "", "database DSN, overriding database.dsn")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "scimsql serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "scimsql serve:", err)
+		return 2
+	}
+	m, err := load(*mapping, *listen, *dsn)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	d := dialectTable[m.Database.Driver]()
+	db, err := d.Open(m.Database.DSN.Reveal(), dialects.Pool{MaxOpen: m.Database.MaxOpen, MaxIdle: m.Database.MaxIdle, MaxLifetime: m.Database.MaxLifetime})
+	if err != nil {
+		fmt.Fprintln(stderr, "scimsql serve:", err)
+		return 1
+	}
+	defer db.Close()
+	initCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	ran, err := engine.InitDatabase(initCtx, m, d, db)
+	cancel()
+	switch {
+	case err != nil && errors.Is(err, engine.ErrUnavailable):
+		// Serve anyway: requests answer 503 until the database is back.
+		log.Error("database unreachable at start; serving 503 until it answers", "err", err.Error())
+	case err != nil:
+		fmt.Fprintln(stderr, "scimsql serve:", err)
+		return 1
+	case ran:
+		log.Info("initialised the database from the mapping's init scripts", "table", m.Database.Init.IfMissing)
+	}
+	e, err := engine.New(m, d, db, engine.Options{Logger: log})
+	if err != nil {
+		fmt.Fprintln(stderr, "scimsql serve:", err)
+		return 1
+	}
+	if err := e.Ping(ctx); err != nil {
+		log.Error("database check failed", "err", err.Error())
+	}
+	h := httpapi.New(e, log)
+	srv := &http.Server{
+		Addr:              m.Server.Listen,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", m.Server.Listen)
+	if err != nil {
+		fmt.Fprintln(stderr, "scimsql serve:", err)
+		return 1
+	}
+	scheme := "http"
+	if m.Server.TLS != nil {
+		scheme = "https"
+	} else {
+		log.Warn("serving plain HTTP: the Okta Provisioning Agent needs allowHttp=true in agent.config, or configure server.tls")
+	}
+	a := m.Server.Auth
+	switch {
+	case a.Type == "none":
+		log.Warn("authentication is off (server.auth.type: none): anyone who can reach this port can provision users")
+	case a.Defaulted && a.Type == "basic":
+		log.Warn(fmt.Sprintf("using the mapping's default demo password %q for user %q; set the environment variable to change it", a.Password.Reveal(), a.Username))
+	case a.Defaulted:
+		log.Warn("using the mapping's default demo header value; set the environment variable to change it")
+	}
+	log.Info("scimsql serving", "version", version, "app", m.App.Name, "driver", m.Database.Driver,
+		"url", fmt.Sprintf("%s://%s%s/", scheme, ln.Addr().String(), m.Server.BasePath),
+		"capabilities", strings.Join(engine.Enabled(e.Capabilities()), ","))
+	errc := make(chan error, 1)
+	go func() {
+		if m.Server.TLS != nil {
+			errc <- srv.ServeTLS(ln, m.Server.TLS.Cert, m.Server.TLS.Key)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		fmt.Fprintln(stderr, "scimsql serve:", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Error("shutdown", "err", err.Error())
+		return 1
+	}
+	return 0
+}
+
+func validate(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("validate", stderr)
+	mapping := fs.String("mapping", "", "mapping file (required)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	m, err := load(*mapping, "", "")
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	d := dialectTable[m.Database.Driver]()
+	e, err := engine.New(m, d, nil, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", *mapping, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok (app %s, driver %s)\n\n", *mapping, m.App.Name, m.Database.Driver)
+	fmt.Fprintln(stdout, "operations:")
+	for _, res := range []struct {
+		name string
+		ops  []string
+		get  func(string) *mappings.Operation
+	}{
+		{"users", mappings.UserOps, m.Users.Op},
+		{"groups", mappings.GroupOps, m.Groups.Op},
+	} {
+		for _, op := range res.ops {
+			how := "not mapped"
+			if o := res.get(op); o != nil && o.Auto {
+				how = "auto"
+			} else if o != nil {
+				how = fmt.Sprintf("templated SQL (%d statement(s))", len(o.Statements))
+			}
+			fmt.Fprintf(stdout, "  %-12s %s\n", op, how)
+		}
+	}
+	fmt.Fprintln(stdout, "\ncapabilities:")
+	for _, c := range e.Capabilities() {
+		mark := "off"
+		if c.On {
+			mark = "on "
+		}
+		fmt.Fprintf(stdout, "  %s %-29s %s\n", mark, c.Name, c.Reason)
+	}
+	return 0
+}

@@ -1,0 +1,113 @@
+// Package dialects describes the SQL databases scimsql runs on: the facts that differ
+// between them (placeholders, quoting, paging, key return, error classes) and how to open
+// a connection pool. It assembles no statements; the engine does, from these facts.
+//
+// A dialect must, to be complete:
+//
+//  1. Name itself with the driver name a mapping uses (database.driver).
+//  2. Give the placeholder for the n-th bound argument (1-based) and never rewrite SQL text.
+//  3. Quote any identifier matching [A-Za-z_][A-Za-z0-9_$]* so it is safe and case-preserving.
+//  4. Say how paging is written and how a generated key comes back after an INSERT.
+//  5. Classify driver errors into conflicts, retryable failures and unreachable databases.
+//  6. Open a *sql.DB with the pool limits it is given, without logging the DSN.
+//  7. Pass the engine conformance suite against a real server.
+package dialects
+
+import (
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Paging is how a dialect limits a result.
+type Paging int
+
+const (
+	// LimitOffset writes LIMIT n OFFSET m.
+	LimitOffset Paging = iota
+	// OffsetFetch writes OFFSET m ROWS FETCH NEXT n ROWS ONLY, which requires an ORDER BY.
+	OffsetFetch
+)
+
+// KeyReturn is how a database-generated key is read back after an INSERT.
+type KeyReturn int
+
+const (
+	// Returning appends RETURNING col to the INSERT.
+	Returning KeyReturn = iota
+	// OutputInserted puts OUTPUT INSERTED.col between the column list and VALUES.
+	OutputInserted
+	// LastInsertID uses sql.Result.LastInsertId.
+	LastInsertID
+)
+
+// Class is what an error means to the engine.
+type Class int
+
+const (
+	// Other is an error the engine reports as a database failure.
+	Other Class = iota
+	// Conflict is a unique-constraint violation: a SCIM 409.
+	Conflict
+	// Retryable is a deadlock or serialization failure: run the transaction again.
+	Retryable
+	// Unavailable means the database could not be reached: a SCIM 503.
+	Unavailable
+)
+
+// Facts are the things the engine needs to know to write SQL for a database.
+type Facts struct {
+	Name      string
+	Paging    Paging
+	KeyReturn KeyReturn
+	// CaseFold wraps an expression so that comparisons ignore case, e.g. LOWER(x).
+	CaseFold func(expr string) string
+	// LikeEscape is the clause appended after a LIKE pattern that uses '!' as the escape
+	// character, and LikeSpecial the characters that must be escaped in a pattern.
+	LikeEscape  string
+	LikeSpecial string
+	// TimeFormat is non-empty when the database has no timestamp type and times are
+	// stored as text in this (sortable, UTC) layout.
+	TimeFormat string
+	// DateFormat likewise for dates.
+	DateFormat string
+	// TrueLiteral and FalseLiteral are boolean constants usable in a WHERE clause.
+	TrueLiteral, FalseLiteral string
+	// ForUpdate is the suffix that locks a selected row for the rest of a transaction, "" if the
+	// database locks differently (SQLite locks the whole database on write).
+	ForUpdate string
+	// MaxParams is the largest number of bound arguments in one statement.
+	MaxParams int
+}
+
+// Pool holds connection pool limits.
+type Pool struct {
+	MaxOpen     int
+	MaxIdle     int
+	MaxLifetime time.Duration
+}
+
+// Dialect is one database.
+type Dialect interface {
+	Facts() *Facts
+	// Placeholder returns the text of the n-th (1-based) argument placeholder.
+	Placeholder(n int) string
+	// Quote quotes an identifier; qualified names (schema.table) are quoted per part.
+	Quote(ident string) string
+	// Classify says what a driver error means.
+	Classify(err error) Class
+	// Open opens a pool. It must not log or return the DSN in errors.
+	Open(dsn string, pool Pool) (*sql.DB, error)
+}
+
+// Configure applies pool limits to db.
+func Configure(db *sql.DB, p Pool) {
+	db.SetMaxOpenConns(p.MaxOpen)
+	db.SetMaxIdleConns(p.MaxIdle)
+	db.SetConnMaxLifetime(p.MaxLifetime)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+}
+
+// ErrBadDSN is returned by Open for a DSN the driver cannot parse. Its message never
+// contains the DSN, which may hold a password.
+var ErrBadDSN = errors.New("the database DSN could not be parsed (check its format; it is not shown because it may contain a password)")

@@ -1,0 +1,79 @@
+// Package postgres is the PostgreSQL dialect, through pgx/v5's database/sql adapter.
+package postgres
+
+import (
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/scimsql/scimsql/dialects"
+)
+
+// Postgres is the dialect.
+type Postgres struct{}
+
+var _ dialects.Dialect = (*Postgres)(nil)
+
+// New returns the dialect.
+func New() dialects.Dialect { return &Postgres{} }
+
+var facts = dialects.Facts{
+	Name:      "postgres",
+	Paging:    dialects.LimitOffset,
+	KeyReturn: dialects.Returning,
+	// LOWER(col) = LOWER($1) uses an expression index on LOWER(col); the examples create one.
+	CaseFold:     func(x string) string { return "LOWER(" + x + ")" },
+	LikeEscape:   " ESCAPE '!'",
+	LikeSpecial:  "!%_",
+	TrueLiteral:  "TRUE",
+	FalseLiteral: "FALSE",
+	ForUpdate:    " FOR UPDATE",
+	// The wire protocol counts parameters in an int16.
+	MaxParams: 65535,
+}
+
+// Facts implements dialects.Dialect.
+func (*Postgres) Facts() *dialects.Facts { return &facts }
+
+// Placeholder implements dialects.Dialect.
+func (*Postgres) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+// Quote implements dialects.Dialect.
+func (*Postgres) Quote(ident string) string { return dialects.QuoteParts(ident, '"', '"') }
+
+// Classify implements dialects.Dialect.
+func (*Postgres) Classify(err error) dialects.Class {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return dialects.Conflict
+		case pe.Code == "40001" || pe.Code == "40P01":
+			return dialects.Retryable
+		// Class 08 is connection exceptions; 57P01-57P03 are shutdowns and start-ups.
+		case strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P"):
+			return dialects.Unavailable
+		}
+		return dialects.Other
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || dialects.IsNetwork(err) {
+		return dialects.Unavailable
+	}
+	return dialects.Other
+}
+
+// Open implements dialects.Dialect.
+func (*Postgres) Open(dsn string, pool dialects.Pool) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, dialects.ErrBadDSN
+	}
+	db := stdlib.OpenDB(*cfg)
+	dialects.Configure(db, pool)
+	return db, nil
+}

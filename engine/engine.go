@@ -1,0 +1,205 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/engine/filter"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+// Options tune an Engine. Zero values take the defaults.
+type Options struct {
+	Logger *slog.Logger
+	// MaxPageSize caps count; larger requests get a shorter page, as RFC 7644 allows.
+	MaxPageSize int
+	// BcryptCost is the cost for password hashes (default 10).
+	BcryptCost int
+	// FilterLimits bound filter length and nesting.
+	FilterLimits filter.Limits
+	// Now returns the current time (tests fix it).
+	Now func() time.Time
+}
+
+// Engine serves the SCIMService operations of one mapping on one database. It is
+// immutable after New: a reload builds a new Engine and swaps it in.
+type Engine struct {
+	m       *mappings.Mapping
+	d       dialects.Dialect
+	f       *dialects.Facts
+	db      *sql.DB
+	users   *userPlan
+	groups  *groupPlan
+	caps    []Capability
+	cursors *cursorCache
+	log     *slog.Logger
+	opts    Options
+}
+
+// New compiles the mapping's plans for dialect d over db.
+func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*Engine, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxPageSize <= 0 {
+		opts.MaxPageSize = 1000
+	}
+	if opts.BcryptCost == 0 {
+		opts.BcryptCost = 10
+	}
+	if opts.FilterLimits.MaxLength == 0 {
+		opts.FilterLimits = filter.DefaultLimits
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, opts: opts, cursors: newCursorCache(4096, 15*time.Minute)}
+	var err error
+	if m.Users != nil {
+		if e.users, err = buildUserPlan(d, m.Users); err != nil {
+			return nil, err
+		}
+	}
+	if m.Groups != nil {
+		if e.groups, err = buildGroupPlan(d, m.Groups); err != nil {
+			return nil, err
+		}
+	}
+	e.caps = Capabilities(m)
+	return e, nil
+}
+
+// Mapping returns the mapping the engine was built from.
+func (e *Engine) Mapping() *mappings.Mapping { return e.m }
+
+// DB returns the engine's pool.
+func (e *Engine) DB() *sql.DB { return e.db }
+
+// Dialect returns the engine's dialect.
+func (e *Engine) Dialect() dialects.Dialect { return e.d }
+
+// Capabilities returns the derived capabilities, on and off, with reasons.
+func (e *Engine) Capabilities() []Capability { return e.caps }
+
+// Ping checks that the database answers.
+func (e *Engine) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := e.db.PingContext(ctx); err != nil {
+		return e.dbErr("ping", err)
+	}
+	return nil
+}
+
+func (e *Engine) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, e.m.Database.QueryTimeout)
+}
+
+func (e *Engine) now() time.Time { return e.opts.Now().UTC() }
+
+// querier is what reads need: a pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// inTx runs fn in a transaction, again (a bounded number of times) when the database
+// reports a deadlock or serialization failure.
+func (e *Engine) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	const attempts = 4
+	var err error
+	for i := 0; i < attempts; i++ {
+		if i > 0 {
+			e.log.DebugContext(ctx, "retrying transaction", "op", op, "attempt", i+1)
+			select {
+			case <-ctx.Done():
+				return e.dbErr(op, ctx.Err())
+			case <-time.After(time.Duration(i*i*10) * time.Millisecond):
+			}
+		}
+		var tx *sql.Tx
+		tx, err = e.db.BeginTx(ctx, nil)
+		if err != nil {
+			if e.d.Classify(err) == dialects.Retryable {
+				continue
+			}
+			return e.dbErr(op, err)
+		}
+		err = fn(tx)
+		if err == nil {
+			err = tx.Commit()
+		} else {
+			_ = tx.Rollback()
+		}
+		if err == nil {
+			return nil
+		}
+		if !isEngineErr(err) && e.d.Classify(err) == dialects.Retryable {
+			continue
+		}
+		break
+	}
+	if isEngineErr(err) {
+		return err
+	}
+	return e.dbErr(op, err)
+}
+
+func isEngineErr(err error) bool {
+	for _, s := range []error{ErrNotFound, ErrConflict, ErrInvalidFilter, ErrInvalidValue, ErrInvalidPaging, ErrNotSupported, ErrUnavailable, ErrDatabase} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// dbErr turns a driver error into an engine error an admin can act on. It never
+// includes the DSN; the driver's own message is kept only for statement errors, which
+// name tables and columns, not credentials.
+func (e *Engine) dbErr(op string, err error) error {
+	if isEngineErr(err) {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: the database did not answer %s within %s; check its load and locks, or raise database.queryTimeout", ErrUnavailable, op, e.m.Database.QueryTimeout)
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%w: %s was cancelled by the client", ErrUnavailable, op)
+	}
+	switch e.d.Classify(err) {
+	case dialects.Conflict:
+		return fmt.Errorf("%w: %s: a row with the same unique value already exists", ErrConflict, op)
+	case dialects.Unavailable:
+		e.log.Error("database unreachable", "op", op, "err", err.Error())
+		return fmt.Errorf("%w: cannot reach the %s database during %s (%s); check that it is running and reachable from this host", ErrUnavailable, e.f.Name, op, shortReason(err))
+	case dialects.Retryable:
+		return fmt.Errorf("%w: %s kept failing with a deadlock or serialization error; retry", ErrUnavailable, op)
+	}
+	return fmt.Errorf("%w: the database rejected %s: %s; check the mapping against the schema (scimsql validate)", ErrDatabase, op, oneLine(err.Error()))
+}
+
+func shortReason(err error) string {
+	s := err.Error()
+	for _, r := range []string{"connection refused", "no such host", "i/o timeout", "connection reset", "broken pipe", "unable to open database file", "readonly database", "authentication failed", "access denied", "too many connections", "the database system is shutting down", "the database system is starting up"} {
+		if strings.Contains(strings.ToLower(s), r) {
+			return r
+		}
+	}
+	return "connection failed"
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}

@@ -1,0 +1,707 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/scimsql/scimsql/mappings"
+)
+
+func (e *Engine) groupOp(name string) (*mappings.Operation, error) {
+	if e.groups == nil {
+		return nil, fmt.Errorf("%w: groups are not mapped", ErrNotSupported)
+	}
+	op := e.m.Groups.Op(name)
+	if op == nil {
+		return nil, fmt.Errorf("%w: groups.operations.%s is not mapped", ErrNotSupported, name)
+	}
+	return op, nil
+}
+
+// GetGroups answers getGroups: a page of groups with their members, in id order.
+func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
+	if _, err := e.groupOp(mappings.OpGetGroups); err != nil {
+		return nil, err
+	}
+	limit, start, err := e.pageBounds(q)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	p := e.groups
+	b := newSQL(e.d)
+	cond, err := compileFilter(b, p, q.Filter, e.opts.FilterLimits)
+	if err != nil {
+		return nil, err
+	}
+	page := &GroupPage{StartIndex: start}
+	if page.Total, err = e.count(ctx, p.source, cond, b.args); err != nil {
+		return nil, e.dbErr("getGroups", err)
+	}
+	if limit == 0 || (limit > 0 && start > page.Total) {
+		return page, nil
+	}
+	walk := "groups|" + strings.TrimSpace(q.Filter)
+	sel := newSQL(e.d)
+	sel.args = append(sel.args, b.args...)
+	sel.w("SELECT ", p.selectList, " FROM ", p.source)
+	offset := start - 1
+	var conds []string
+	if cond != "" {
+		conds = append(conds, cond)
+	}
+	if limit > 0 && start > 1 {
+		if last, ok := e.cursors.get(walk, start); ok {
+			conds = append(conds, p.idRead+" > "+sel.arg(last))
+			offset = 0
+		}
+	}
+	if len(conds) > 0 {
+		sel.w(" WHERE ", strings.Join(conds, " AND "))
+	}
+	if limit < 0 {
+		offset = 0
+	}
+	sel.page(p.idRead, limit, offset)
+	groups, raws, err := e.queryGroups(ctx, e.db, sel)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.loadMembers(ctx, e.db, groups, raws); err != nil {
+		return nil, err
+	}
+	page.Groups = groups
+	if limit > 0 && len(groups) > 0 {
+		e.cursors.put(walk, start+len(groups), raws[len(raws)-1])
+	}
+	return page, nil
+}
+
+func (e *Engine) queryGroups(ctx context.Context, q querier, sel *sqlb) ([]*Group, []any, error) {
+	p := e.groups
+	e.log.DebugContext(ctx, "sql", "op", "getGroups", "sql", sel.String(), "args", len(sel.args))
+	rows, err := q.QueryContext(ctx, sel.String(), sel.args...)
+	if err != nil {
+		return nil, nil, e.dbErr("getGroups", err)
+	}
+	defer rows.Close()
+	var groups []*Group
+	var raws []any
+	for rows.Next() {
+		n := 2
+		if p.desc != nil {
+			n++
+		}
+		if p.lmRead != "" {
+			n++
+		}
+		vals := make([]any, n)
+		ptrs := make([]any, n)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, e.dbErr("reading groups", err)
+		}
+		g := &Group{ID: idString(vals[0]), DisplayName: stringOf(orEmpty(vals[1])), HasMembers: true}
+		i := 2
+		if p.desc != nil {
+			if vals[i] != nil {
+				s := stringOf(vals[i])
+				g.Description = &s
+			}
+			i++
+		}
+		if p.lmRead != "" && vals[i] != nil {
+			if t, err := timeOf(vals[i]); err == nil {
+				g.LastModified = t
+			}
+		}
+		groups = append(groups, g)
+		raws = append(raws, vals[0])
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, e.dbErr("getGroups", err)
+	}
+	return groups, raws, nil
+}
+
+func orEmpty(v any) any {
+	if v == nil {
+		return ""
+	}
+	if b, ok := v.([]byte); ok {
+		return string(b)
+	}
+	return v
+}
+
+// loadMembers fills the members of groups (raw ids in raws) with one query per chunk,
+// joined to users for the display name.
+func (e *Engine) loadMembers(ctx context.Context, q querier, groups []*Group, raws []any) error {
+	p := e.groups
+	if p.memTable == "" || len(groups) == 0 {
+		return nil
+	}
+	byID := make(map[string]*Group, len(groups))
+	for _, g := range groups {
+		byID[g.ID] = g
+		g.Members = []Member{}
+	}
+	chunk := e.chunkSize()
+	for start := 0; start < len(raws); start += chunk {
+		end := min(start+len(raws[start:]), start+chunk)
+		b := newSQL(e.d)
+		b.w("SELECT m.", p.memGroup, ", m.", p.memUser)
+		up := e.users
+		display := ""
+		if up != nil {
+			if rc, ok := up.exprs["username"]; ok {
+				display = rc.expr
+			}
+		}
+		if display != "" {
+			b.w(", ", display, " FROM ", p.memTable, " m LEFT JOIN ", up.source, " ON ", up.idRead, " = m.", p.memUser)
+		} else {
+			b.w(" FROM ", p.memTable, " m")
+		}
+		b.w(" WHERE ")
+		b.in("m."+p.memGroup, raws[start:end])
+		b.w(" ORDER BY m.", p.memGroup, ", m.", p.memUser)
+		rows, err := q.QueryContext(ctx, b.String(), b.args...)
+		if err != nil {
+			return e.dbErr("reading group members", err)
+		}
+		for rows.Next() {
+			var gid, uid, name any
+			dest := []any{&gid, &uid}
+			if display != "" {
+				dest = append(dest, &name)
+			}
+			if err := rows.Scan(dest...); err != nil {
+				rows.Close()
+				return e.dbErr("reading group members", err)
+			}
+			if g := byID[idString(gid)]; g != nil {
+				m := Member{Value: idString(uid)}
+				if name != nil {
+					m.Display = stringOf(orEmpty(name))
+				}
+				g.Members = append(g.Members, m)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return e.dbErr("reading group members", err)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) chunkSize() int {
+	n := e.f.MaxParams / 2
+	if n > 1000 {
+		n = 1000
+	}
+	return n
+}
+
+// GetGroup answers getGroup.
+func (e *Engine) GetGroup(ctx context.Context, id string) (*Group, error) {
+	if _, err := e.groupOp(mappings.OpGetGroup); err != nil {
+		return nil, err
+	}
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	return e.getGroup(ctx, e.db, id)
+}
+
+func (e *Engine) getGroup(ctx context.Context, q querier, id string) (*Group, error) {
+	p := e.groups
+	arg, ok := idArg(&p.m.ID, id)
+	if !ok {
+		return nil, fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
+	}
+	if op := p.m.Op(mappings.OpGetGroup); op != nil && !op.Auto {
+		return e.getGroupTemplated(ctx, q, op, id, arg)
+	}
+	sel := newSQL(e.d)
+	sel.w("SELECT ", p.selectList, " FROM ", p.source, " WHERE ", p.idRead, " = ", sel.arg(arg))
+	groups, raws, err := e.queryGroups(ctx, q, sel)
+	if err != nil {
+		return nil, err
+	}
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
+	}
+	if err := e.loadMembers(ctx, q, groups, raws); err != nil {
+		return nil, err
+	}
+	return groups[0], nil
+}
+
+func (e *Engine) getGroupTemplated(ctx context.Context, q querier, op *mappings.Operation, id string, arg any) (*Group, error) {
+	text, args, err := e.render(op.Statements[0], map[string]any{"id": id})
+	if err != nil {
+		return nil, err
+	}
+	row, err := queryFirstRow(ctx, q, text, args)
+	if err != nil {
+		return nil, e.dbErr("getGroup", err)
+	}
+	if row == nil {
+		return nil, fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
+	}
+	m := e.m.Groups
+	g := &Group{ID: id, HasMembers: true}
+	if v := row[strings.ToLower(m.DisplayName.Column)]; v != nil {
+		g.DisplayName = stringOf(v)
+	}
+	if m.Description != nil && m.Description.Column != "" {
+		if v := row[strings.ToLower(m.Description.Column)]; v != nil {
+			s := stringOf(v)
+			g.Description = &s
+		}
+	}
+	if err := e.loadMembers(ctx, q, []*Group{g}, []any{arg}); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// groupData is the template view of a group.
+func groupData(g *Group) map[string]any {
+	var desc any
+	if g.Description != nil {
+		desc = *g.Description
+	}
+	ids := make([]string, len(g.Members))
+	for i, m := range g.Members {
+		ids[i] = m.Value
+	}
+	return map[string]any{"id": g.ID, "displayName": g.DisplayName, "description": desc, "members": ids}
+}
+
+// CreateGroup answers createGroup: the group and its members are written in one
+// transaction. A displayName in use is a conflict; a member that is not a user is a 400.
+func (e *Engine) CreateGroup(ctx context.Context, in *Group) (*Group, error) {
+	op, err := e.groupOp(mappings.OpCreateGroup)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(in.DisplayName) == "" {
+		return nil, fmt.Errorf("%w: displayName: required", ErrInvalidValue)
+	}
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	p := e.groups
+	var out *Group
+	err = e.inTx(ctx, "createGroup", func(tx *sql.Tx) error {
+		if err := e.displayNameFree(ctx, tx, in.DisplayName, nil); err != nil {
+			return err
+		}
+		members, err := e.memberArgs(ctx, tx, in.Members)
+		if err != nil {
+			return err
+		}
+		id, err := e.newID(&p.m.ID, nil, in)
+		if err != nil {
+			return err
+		}
+		if op.Auto {
+			cols, vals := e.groupColumns(in, true)
+			if id != "" {
+				arg, ok := idArg(&p.m.ID, id)
+				if !ok {
+					return fmt.Errorf("%w: generated id %q does not fit groups.id", ErrInvalidValue, id)
+				}
+				cols = append([]string{p.m.ID.Column}, cols...)
+				vals = append([]any{arg}, vals...)
+			}
+			if id, err = e.insert(ctx, tx, "createGroup", p.table, p.idCol, &p.m.ID, cols, vals, id); err != nil {
+				return err
+			}
+			garg, _ := idArg(&p.m.ID, id)
+			if err := e.addMembers(ctx, tx, garg, members); err != nil {
+				return err
+			}
+		} else {
+			data := map[string]any{"id": id, "group": groupData(in), "members": memberIDs(in), "add": memberIDs(in), "remove": []string{}}
+			row, err := e.runStatements(ctx, tx, op, data)
+			if err != nil {
+				return err
+			}
+			if id == "" && row != nil {
+				if v, ok := row[strings.ToLower(p.m.ID.Column)]; ok {
+					id = idString(v)
+				} else if v, ok := row["id"]; ok {
+					id = idString(v)
+				}
+			}
+		}
+		if id == "" {
+			return fmt.Errorf("%w: createGroup did not yield the new group's id; the template's last statement must return it", ErrDatabase)
+		}
+		out, err = e.groupReadBack(ctx, tx, in, id)
+		return err
+	})
+	if errors.Is(err, ErrConflict) && !strings.Contains(err.Error(), "displayName") {
+		err = fmt.Errorf("%w: displayName %q: a group with this name already exists", ErrConflict, in.DisplayName)
+	}
+	return out, err
+}
+
+func memberIDs(g *Group) []string {
+	ids := make([]string, 0, len(g.Members))
+	seen := map[string]bool{}
+	for _, m := range g.Members {
+		if !seen[m.Value] {
+			seen[m.Value] = true
+			ids = append(ids, m.Value)
+		}
+	}
+	return ids
+}
+
+func (e *Engine) groupReadBack(ctx context.Context, q querier, in *Group, id string) (*Group, error) {
+	if e.m.Groups.Op(mappings.OpGetGroup) != nil {
+		return e.getGroup(ctx, q, id)
+	}
+	out := *in
+	out.ID = id
+	return &out, nil
+}
+
+func (e *Engine) groupColumns(g *Group, create bool) ([]string, []any) {
+	m := e.m.Groups
+	var cols []string
+	var vals []any
+	if a := m.DisplayName; a.Column != "" && a.Writable() {
+		cols, vals = append(cols, a.Column), append(vals, g.DisplayName)
+	}
+	if a := m.Description; a != nil && a.Column != "" && a.Writable() && (g.Description != nil || create && a.Default != nil) {
+		v := a.Default
+		if g.Description != nil {
+			v = g.Description
+		}
+		cols, vals = append(cols, a.Column), append(vals, *v)
+	}
+	if lm := m.LastModified; lm != nil && lm.Maintain {
+		cols, vals = append(cols, lm.Column), append(vals, timeArg(e.now(), e.f))
+	}
+	return cols, vals
+}
+
+func (e *Engine) displayNameFree(ctx context.Context, tx *sql.Tx, name string, exceptID any) error {
+	p := e.groups
+	b := newSQL(e.d)
+	b.w("SELECT ", p.idRead, " FROM ", p.source, " WHERE ")
+	if p.name.attr.CaseExact {
+		b.w(p.name.expr, " = ", b.arg(name))
+	} else {
+		b.w(e.f.CaseFold(p.name.expr), " = ", e.f.CaseFold(b.arg(name)))
+	}
+	if exceptID != nil {
+		b.w(" AND ", p.idRead, " <> ", b.arg(exceptID))
+	}
+	b.page(p.idRead, 1, 0)
+	var got any
+	err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&got)
+	if err == nil {
+		return fmt.Errorf("%w: displayName %q: a group with this name already exists (id %s)", ErrConflict, name, idString(got))
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	return err
+}
+
+// memberArgs checks that every member is a user and returns the members' key values in
+// request order without duplicates.
+func (e *Engine) memberArgs(ctx context.Context, tx *sql.Tx, members []Member) ([]any, error) {
+	if len(members) == 0 {
+		return nil, nil
+	}
+	if e.users == nil {
+		return nil, fmt.Errorf("%w: members: users are not mapped", ErrInvalidValue)
+	}
+	k := &e.users.m.ID
+	args := make([]any, 0, len(members))
+	want := map[string]bool{}
+	for _, m := range members {
+		if want[m.Value] {
+			continue
+		}
+		arg, ok := idArg(k, m.Value)
+		if !ok {
+			return nil, fmt.Errorf("%w: members: %q is not the id of a user", ErrInvalidValue, m.Value)
+		}
+		want[m.Value] = true
+		args = append(args, arg)
+	}
+	if err := e.usersExist(ctx, tx, args); err != nil {
+		return nil, err
+	}
+	return args, nil
+}
+
+// usersExist fails with ErrInvalidValue naming the first id that is not a user.
+func (e *Engine) usersExist(ctx context.Context, tx *sql.Tx, args []any) error {
+	up := e.users
+	found := make(map[string]bool, len(args))
+	chunk := e.chunkSize()
+	for start := 0; start < len(args); start += chunk {
+		end := min(len(args), start+chunk)
+		b := newSQL(e.d)
+		b.w("SELECT ", up.idCol, " FROM ", up.table, " WHERE ")
+		b.in(up.idCol, args[start:end])
+		rows, err := tx.QueryContext(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var v any
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return err
+			}
+			found[idString(v)] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return err
+		}
+	}
+	for _, a := range args {
+		if !found[idString(a)] {
+			return fmt.Errorf("%w: members: %q is not the id of a user", ErrInvalidValue, idString(a))
+		}
+	}
+	return nil
+}
+
+func (e *Engine) addMembers(ctx context.Context, tx *sql.Tx, gid any, users []any) error {
+	p := e.groups
+	if p.memTable == "" || len(users) == 0 {
+		return nil
+	}
+	chunk := e.chunkSize()
+	for start := 0; start < len(users); start += chunk {
+		end := min(len(users), start+chunk)
+		b := newSQL(e.d)
+		b.w("INSERT INTO ", p.memTable, " (", p.memGroup, ", ", p.memUser, ") VALUES ")
+		for i, u := range users[start:end] {
+			if i > 0 {
+				b.w(", ")
+			}
+			b.w("(", b.arg(gid), ", ", b.arg(u), ")")
+		}
+		e.log.DebugContext(ctx, "sql", "op", "addMembers", "sql_len", b.buf.Len(), "args", len(b.args))
+		if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) removeMembers(ctx context.Context, tx *sql.Tx, gid any, users []any) error {
+	p := e.groups
+	chunk := e.chunkSize()
+	for start := 0; start < len(users); start += chunk {
+		end := min(len(users), start+chunk)
+		b := newSQL(e.d)
+		b.w("DELETE FROM ", p.memTable, " WHERE ", p.memGroup, " = ", b.arg(gid), " AND ")
+		b.in(p.memUser, users[start:end])
+		if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// currentMembers returns the stored member key values of a group.
+func (e *Engine) currentMembers(ctx context.Context, tx *sql.Tx, gid any) ([]any, error) {
+	p := e.groups
+	b := newSQL(e.d)
+	b.w("SELECT ", p.memUser, " FROM ", p.memTable, " WHERE ", p.memGroup, " = ", b.arg(gid))
+	rows, err := tx.QueryContext(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []any
+	for rows.Next() {
+		var v any
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		if bs, ok := v.([]byte); ok {
+			v = string(bs)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// UpdateGroup answers updateGroup, Okta's PUT with the complete member list: the
+// difference with the stored membership is applied in one transaction.
+func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group, error) {
+	op, err := e.groupOp(mappings.OpUpdateGroup)
+	if err != nil {
+		return nil, err
+	}
+	p := e.groups
+	gid, ok := idArg(&p.m.ID, id)
+	if !ok {
+		return nil, fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
+	}
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	var out *Group
+	err = e.inTx(ctx, "updateGroup", func(tx *sql.Tx) error {
+		if err := e.lockGroup(ctx, tx, gid); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
+			}
+			return err
+		}
+		if in.DisplayName != "" {
+			if err := e.displayNameFree(ctx, tx, in.DisplayName, gid); err != nil {
+				return err
+			}
+		}
+		var add, remove []any
+		if in.HasMembers {
+			want, err := e.memberArgs(ctx, tx, in.Members)
+			if err != nil {
+				return err
+			}
+			if p.memTable != "" {
+				have, err := e.currentMembers(ctx, tx, gid)
+				if err != nil {
+					return err
+				}
+				add, remove = diffKeys(have, want)
+			} else {
+				add = want
+			}
+		}
+		if op.Auto {
+			g := *in
+			cols, vals := e.groupColumns(&g, false)
+			if in.DisplayName == "" && len(cols) > 0 && cols[0] == p.m.DisplayName.Column {
+				cols, vals = cols[1:], vals[1:]
+			}
+			if len(cols) > 0 {
+				b := newSQL(e.d)
+				b.w("UPDATE ", p.table, " SET ")
+				for i, c := range cols {
+					if i > 0 {
+						b.w(", ")
+					}
+					b.w(e.d.Quote(c), " = ", b.arg(vals[i]))
+				}
+				b.w(" WHERE ", p.idCol, " = ", b.arg(gid))
+				if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
+					return err
+				}
+			}
+			if err := e.removeMembers(ctx, tx, gid, remove); err != nil {
+				return err
+			}
+			if err := e.addMembers(ctx, tx, gid, add); err != nil {
+				return err
+			}
+		} else {
+			data := map[string]any{"id": id, "group": groupData(in), "members": memberIDs(in), "add": keyStrings(add), "remove": keyStrings(remove)}
+			if _, err := e.runStatements(ctx, tx, op, data); err != nil {
+				return err
+			}
+		}
+		out, err = e.groupReadBack(ctx, tx, in, id)
+		return err
+	})
+	return out, err
+}
+
+func keyStrings(keys []any) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = idString(k)
+	}
+	return out
+}
+
+// diffKeys returns what is in want but not have (add) and in have but not want (remove).
+func diffKeys(have, want []any) (add, remove []any) {
+	h := make(map[string]bool, len(have))
+	for _, k := range have {
+		h[idString(k)] = true
+	}
+	w := make(map[string]bool, len(want))
+	for _, k := range want {
+		s := idString(k)
+		w[s] = true
+		if !h[s] {
+			add = append(add, k)
+		}
+	}
+	for _, k := range have {
+		if !w[idString(k)] {
+			remove = append(remove, k)
+		}
+	}
+	return add, remove
+}
+
+func (e *Engine) lockGroup(ctx context.Context, tx *sql.Tx, gid any) error {
+	p := e.groups
+	b := newSQL(e.d)
+	b.w("SELECT ", p.idCol, " FROM ", p.table, " WHERE ", p.idCol, " = ", b.arg(gid), e.f.ForUpdate)
+	var v any
+	return tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&v)
+}
+
+// DeleteGroup answers deleteGroup: memberships and the group go in one transaction.
+func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
+	op, err := e.groupOp(mappings.OpDeleteGroup)
+	if err != nil {
+		return err
+	}
+	p := e.groups
+	gid, ok := idArg(&p.m.ID, id)
+	if !ok {
+		return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
+	}
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	return e.inTx(ctx, "deleteGroup", func(tx *sql.Tx) error {
+		if err := e.lockGroup(ctx, tx, gid); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
+			}
+			return err
+		}
+		if !op.Auto {
+			_, err := e.runStatements(ctx, tx, op, map[string]any{"id": id})
+			return err
+		}
+		if p.memTable != "" {
+			b := newSQL(e.d)
+			b.w("DELETE FROM ", p.memTable, " WHERE ", p.memGroup, " = ", b.arg(gid))
+			if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
+				return err
+			}
+		}
+		b := newSQL(e.d)
+		b.w("DELETE FROM ", p.table, " WHERE ", p.idCol, " = ", b.arg(gid))
+		_, err := tx.ExecContext(ctx, b.String(), b.args...)
+		return err
+	})
+}

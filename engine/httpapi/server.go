@@ -1,0 +1,345 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/julienschmidt/httprouter"
+	"github.com/scimsql/scimsql/engine"
+	"github.com/scimsql/scimsql/engine/scim"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+// Handler serves SCIM for whichever engine is current. Swap replaces it atomically:
+// requests already running finish on the engine they started with.
+type Handler struct {
+	cur    atomic.Pointer[state]
+	log    *slog.Logger
+	failed atomic.Int64 // authentication failures
+}
+
+// state is everything a request needs, built once per engine.
+type state struct {
+	eng    *engine.Engine
+	codec  *scim.Codec
+	router *httprouter.Router
+	auth   authFunc
+	base   string
+}
+
+// New returns a handler serving e.
+func New(e *engine.Engine, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Handler{log: log}
+	h.Swap(e)
+	return h
+}
+
+// Swap makes e the engine for new requests.
+func (h *Handler) Swap(e *engine.Engine) {
+	m := e.Mapping()
+	st := &state{eng: e, codec: &scim.Codec{M: m}, base: m.Server.BasePath, auth: newAuth(m.Server.Auth)}
+	st.router = h.routes(st)
+	h.cur.Store(st)
+}
+
+// Engine returns the current engine.
+func (h *Handler) Engine() *engine.Engine { return h.cur.Load().eng }
+
+// AuthFailures is the number of rejected credentials since start.
+func (h *Handler) AuthFailures() int64 { return h.failed.Load() }
+
+type ctxKey int
+
+const (
+	keyState ctxKey = iota
+	keyReqID
+)
+
+// canonical resource names, matched case-insensitively (a trailing slash or a case
+// difference in the path must not become a confusing 404).
+var segments = map[string]string{
+	"users": "Users", "groups": "Groups", "serviceproviderconfigs": "ServiceProviderConfigs",
+	"serviceproviderconfig": "ServiceProviderConfig", "v1": "v1",
+}
+
+var reqIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	st := h.cur.Load()
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if !reqIDRE.MatchString(id) {
+		id = newRequestID()
+	}
+	w.Header().Set("X-Request-Id", id)
+	rec := &statusRecorder{ResponseWriter: w, status: 200}
+	ctx := context.WithValue(context.WithValue(r.Context(), keyState, st), keyReqID, id)
+	r = r.WithContext(ctx)
+	r.URL.Path = normalize(r.URL.Path, st.base)
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.ErrorContext(ctx, "panic serving request", "request_id", id, "panic", fmt.Sprint(p))
+			if rec.status == 200 && !rec.wrote {
+				h.writeError(rec, r, http.StatusInternalServerError, scim.CodeServer, "internal error; the request id is "+id)
+			}
+		}
+		// The query string is not logged: filters carry user names and e-mail addresses.
+		h.log.InfoContext(ctx, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
+	}()
+	if !st.auth(r) {
+		h.failed.Add(1)
+		h.log.WarnContext(ctx, "authentication failed", "request_id", id, "remote", r.RemoteAddr)
+		if st.eng.Mapping().Server.Auth.Type == "basic" {
+			rec.Header().Set("WWW-Authenticate", `Basic realm="scimsql"`)
+		}
+		h.writeError(rec, r, http.StatusUnauthorized, scim.CodeUnauthorized, "authentication failed: check the credentials configured for this app in Okta")
+		return
+	}
+	st.router.ServeHTTP(rec, r)
+}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status, s.wrote = code, true
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// normalize collapses repeated slashes, drops a trailing slash and fixes the case of
+// known resource names after the base path.
+func normalize(p, base string) string {
+	for strings.Contains(p, "//") {
+		p = strings.ReplaceAll(p, "//", "/")
+	}
+	if len(p) > 1 {
+		p = strings.TrimSuffix(p, "/")
+	}
+	rest := p
+	if base != "" {
+		if len(p) < len(base) || !strings.EqualFold(p[:len(base)], base) {
+			return p
+		}
+		rest = p[len(base):]
+		p = base
+	} else {
+		p = ""
+	}
+	parts := strings.Split(rest, "/")
+	for i, s := range parts {
+		if c, ok := segments[strings.ToLower(s)]; ok && i <= 2 {
+			parts[i] = c
+		}
+		if i >= 2 && (parts[i-1] == "Users" || parts[i-1] == "Groups") {
+			break // an id: leave it as it is
+		}
+	}
+	return p + strings.Join(parts, "/")
+}
+
+func (h *Handler) routes(st *state) *httprouter.Router {
+	r := httprouter.New()
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.HandleMethodNotAllowed = true
+	notImpl := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		h.writeError(w, req, http.StatusNotImplemented, scim.CodeNoEndpoint, fmt.Sprintf("there is no resource for %s %s", req.Method, req.URL.Path))
+	})
+	r.NotFound = notImpl
+	r.MethodNotAllowed = notImpl
+	for _, prefix := range []string{st.base, st.base + "/v1"} {
+		r.GET(prefix+"/ServiceProviderConfigs", h.serviceProviderConfigs)
+		r.GET(prefix+"/ServiceProviderConfig", h.serviceProviderConfigs)
+		r.GET(prefix+"/Users", h.getUsers)
+		r.POST(prefix+"/Users", h.createUser)
+		r.GET(prefix+"/Users/*id", h.getUser)
+		r.PUT(prefix+"/Users/*id", h.updateUser)
+		r.GET(prefix+"/Groups", h.getGroups)
+		r.POST(prefix+"/Groups", h.createGroup)
+		r.GET(prefix+"/Groups/*id", h.getGroup)
+		r.PUT(prefix+"/Groups/*id", h.updateGroup)
+		r.DELETE(prefix+"/Groups/*id", h.deleteGroup)
+	}
+	return r
+}
+
+func stateOf(r *http.Request) *state { return r.Context().Value(keyState).(*state) }
+
+// RequestID returns the request id of a request served by Handler.
+func RequestID(ctx context.Context) string {
+	s, _ := ctx.Value(keyReqID).(string)
+	return s
+}
+
+func idParam(ps httprouter.Params) string {
+	id := strings.TrimPrefix(ps.ByName("id"), "/")
+	// As Okta's SDK does: CR and LF never reach the engine.
+	return strings.NewReplacer("\r", "_", "\n", "_").Replace(id)
+}
+
+const contentType = "application/json;charset=UTF-8"
+
+func (h *Handler) writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		h.log.Error("encoding response", "err", err)
+		status, b = http.StatusInternalServerError, []byte(`{"detail":"internal error encoding the response"}`)
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, status int, code, detail string) {
+	h.writeJSON(w, status, scim.Error11(status, code, detail))
+}
+
+// fail maps an engine error to a SCIM error response.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error, resource string) {
+	status, code := http.StatusInternalServerError, scim.CodeServer
+	switch {
+	case errors.Is(err, engine.ErrNotFound):
+		status, code = http.StatusNotFound, scim.CodeNotFound
+	case errors.Is(err, engine.ErrConflict):
+		status, code = http.StatusConflict, scim.CodeConflict
+		if resource == "group" {
+			code = scim.CodeDuplicateGroup
+		}
+	case errors.Is(err, engine.ErrInvalidFilter):
+		status, code = http.StatusBadRequest, scim.CodeBadFilter
+	case errors.Is(err, engine.ErrInvalidPaging):
+		status, code = http.StatusBadRequest, scim.CodeBadPaging
+	case errors.Is(err, engine.ErrInvalidValue):
+		status, code = http.StatusBadRequest, scim.CodeBadBody
+	case errors.Is(err, engine.ErrNotSupported):
+		status, code = http.StatusNotImplemented, scim.CodeNoEndpoint
+	case errors.Is(err, engine.ErrUnavailable):
+		status, code = http.StatusServiceUnavailable, scim.CodeUnavailable
+	case errors.Is(err, engine.ErrDatabase):
+	default:
+		id := RequestID(r.Context())
+		h.log.ErrorContext(r.Context(), "unexpected error", "request_id", id, "err", err.Error())
+		err = fmt.Errorf("internal error; the request id is %s", id)
+	}
+	if status >= 500 && status != http.StatusNotImplemented {
+		h.log.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()), "status", status, "err", err.Error())
+	}
+	h.writeError(w, r, status, code, err.Error())
+}
+
+// decode reads a JSON object body, answering 413 past the mapping's size limit and 400
+// for anything that is not one JSON object.
+func (h *Handler) decode(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+	st := stateOf(r)
+	body := http.MaxBytesReader(w, r.Body, st.eng.Mapping().Server.MaxBody)
+	dec := json.NewDecoder(body)
+	dec.UseNumber()
+	var doc map[string]any
+	err := dec.Decode(&doc)
+	if err == nil {
+		if _, extra := dec.Token(); extra != io.EOF {
+			err = errors.New("unexpected data after the JSON object")
+		}
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		h.writeError(w, r, http.StatusRequestEntityTooLarge, scim.CodeTooLarge, fmt.Sprintf("request body larger than %d bytes", mbe.Limit))
+		return nil, false
+	case err != nil:
+		h.writeError(w, r, http.StatusBadRequest, scim.CodeBadBody, "the request body is not a valid JSON object: "+err.Error())
+		return nil, false
+	case doc == nil:
+		h.writeError(w, r, http.StatusBadRequest, scim.CodeBadBody, "the request body must be a JSON object")
+		return nil, false
+	}
+	return doc, true
+}
+
+// query reads filter, startIndex and count. As in Okta's SDK, paging applies only when
+// both are given; either one non-numeric or negative is a 400.
+func query(r *http.Request) (engine.Query, error) {
+	v := r.URL.Query()
+	q := engine.Query{Filter: v.Get("filter")}
+	si, c := v.Get("startIndex"), v.Get("count")
+	parse := func(name, s string) (int, error) {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return 0, fmt.Errorf("%w: %s must be a whole number, got %q", engine.ErrInvalidPaging, name, s)
+		}
+		if n < 0 {
+			return 0, fmt.Errorf("%w: %s must not be negative, got %d", engine.ErrInvalidPaging, name, n)
+		}
+		return n, nil
+	}
+	var err error
+	if si != "" {
+		if q.StartIndex, err = parse("startIndex", si); err != nil {
+			return q, err
+		}
+	}
+	if c != "" {
+		if q.Count, err = parse("count", c); err != nil {
+			return q, err
+		}
+	}
+	q.Paged = si != "" && c != ""
+	return q, nil
+}
+
+type authFunc func(*http.Request) bool
+
+// newAuth compares credentials in constant time, over SHA-256 digests so that neither
+// content nor length leaks through timing.
+func newAuth(a mappings.Auth) authFunc {
+	digest := func(s string) [32]byte { return sha256.Sum256([]byte(s)) }
+	switch a.Type {
+	case "basic":
+		want := digest(base64.StdEncoding.EncodeToString([]byte(a.Username + ":" + a.Password.Reveal())))
+		return func(r *http.Request) bool {
+			h := r.Header.Get("Authorization")
+			if len(h) < 6 || !strings.EqualFold(h[:6], "basic ") {
+				return false
+			}
+			got := digest(strings.TrimSpace(h[6:]))
+			return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+		}
+	case "header":
+		want := digest(a.Value.Reveal())
+		name := a.Header
+		return func(r *http.Request) bool {
+			got := digest(r.Header.Get(name))
+			return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+		}
+	}
+	return func(*http.Request) bool { return true }
+}

@@ -1,0 +1,58 @@
+package engine
+
+import "time"
+
+// User is a SCIM user in protocol-neutral form. Values holds the attributes the mapping
+// binds, keyed by their canonical path (userName, name.givenName, emails.work,
+// urn:okta:app:1.0:user:custom:isAdmin). A key that is present with a nil value means
+// "no value"; an absent key means "not given" (left unchanged by an update).
+type User struct {
+	ID     string
+	Values map[string]any
+	// Password is write-only: set from requests, never filled by reads.
+	Password    string
+	HasPassword bool
+	// Created and LastModified are zero when the mapping cannot say.
+	Created      time.Time
+	LastModified time.Time
+}
+
+// Member is one group member.
+type Member struct {
+	Value   string // user id
+	Display string // userName, when known
+}
+
+// Group is a SCIM group.
+type Group struct {
+	ID           string
+	DisplayName  string
+	Description  *string // nil: not given (update) or not mapped
+	Members      []Member
+	HasMembers   bool // false when the request did not carry a member list
+	LastModified time.Time
+}
+
+// Query selects a page of resources.
+type Query struct {
+	Filter string // SCIM filter text, "" for none
+	// StartIndex is 1-based; Count is the page size. Paged is false when the request gave
+	// neither, in which case every match is returned.
+	StartIndex int
+	Count      int
+	Paged      bool
+}
+
+// UserPage is one page of users.
+type UserPage struct {
+	Total      int
+	StartIndex int
+	Users      []*User
+}
+
+// GroupPage is one page of groups.
+type GroupPage struct {
+	Total      int
+	StartIndex int
+	Groups     []*Group
+}

@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+// readCol is one attribute read by a SELECT.
+type readCol struct {
+	attr *mappings.Attribute
+	expr string // qualified column or rendered computed expression
+}
+
+// userPlan is everything about users that can be worked out once per snapshot: quoted
+// names, the select list, and the expression for each attribute.
+type userPlan struct {
+	m          *mappings.Users
+	table      string // quoted table, for writes
+	source     string // FROM clause for reads: `"users" u` or `(template) u`
+	idCol      string // quoted id column, unqualified (writes)
+	idRead     string // u."id"
+	lmCol      string // quoted lastModified column, unqualified; "" if none
+	lmRead     string
+	reads      []readCol
+	selectList string
+	exprs      map[string]readCol // lower-case path → read column
+}
+
+const userAlias = "u"
+
+func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*userPlan, error) {
+	p := &userPlan{m: m, exprs: map[string]readCol{}}
+	p.table = d.Quote(m.Table)
+	p.source = p.table + " " + userAlias
+	if op := m.Op(mappings.OpGetUsers); op != nil && !op.Auto {
+		if len(op.Statements) != 1 {
+			return nil, fmt.Errorf("users.operations.getUsers: a templated getUsers is one SELECT used as the row source")
+		}
+		src, err := renderExpr(d, op.Statements[0], userAlias)
+		if err != nil {
+			return nil, fmt.Errorf("users.operations.getUsers: %w", err)
+		}
+		p.source = src + " " + userAlias
+	}
+	p.idCol = d.Quote(m.ID.Column)
+	p.idRead = userAlias + "." + p.idCol
+	cols := []string{p.idRead}
+	if m.LastModified != nil {
+		p.lmCol = d.Quote(m.LastModified.Column)
+		p.lmRead = userAlias + "." + p.lmCol
+		cols = append(cols, p.lmRead)
+	}
+	for _, a := range m.Attributes {
+		if a.Path == "password" {
+			continue // write-only: never selected
+		}
+		rc := readCol{attr: a}
+		switch {
+		case a.Column != "":
+			rc.expr = userAlias + "." + d.Quote(a.Column)
+		case a.Read != nil:
+			e, err := renderExpr(d, a.Read, userAlias)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", a.Pos, err)
+			}
+			rc.expr = e
+		default:
+			continue
+		}
+		p.reads = append(p.reads, rc)
+		p.exprs[strings.ToLower(a.Path)] = rc
+		cols = append(cols, rc.expr)
+	}
+	p.selectList = strings.Join(cols, ", ")
+	return p, nil
+}
+
+// groupPlan is the same for groups and memberships.
+type groupPlan struct {
+	m          *mappings.Groups
+	table      string
+	source     string
+	idCol      string
+	idRead     string
+	name       readCol
+	desc       *readCol
+	lmCol      string
+	lmRead     string
+	selectList string
+	// memberships
+	memTable, memGroup, memUser string
+}
+
+const groupAlias = "g"
+
+func buildGroupPlan(d dialects.Dialect, m *mappings.Groups) (*groupPlan, error) {
+	p := &groupPlan{m: m}
+	p.table = d.Quote(m.Table)
+	p.source = p.table + " " + groupAlias
+	if op := m.Op(mappings.OpGetGroups); op != nil && !op.Auto {
+		if len(op.Statements) != 1 {
+			return nil, fmt.Errorf("groups.operations.getGroups: a templated getGroups is one SELECT used as the row source")
+		}
+		src, err := renderExpr(d, op.Statements[0], groupAlias)
+		if err != nil {
+			return nil, fmt.Errorf("groups.operations.getGroups: %w", err)
+		}
+		p.source = src + " " + groupAlias
+	}
+	p.idCol = d.Quote(m.ID.Column)
+	p.idRead = groupAlias + "." + p.idCol
+	read := func(a *mappings.Attribute) (readCol, error) {
+		if a.Column != "" {
+			return readCol{attr: a, expr: groupAlias + "." + d.Quote(a.Column)}, nil
+		}
+		e, err := renderExpr(d, a.Read, groupAlias)
+		if err != nil {
+			return readCol{}, fmt.Errorf("%s: %w", a.Pos, err)
+		}
+		return readCol{attr: a, expr: e}, nil
+	}
+	var err error
+	if p.name, err = read(m.DisplayName); err != nil {
+		return nil, err
+	}
+	cols := []string{p.idRead, p.name.expr}
+	if m.Description != nil {
+		rc, err := read(m.Description)
+		if err != nil {
+			return nil, err
+		}
+		p.desc = &rc
+		cols = append(cols, rc.expr)
+	}
+	if m.LastModified != nil {
+		p.lmCol = d.Quote(m.LastModified.Column)
+		p.lmRead = groupAlias + "." + p.lmCol
+		cols = append(cols, p.lmRead)
+	}
+	p.selectList = strings.Join(cols, ", ")
+	if mem := m.Members; mem != nil {
+		p.memTable = d.Quote(mem.Table)
+		p.memGroup = d.Quote(mem.GroupColumn)
+		p.memUser = d.Quote(mem.UserColumn)
+	}
+	return p, nil
+}

@@ -1,0 +1,449 @@
+package scim
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/scimsql/scimsql/engine"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+// Core11 is the SCIM 1.1 core schema URN.
+const Core11 = mappings.CoreSchema1
+
+// ProviderConfigURN1 holds Okta's capability list.
+const ProviderConfigURN1 = "urn:okta:schemas:scim:providerconfig:1.0"
+
+// Codec converts documents for one mapping.
+type Codec struct {
+	M *mappings.Mapping
+}
+
+func badBody(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{engine.ErrInvalidValue}, args...)...)
+}
+
+// DecodeUser reads a user document (SCIM 1.1, or 2.0 core/enterprise names) into an
+// engine.User with the values of every bound attribute the document carries. Attributes
+// the mapping does not bind are ignored, as are read-only ones (id, meta, groups).
+func (c *Codec) DecodeUser(doc map[string]any) (*engine.User, error) {
+	u := &engine.User{Values: map[string]any{}}
+	um := c.M.Users
+	get := func(a *mappings.Attribute, raw any, present bool) error {
+		if !present || a.ReadOnly {
+			return nil
+		}
+		v, err := engine.Coerce(a, raw)
+		if err != nil {
+			return err
+		}
+		u.Values[a.Path] = v
+		return nil
+	}
+	name, _ := lookupFold(doc, "name")
+	nameObj, isObj := name.(map[string]any)
+	if name != nil && !isObj {
+		return nil, badBody("name: expected an object")
+	}
+	custom := map[string]map[string]any{}
+	for _, a := range um.Attributes {
+		switch {
+		case a.Path == "password":
+			if raw, ok := lookupFold(doc, "password"); ok && raw != nil {
+				s, ok := raw.(string)
+				if !ok {
+					return nil, badBody("password: expected a string")
+				}
+				u.Password, u.HasPassword = s, s != ""
+			}
+		case a.URN != "":
+			obj, ok := custom[a.URN]
+			if !ok {
+				raw, present := lookupFold(doc, a.URN)
+				if present && raw != nil {
+					if obj, ok = raw.(map[string]any); !ok {
+						return nil, badBody("%s: expected an object", a.URN)
+					}
+				}
+				custom[a.URN] = obj
+			}
+			if obj != nil {
+				raw, present := lookupFold(obj, a.Name)
+				if err := get(a, raw, present); err != nil {
+					return nil, err
+				}
+			}
+		case strings.HasPrefix(a.Path, "name."):
+			if nameObj != nil {
+				raw, present := lookupFold(nameObj, a.Name)
+				if err := get(a, raw, present); err != nil {
+					return nil, err
+				}
+			}
+		case strings.HasPrefix(a.Path, "emails.") || strings.HasPrefix(a.Path, "phoneNumbers."):
+			// handled below, per multi-valued attribute
+		default:
+			raw, present := lookupFold(doc, a.Path)
+			if err := get(a, raw, present); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, multi := range []string{"emails", "phoneNumbers"} {
+		if err := decodeMulti(doc, multi, um.Multi(multi), u); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+type mv struct {
+	value   any
+	typ     string
+	primary bool
+	used    bool
+}
+
+// decodeMulti assigns the values of emails/phoneNumbers to the mapping's per-type
+// bindings: first by type, then the primary value to the primary binding (Okta sends
+// types "primary"/"secondary"), then the rest in order. A list that is present replaces
+// every binding; bindings left without a value are cleared.
+func decodeMulti(doc map[string]any, name string, bindings []*mappings.Attribute, u *engine.User) error {
+	if len(bindings) == 0 {
+		return nil
+	}
+	raw, present := lookupFold(doc, name)
+	if !present {
+		return nil
+	}
+	var items []*mv
+	if raw != nil {
+		list, ok := raw.([]any)
+		if !ok {
+			return badBody("%s: expected an array", name)
+		}
+		for i, it := range list {
+			obj, ok := it.(map[string]any)
+			if !ok {
+				return badBody("%s[%d]: expected an object with value and type", name, i)
+			}
+			v, _ := lookupFold(obj, "value")
+			t, _ := lookupFold(obj, "type")
+			p, _ := lookupFold(obj, "primary")
+			ts, _ := t.(string)
+			pb, _ := p.(bool)
+			if ps, ok := p.(string); ok {
+				pb = strings.EqualFold(ps, "true")
+			}
+			items = append(items, &mv{value: v, typ: ts, primary: pb})
+		}
+	}
+	assigned := map[*mappings.Attribute]*mv{}
+	for _, b := range bindings {
+		for _, it := range items {
+			if !it.used && strings.EqualFold(it.typ, b.Name) {
+				assigned[b], it.used = it, true
+				break
+			}
+		}
+	}
+	primary := bindings[0]
+	for _, b := range bindings {
+		if b.Primary {
+			primary = b
+		}
+	}
+	if assigned[primary] == nil {
+		for _, it := range items {
+			if !it.used && it.primary {
+				assigned[primary], it.used = it, true
+				break
+			}
+		}
+	}
+	for _, b := range bindings {
+		if assigned[b] != nil {
+			continue
+		}
+		for _, it := range items {
+			if !it.used {
+				assigned[b], it.used = it, true
+				break
+			}
+		}
+	}
+	for _, b := range bindings {
+		if b.ReadOnly {
+			continue
+		}
+		var raw any
+		if it := assigned[b]; it != nil {
+			raw = it.value
+		}
+		v, err := engine.Coerce(b, raw)
+		if err != nil {
+			return err
+		}
+		u.Values[b.Path] = v
+	}
+	return nil
+}
+
+// lookupFold finds key in m, ignoring case as SCIM attribute names do.
+func lookupFold(m map[string]any, key string) (any, bool) {
+	if v, ok := m[key]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// EncodeUser11 renders a user as SCIM 1.1. The password is never included.
+func (c *Codec) EncodeUser11(u *engine.User) *Object {
+	um := c.M.Users
+	o := &Object{}
+	schemas := []string{Core11}
+	urns := um.URNs()
+	schemas = append(schemas, urns...)
+	o.Set("schemas", schemas)
+	o.Set("id", u.ID)
+	c.encodeCore(o, u)
+	for _, urn := range urns {
+		obj := &Object{}
+		for _, a := range um.Custom(urn) {
+			if v, ok := u.Values[a.Path]; ok && v != nil {
+				obj.Set(a.Name, v)
+			}
+		}
+		o.Set(urn, obj)
+	}
+	if !u.LastModified.IsZero() {
+		meta := &Object{}
+		if !u.Created.IsZero() {
+			meta.Set("created", formatTime(u.Created))
+		}
+		meta.Set("lastModified", formatTime(u.LastModified))
+		o.Set("meta", meta)
+	}
+	return o
+}
+
+// encodeCore writes the core attributes shared by 1.1 and 2.0.
+func (c *Codec) encodeCore(o *Object, u *engine.User) {
+	um := c.M.Users
+	var name *Object
+	multis := map[string][]any{}
+	for _, a := range um.Attributes {
+		if a.URN != "" || a.Path == "password" {
+			continue
+		}
+		v, ok := u.Values[a.Path]
+		switch {
+		case strings.HasPrefix(a.Path, "name."):
+			if ok && v != nil {
+				if name == nil {
+					name = &Object{}
+				}
+				name.Set(a.Name, v)
+			}
+		case strings.HasPrefix(a.Path, "emails.") || strings.HasPrefix(a.Path, "phoneNumbers."):
+			// below
+		default:
+			if a.Path == "active" {
+				if b, isBool := v.(bool); isBool {
+					o.Set("active", b)
+				}
+				continue
+			}
+			if ok && v != nil {
+				o.Set(a.Path, v)
+			}
+		}
+	}
+	if name != nil {
+		o.Set("name", name)
+	}
+	for _, multi := range []string{"emails", "phoneNumbers"} {
+		bindings := um.Multi(multi)
+		if len(bindings) == 0 {
+			continue
+		}
+		primary := bindings[0]
+		for _, b := range bindings {
+			if b.Primary {
+				primary = b
+			}
+		}
+		// The first binding with a value is primary when the declared primary is empty.
+		if v, _ := u.Values[primary.Path].(string); v == "" {
+			for _, b := range bindings {
+				if v, _ := u.Values[b.Path].(string); v != "" {
+					primary = b
+					break
+				}
+			}
+		}
+		for _, b := range bindings {
+			v, _ := u.Values[b.Path].(string)
+			if v == "" {
+				continue
+			}
+			item := &Object{}
+			item.Set("value", v).Set("type", b.Name).Set("primary", b == primary)
+			multis[multi] = append(multis[multi], item)
+		}
+		if len(multis[multi]) > 0 {
+			o.Set(multi, multis[multi])
+		}
+	}
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// DecodeGroup reads a group document. members is nil-safe: HasMembers says whether the
+// document carried a member list at all.
+func (c *Codec) DecodeGroup(doc map[string]any) (*engine.Group, error) {
+	g := &engine.Group{}
+	if raw, ok := lookupFold(doc, "displayName"); ok && raw != nil {
+		s, ok := raw.(string)
+		if !ok {
+			return nil, badBody("displayName: expected a string")
+		}
+		g.DisplayName = s
+	}
+	if gm := c.M.Groups; gm != nil && gm.Description != nil {
+		if raw, ok := lookupFold(doc, gm.Description.URN); ok && raw != nil {
+			obj, ok := raw.(map[string]any)
+			if !ok {
+				return nil, badBody("%s: expected an object", gm.Description.URN)
+			}
+			if d, ok := lookupFold(obj, "description"); ok && d != nil {
+				s, ok := d.(string)
+				if !ok {
+					return nil, badBody("%s.description: expected a string", gm.Description.URN)
+				}
+				g.Description = &s
+			}
+		} else if d, ok := lookupFold(doc, "description"); ok {
+			if s, ok := d.(string); ok {
+				g.Description = &s
+			}
+		}
+	}
+	if raw, ok := lookupFold(doc, "members"); ok {
+		g.HasMembers = true
+		if raw != nil {
+			list, ok := raw.([]any)
+			if !ok {
+				return nil, badBody("members: expected an array")
+			}
+			for i, it := range list {
+				obj, ok := it.(map[string]any)
+				if !ok {
+					return nil, badBody("members[%d]: expected an object with value", i)
+				}
+				v, _ := lookupFold(obj, "value")
+				var s string
+				switch x := v.(type) {
+				case string:
+					s = x
+				case json.Number:
+					s = x.String()
+				default:
+					return nil, badBody("members[%d].value: expected a user id", i)
+				}
+				if s == "" {
+					return nil, badBody("members[%d].value: expected a user id", i)
+				}
+				d, _ := lookupFold(obj, "display")
+				ds, _ := d.(string)
+				g.Members = append(g.Members, engine.Member{Value: s, Display: ds})
+			}
+		}
+	}
+	return g, nil
+}
+
+// EncodeGroup11 renders a group as SCIM 1.1.
+func (c *Codec) EncodeGroup11(g *engine.Group) *Object {
+	gm := c.M.Groups
+	o := &Object{}
+	schemas := []string{Core11}
+	if gm.Description != nil {
+		schemas = append(schemas, gm.Description.URN)
+	}
+	o.Set("schemas", schemas).Set("id", g.ID).Set("displayName", g.DisplayName)
+	members := make([]any, 0, len(g.Members))
+	for _, m := range g.Members {
+		item := &Object{}
+		item.Set("value", m.Value)
+		if m.Display != "" {
+			item.Set("display", m.Display)
+		}
+		members = append(members, item)
+	}
+	o.Set("members", members)
+	if gm.Description != nil {
+		d := &Object{}
+		if g.Description != nil {
+			d.Set("description", *g.Description)
+		}
+		o.Set(gm.Description.URN, d)
+	}
+	if !g.LastModified.IsZero() {
+		meta := &Object{}
+		meta.Set("lastModified", formatTime(g.LastModified))
+		o.Set("meta", meta)
+	}
+	return o
+}
+
+// List11 is the SCIM 1.1 list envelope. startIndex and itemsPerPage appear only for
+// paged requests, as in Okta's SDK.
+func List11(total int, paged bool, startIndex int, resources []any) *Object {
+	o := &Object{}
+	o.Set("schemas", []string{Core11}).Set("totalResults", total)
+	if paged {
+		o.Set("startIndex", startIndex).Set("itemsPerPage", len(resources))
+	}
+	if resources == nil {
+		resources = []any{}
+	}
+	o.Set("Resources", resources)
+	return o
+}
+
+// ServiceProviderConfigs11 is the body of GET /ServiceProviderConfigs with the
+// capability names the engine derived.
+func ServiceProviderConfigs11(caps []string, maxResults int, authSchemes []any) *Object {
+	o := &Object{}
+	o.Set("schemas", []string{Core11, ProviderConfigURN1})
+	o.Set("documentationUrl", "https://github.com/scimsql/scimsql")
+	o.Set("patch", map[string]any{"supported": false})
+	o.Set("bulk", map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0})
+	o.Set("filter", map[string]any{"supported": true, "maxResults": maxResults})
+	o.Set("changePassword", map[string]any{"supported": contains(caps, "PUSH_PASSWORD_UPDATES")})
+	o.Set("sort", map[string]any{"supported": false})
+	o.Set("etag", map[string]any{"supported": false})
+	if authSchemes == nil {
+		authSchemes = []any{}
+	}
+	o.Set("authenticationSchemes", authSchemes)
+	o.Set(ProviderConfigURN1, map[string]any{"userManagementCapabilities": caps})
+	return o
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

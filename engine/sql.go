@@ -1,0 +1,135 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/template"
+
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+// This file is the only place that assembles SQL text. Identifiers come from the mapping
+// and are quoted by the dialect; every value from a request goes through sqlb.arg and
+// reaches the database as a bound parameter.
+
+// sqlb accumulates one statement and its arguments.
+type sqlb struct {
+	d    dialects.Dialect
+	f    *dialects.Facts
+	buf  strings.Builder
+	args []any
+}
+
+func newSQL(d dialects.Dialect) *sqlb { return &sqlb{d: d, f: d.Facts()} }
+
+func (b *sqlb) w(parts ...string) *sqlb {
+	for _, p := range parts {
+		b.buf.WriteString(p)
+	}
+	return b
+}
+
+// arg records v and returns its placeholder.
+func (b *sqlb) arg(v any) string {
+	b.args = append(b.args, v)
+	return b.d.Placeholder(len(b.args))
+}
+
+func (b *sqlb) String() string { return b.buf.String() }
+
+// page appends ORDER BY and the dialect's paging clause.
+func (b *sqlb) page(orderBy string, limit, offset int) {
+	b.w(" ORDER BY ", orderBy)
+	if limit < 0 {
+		return
+	}
+	switch b.f.Paging {
+	case dialects.OffsetFetch:
+		b.w(" OFFSET ", strconv.Itoa(offset), " ROWS FETCH NEXT ", strconv.Itoa(limit), " ROWS ONLY")
+	default:
+		b.w(" LIMIT ", strconv.Itoa(limit))
+		if offset > 0 {
+			b.w(" OFFSET ", strconv.Itoa(offset))
+		}
+	}
+}
+
+// in appends "expr IN (?, ?, ...)" for vals.
+func (b *sqlb) in(expr string, vals []any) {
+	b.w(expr, " IN (")
+	for i, v := range vals {
+		if i > 0 {
+			b.w(", ")
+		}
+		b.w(b.arg(v))
+	}
+	b.w(")")
+}
+
+// likePattern escapes the dialect's LIKE wildcards in v with '!' and wraps it for co/sw/ew.
+func likePattern(f *dialects.Facts, v, op string) string {
+	var sb strings.Builder
+	for _, r := range v {
+		if strings.ContainsRune(f.LikeSpecial, r) {
+			sb.WriteByte('!')
+		}
+		sb.WriteRune(r)
+	}
+	s := sb.String()
+	switch op {
+	case "co":
+		return "%" + s + "%"
+	case "sw":
+		return s + "%"
+	case "ew":
+		return "%" + s
+	}
+	return s
+}
+
+// renderExpr renders a mapping's read template into an SQL expression, with col "x"
+// quoting column x of the row alias.
+func renderExpr(d dialects.Dialect, t *mappings.Template, alias string) (string, error) {
+	var out bytes.Buffer
+	tt, err := t.Tmpl.Clone()
+	if err != nil {
+		return "", err
+	}
+	tt.Funcs(template.FuncMap{
+		"col": func(name string) (string, error) {
+			if !identOK(name) {
+				return "", fmt.Errorf("col %q: not a column name", name)
+			}
+			return alias + "." + d.Quote(name), nil
+		},
+		"bind": func(any) (string, error) {
+			return "", fmt.Errorf("bind is not available in a read expression: it has no request values")
+		},
+	})
+	if err := tt.Execute(&out, nil); err != nil {
+		return "", fmt.Errorf("%s: %w", t.Source, err)
+	}
+	s := strings.TrimSpace(out.String())
+	if s == "" {
+		return "", fmt.Errorf("%s: the read expression renders empty", t.Source)
+	}
+	return "(" + s + ")", nil
+}
+
+func identOK(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '$'):
+		default:
+			return false
+		}
+	}
+	return true
+}

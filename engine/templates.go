@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"text/template"
+
+	"github.com/scimsql/scimsql/mappings"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// render executes a mapping template into SQL text and arguments. Request values enter
+// the statement only through bind, which records the value and emits the dialect's
+// placeholder; col quotes a column name; hash bcrypts a password.
+func (e *Engine) render(t *mappings.Template, data any) (string, []any, error) {
+	b := newSQL(e.d)
+	tt, err := t.Tmpl.Clone()
+	if err != nil {
+		return "", nil, err
+	}
+	tt.Funcs(template.FuncMap{
+		"bind": func(v any) string { return b.arg(v) },
+		"col": func(name string) (string, error) {
+			if !identOK(name) {
+				return "", fmt.Errorf("col %q: not a column name", name)
+			}
+			return e.d.Quote(name), nil
+		},
+		"hash": func(pw string) (string, error) {
+			h, err := bcrypt.GenerateFromPassword([]byte(pw), e.opts.BcryptCost)
+			return string(h), err
+		},
+		"sqlNull": func() string { return b.arg(nil) },
+	})
+	var out bytes.Buffer
+	if err := tt.Execute(&out, data); err != nil {
+		return "", nil, fmt.Errorf("%w: template %s: %v", ErrInvalidValue, t.Source, templateMsg(err))
+	}
+	return strings.TrimSpace(out.String()), b.args, nil
+}
+
+// templateMsg keeps the part of a text/template error after its location prefix.
+func templateMsg(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 && strings.HasPrefix(s, "template:") {
+		return s[i+2:]
+	}
+	return s
+}
+
+// runStatements runs a templated operation's statements in order on tx. Each statement
+// sees .result, the first row of the last statement that returned rows (column names in
+// lower case). It returns that row.
+func (e *Engine) runStatements(ctx context.Context, tx *sql.Tx, op *mappings.Operation, data map[string]any) (map[string]any, error) {
+	var result map[string]any
+	data["result"] = result
+	for _, st := range op.Statements {
+		text, args, err := e.render(st, data)
+		if err != nil {
+			return nil, err
+		}
+		if text == "" {
+			continue // a statement may render empty to opt out (e.g. no members to add)
+		}
+		e.log.DebugContext(ctx, "sql", "op", op.Name, "template", st.Source, "sql", text, "args", len(args))
+		row, err := queryFirstRow(ctx, tx, text, args)
+		if err != nil {
+			return nil, fmt.Errorf("%s (template %s): %w", op.Name, st.Source, err)
+		}
+		if row != nil {
+			result = row
+			data["result"] = result
+		}
+	}
+	return result, nil
+}
+
+// queryFirstRow runs a statement that may or may not return rows, and returns the first
+// row as a map of lower-case column names, or nil.
+func queryFirstRow(ctx context.Context, q querier, text string, args []any) (map[string]any, error) {
+	rows, err := q.QueryContext(ctx, text, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil || len(cols) == 0 {
+		return nil, rows.Err()
+	}
+	var row map[string]any
+	if rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row = make(map[string]any, len(cols))
+		for i, c := range cols {
+			if b, ok := vals[i].([]byte); ok {
+				vals[i] = string(b)
+			}
+			row[strings.ToLower(c)] = vals[i]
+		}
+	}
+	for rows.Next() {
+	}
+	return row, rows.Err()
+}

@@ -1,0 +1,685 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/mappings"
+	"golang.org/x/crypto/bcrypt"
+)
+
+func (e *Engine) userOp(name string) (*mappings.Operation, error) {
+	if e.users == nil {
+		return nil, fmt.Errorf("%w: users are not mapped", ErrNotSupported)
+	}
+	op := e.m.Users.Op(name)
+	if op == nil {
+		return nil, fmt.Errorf("%w: users.operations.%s is not mapped", ErrNotSupported, name)
+	}
+	return op, nil
+}
+
+// pageBounds validates paging and returns limit (-1 for all) and the 1-based start.
+func (e *Engine) pageBounds(q Query) (limit, start int, err error) {
+	if !q.Paged {
+		return -1, 1, nil
+	}
+	if q.StartIndex < 0 || q.Count < 0 {
+		return 0, 0, fmt.Errorf("%w: startIndex and count must not be negative", ErrInvalidPaging)
+	}
+	start = q.StartIndex
+	if start < 1 {
+		start = 1 // RFC 7644 §3.4.2.4: less than 1 is interpreted as 1
+	}
+	limit = q.Count
+	if limit > e.opts.MaxPageSize {
+		limit = e.opts.MaxPageSize
+	}
+	return limit, start, nil
+}
+
+// GetUsers answers getUsers: a filtered, paged list in stable id order with the total
+// number of matches.
+func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
+	if _, err := e.userOp(mappings.OpGetUsers); err != nil {
+		return nil, err
+	}
+	limit, start, err := e.pageBounds(q)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	p := e.users
+	b := newSQL(e.d)
+	cond, err := compileFilter(b, p, q.Filter, e.opts.FilterLimits)
+	if err != nil {
+		return nil, err
+	}
+	page := &UserPage{StartIndex: start}
+	total, err := e.count(ctx, p.source, cond, b.args)
+	if err != nil {
+		return nil, e.dbErr("getUsers", err)
+	}
+	page.Total = total
+	if limit == 0 || (limit > 0 && start > total) {
+		return page, nil
+	}
+	walk := "users|" + strings.TrimSpace(q.Filter)
+	sel := newSQL(e.d)
+	sel.args = append(sel.args, b.args...)
+	sel.w("SELECT ", p.selectList, " FROM ", p.source)
+	offset := start - 1
+	var conds []string
+	if cond != "" {
+		conds = append(conds, cond)
+	}
+	if limit > 0 && start > 1 {
+		if last, ok := e.cursors.get(walk, start); ok {
+			conds = append(conds, p.idRead+" > "+sel.arg(last))
+			offset = 0
+		}
+	}
+	if len(conds) > 0 {
+		sel.w(" WHERE ", strings.Join(conds, " AND "))
+	}
+	if limit < 0 {
+		offset = 0
+	}
+	sel.page(p.idRead, limit, offset)
+	e.log.DebugContext(ctx, "sql", "op", "getUsers", "sql", sel.String(), "args", len(sel.args))
+	rows, err := e.db.QueryContext(ctx, sel.String(), sel.args...)
+	if err != nil {
+		return nil, e.dbErr("getUsers", err)
+	}
+	defer rows.Close()
+	var lastRaw any
+	for rows.Next() {
+		u, raw, err := e.scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		lastRaw = raw
+		page.Users = append(page.Users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, e.dbErr("getUsers", err)
+	}
+	if limit > 0 && len(page.Users) > 0 {
+		e.cursors.put(walk, start+len(page.Users), lastRaw)
+	}
+	return page, nil
+}
+
+func (e *Engine) count(ctx context.Context, source, cond string, args []any) (int, error) {
+	b := newSQL(e.d)
+	b.w("SELECT COUNT(*) FROM ", source)
+	if cond != "" {
+		b.w(" WHERE ", cond)
+	}
+	var n int64
+	if err := e.db.QueryRowContext(ctx, b.String(), args...).Scan(&n); err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
+
+// scanUser reads one row of userPlan.selectList. It also returns the raw id value,
+// which keyset paging binds back.
+func (e *Engine) scanUser(rows *sql.Rows) (*User, any, error) {
+	p := e.users
+	n := 1 + len(p.reads)
+	if p.lmRead != "" {
+		n++
+	}
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, nil, e.dbErr("reading users", err)
+	}
+	u := &User{ID: idString(vals[0]), Values: make(map[string]any, len(p.reads))}
+	i := 1
+	if p.lmRead != "" {
+		if vals[1] != nil {
+			t, err := timeOf(vals[1])
+			if err != nil {
+				return nil, nil, e.columnErr(p.m.LastModified.Column, err)
+			}
+			u.LastModified = t
+		}
+		i++
+	}
+	for _, rc := range p.reads {
+		v, err := fromColumn(rc.attr, vals[i])
+		if err != nil {
+			return nil, nil, e.columnErr(rc.attr.Path, err)
+		}
+		u.Values[rc.attr.Path] = v
+		i++
+	}
+	return u, vals[0], nil
+}
+
+func (e *Engine) columnErr(what string, err error) error {
+	return fmt.Errorf("%w: the value stored for %s cannot be read: %v; check the attribute's type in the mapping", ErrDatabase, what, err)
+}
+
+// GetUser answers getUser.
+func (e *Engine) GetUser(ctx context.Context, id string) (*User, error) {
+	if _, err := e.userOp(mappings.OpGetUser); err != nil {
+		return nil, err
+	}
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	return e.getUser(ctx, e.db, id)
+}
+
+func (e *Engine) getUser(ctx context.Context, q querier, id string) (*User, error) {
+	p := e.users
+	arg, ok := idArg(&p.m.ID, id)
+	if !ok {
+		return nil, fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
+	}
+	if op := p.m.Op(mappings.OpGetUser); op != nil && !op.Auto {
+		return e.getUserTemplated(ctx, q, op, id)
+	}
+	b := newSQL(e.d)
+	b.w("SELECT ", p.selectList, " FROM ", p.source, " WHERE ", p.idRead, " = ", b.arg(arg))
+	rows, err := q.QueryContext(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, e.dbErr("getUser", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, e.dbErr("getUser", err)
+		}
+		return nil, fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
+	}
+	u, _, err := e.scanUser(rows)
+	return u, err
+}
+
+// getUserTemplated runs a templated getUser and matches result columns to bindings by name.
+func (e *Engine) getUserTemplated(ctx context.Context, q querier, op *mappings.Operation, id string) (*User, error) {
+	text, args, err := e.render(op.Statements[0], map[string]any{"id": id})
+	if err != nil {
+		return nil, err
+	}
+	row, err := queryFirstRow(ctx, q, text, args)
+	if err != nil {
+		return nil, e.dbErr("getUser", err)
+	}
+	if row == nil {
+		return nil, fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
+	}
+	p := e.users
+	u := &User{ID: id, Values: map[string]any{}}
+	if v, ok := row[strings.ToLower(p.m.ID.Column)]; ok && v != nil {
+		u.ID = idString(v)
+	}
+	if p.m.LastModified != nil {
+		if v := row[strings.ToLower(p.m.LastModified.Column)]; v != nil {
+			if t, err := timeOf(v); err == nil {
+				u.LastModified = t
+			}
+		}
+	}
+	for _, rc := range p.reads {
+		if rc.attr.Column == "" {
+			continue
+		}
+		raw, ok := row[strings.ToLower(rc.attr.Column)]
+		if !ok {
+			continue
+		}
+		v, err := fromColumn(rc.attr, raw)
+		if err != nil {
+			return nil, e.columnErr(rc.attr.Path, err)
+		}
+		u.Values[rc.attr.Path] = v
+	}
+	return u, nil
+}
+
+// userName returns the request's userName, which every create needs.
+func userNameOf(u *User) (string, error) {
+	s, _ := u.Values["userName"].(string)
+	if strings.TrimSpace(s) == "" {
+		return "", fmt.Errorf("%w: userName: required", ErrInvalidValue)
+	}
+	return s, nil
+}
+
+// CreateUser answers createUser: the user is inserted and read back in one transaction.
+// A userName that exists (compared case-insensitively) is a conflict.
+func (e *Engine) CreateUser(ctx context.Context, in *User) (*User, error) {
+	op, err := e.userOp(mappings.OpCreateUser)
+	if err != nil {
+		return nil, err
+	}
+	name, err := userNameOf(in)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	p := e.users
+	var out *User
+	err = e.inTx(ctx, "createUser", func(tx *sql.Tx) error {
+		if err := e.userNameFree(ctx, tx, name, nil); err != nil {
+			return err
+		}
+		id, err := e.newID(&p.m.ID, in, nil)
+		if err != nil {
+			return err
+		}
+		if op.Auto {
+			id, err = e.insertUser(ctx, tx, in, id)
+		} else {
+			id, err = e.templatedUserWrite(ctx, tx, op, in, id, nil)
+		}
+		if err != nil {
+			return err
+		}
+		if id == "" {
+			return fmt.Errorf("%w: createUser did not yield the new user's id; the template's last statement must return it", ErrDatabase)
+		}
+		out, err = e.readBack(ctx, tx, in, id)
+		return err
+	})
+	if errors.Is(err, ErrConflict) && !strings.Contains(err.Error(), "userName") {
+		err = fmt.Errorf("%w: userName %q: a user with this userName already exists", ErrConflict, name)
+	}
+	return out, err
+}
+
+// readBack returns the stored user when getUser is mapped, else the request with its id.
+func (e *Engine) readBack(ctx context.Context, q querier, in *User, id string) (*User, error) {
+	if e.m.Users.Op(mappings.OpGetUser) != nil {
+		return e.getUser(ctx, q, id)
+	}
+	out := *in
+	out.ID = id
+	out.Password, out.HasPassword = "", false
+	return &out, nil
+}
+
+// userNameFree checks in tx that no other user has name. The database's unique
+// constraint is the real guard against races; this check gives a clear 409 on
+// schemas without one and names the attribute.
+func (e *Engine) userNameFree(ctx context.Context, tx *sql.Tx, name string, exceptID any) error {
+	p := e.users
+	rc, ok := p.exprs["username"]
+	if !ok {
+		return nil
+	}
+	b := newSQL(e.d)
+	b.w("SELECT ", p.idRead, " FROM ", p.source, " WHERE ")
+	if rc.attr.CaseExact {
+		b.w(rc.expr, " = ", b.arg(name))
+	} else {
+		b.w(e.f.CaseFold(rc.expr), " = ", e.f.CaseFold(b.arg(name)))
+	}
+	if exceptID != nil {
+		b.w(" AND ", p.idRead, " <> ", b.arg(exceptID))
+	}
+	b.page(p.idRead, 1, 0)
+	var got any
+	err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&got)
+	if err == nil {
+		return fmt.Errorf("%w: userName %q: a user with this userName already exists (id %s)", ErrConflict, name, idString(got))
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	return err
+}
+
+// newID makes an id for a new row when the engine, not the database, makes ids.
+func (e *Engine) newID(k *mappings.Key, u *User, g *Group) (string, error) {
+	switch k.Generate {
+	case "uuid":
+		return uuid.NewString(), nil
+	case "template":
+		data := map[string]any{"uuid": uuid.NewString()}
+		if u != nil {
+			data["user"] = e.userData(u)
+		}
+		if g != nil {
+			data["group"] = groupData(g)
+		}
+		text, _, err := e.renderText(k.Template, data)
+		if err != nil {
+			return "", err
+		}
+		if text == "" {
+			return "", fmt.Errorf("%w: the id template %s rendered an empty id", ErrInvalidValue, k.Template.Source)
+		}
+		return text, nil
+	}
+	return "", nil
+}
+
+// renderText renders a value template (not SQL): the result is used as a bound value.
+func (e *Engine) renderText(t *mappings.Template, data any) (string, []any, error) {
+	return e.render(t, data)
+}
+
+// userColumns returns the column assignments for the attributes present in u (and, on
+// create, the defaults of those absent). stored is the current password hash, if known.
+func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *string) ([]string, []any, error) {
+	p := e.users
+	var cols []string
+	var vals []any
+	set := func(col string, v any) {
+		for i, c := range cols {
+			if c == col {
+				vals[i] = v
+				return
+			}
+		}
+		cols = append(cols, col)
+		vals = append(vals, v)
+	}
+	data := e.userData(u)
+	for _, a := range p.m.Attributes {
+		if !a.Writable() || a.Path == "password" {
+			continue
+		}
+		v, present := u.Values[a.Path]
+		if !present && create && a.Default != nil {
+			dv, err := Coerce(a, *a.Default)
+			if err != nil {
+				return nil, nil, err
+			}
+			v, present = dv, true
+		}
+		if !present {
+			continue
+		}
+		if a.Column != "" {
+			cv, err := toColumn(a, v, e.f)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%w: %s: %v", ErrInvalidValue, a.Path, err)
+			}
+			set(a.Column, cv)
+			continue
+		}
+		for col, t := range a.Write {
+			text, _, err := e.renderText(t, map[string]any{"value": v, "user": data})
+			if err != nil {
+				return nil, nil, err
+			}
+			set(col, text)
+		}
+	}
+	if a := p.m.Attr("password"); a != nil && u.HasPassword && a.Column != "" {
+		switch a.Hash {
+		case "plain":
+			set(a.Column, u.Password)
+		case "bcrypt":
+			// Okta sends the current password with every profile push; keep the stored
+			// hash when it still matches, so a profile push does not rewrite it.
+			if stored == nil || bcrypt.CompareHashAndPassword([]byte(*stored), []byte(u.Password)) != nil {
+				h, err := bcrypt.GenerateFromPassword([]byte(u.Password), e.opts.BcryptCost)
+				if err != nil {
+					return nil, nil, fmt.Errorf("%w: password: %v", ErrInvalidValue, err)
+				}
+				set(a.Column, string(h))
+			}
+		}
+	}
+	if lm := p.m.LastModified; lm != nil && lm.Maintain && len(cols) > 0 || lm != nil && lm.Maintain && create {
+		set(lm.Column, timeArg(e.now(), e.f))
+	}
+	return cols, vals, nil
+}
+
+func (e *Engine) insertUser(ctx context.Context, tx *sql.Tx, u *User, id string) (string, error) {
+	p := e.users
+	cols, vals, err := e.userColumns(ctx, u, true, nil)
+	if err != nil {
+		return "", err
+	}
+	if id != "" {
+		arg, ok := idArg(&p.m.ID, id)
+		if !ok {
+			return "", fmt.Errorf("%w: generated id %q does not fit users.id", ErrInvalidValue, id)
+		}
+		cols = append([]string{p.m.ID.Column}, cols...)
+		vals = append([]any{arg}, vals...)
+	}
+	return e.insert(ctx, tx, "createUser", p.table, p.idCol, &p.m.ID, cols, vals, id)
+}
+
+// insert writes one row and returns its id: the given one, or the database's.
+func (e *Engine) insert(ctx context.Context, tx *sql.Tx, op, table, idCol string, k *mappings.Key, cols []string, vals []any, id string) (string, error) {
+	b := newSQL(e.d)
+	b.w("INSERT INTO ", table, " (")
+	for i, c := range cols {
+		if i > 0 {
+			b.w(", ")
+		}
+		b.w(e.d.Quote(c))
+	}
+	b.w(")")
+	returning := id == "" && k.Generate == "database"
+	if returning && e.f.KeyReturn == dialects.OutputInserted {
+		b.w(" OUTPUT INSERTED.", idCol)
+	}
+	b.w(" VALUES (")
+	for i, v := range vals {
+		if i > 0 {
+			b.w(", ")
+		}
+		b.w(b.arg(v))
+	}
+	b.w(")")
+	if len(cols) == 0 {
+		b = newSQL(e.d)
+		b.w("INSERT INTO ", table, " DEFAULT VALUES")
+	}
+	e.log.DebugContext(ctx, "sql", "op", op, "sql", b.String(), "args", len(b.args))
+	if !returning {
+		_, err := tx.ExecContext(ctx, b.String(), b.args...)
+		return id, err
+	}
+	switch e.f.KeyReturn {
+	case dialects.LastInsertID:
+		res, err := tx.ExecContext(ctx, b.String(), b.args...)
+		if err != nil {
+			return "", err
+		}
+		n, err := res.LastInsertId()
+		if err != nil {
+			return "", err
+		}
+		return strconv.FormatInt(n, 10), nil
+	case dialects.Returning:
+		b.w(" RETURNING ", idCol)
+	}
+	var got any
+	if err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&got); err != nil {
+		return "", err
+	}
+	return idString(got), nil
+}
+
+// UpdateUser answers updateUser, Okta's PUT of the whole user for every lifecycle change.
+// Attributes the request does not carry are left as they are; read-only ones are ignored.
+func (e *Engine) UpdateUser(ctx context.Context, id string, in *User) (*User, error) {
+	op, err := e.userOp(mappings.OpUpdateUser)
+	if err != nil {
+		return nil, err
+	}
+	p := e.users
+	arg, ok := idArg(&p.m.ID, id)
+	if !ok {
+		return nil, fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
+	}
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	var out *User
+	err = e.inTx(ctx, "updateUser", func(tx *sql.Tx) error {
+		stored, err := e.lockUser(ctx, tx, arg)
+		if err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
+			}
+			return err
+		}
+		if name, ok := in.Values["userName"].(string); ok {
+			if strings.TrimSpace(name) == "" {
+				return fmt.Errorf("%w: userName: must not be empty", ErrInvalidValue)
+			}
+			if err := e.userNameFree(ctx, tx, name, arg); err != nil {
+				return err
+			}
+		}
+		if op.Auto {
+			cols, vals, err := e.userColumns(ctx, in, false, stored)
+			if err != nil {
+				return err
+			}
+			if len(cols) > 0 {
+				b := newSQL(e.d)
+				b.w("UPDATE ", p.table, " SET ")
+				for i, c := range cols {
+					if i > 0 {
+						b.w(", ")
+					}
+					b.w(e.d.Quote(c), " = ", b.arg(vals[i]))
+				}
+				b.w(" WHERE ", p.idCol, " = ", b.arg(arg))
+				e.log.DebugContext(ctx, "sql", "op", "updateUser", "sql", b.String(), "args", len(b.args))
+				if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
+					return err
+				}
+			}
+		} else if _, err := e.templatedUserWrite(ctx, tx, op, in, id, stored); err != nil {
+			return err
+		}
+		out, err = e.readBack(ctx, tx, in, id)
+		return err
+	})
+	if errors.Is(err, ErrConflict) && !strings.Contains(err.Error(), "userName") {
+		err = fmt.Errorf("%w: a user with the same unique value already exists", ErrConflict)
+	}
+	return out, err
+}
+
+// lockUser checks the user exists, locking its row where the dialect can, and returns
+// the stored password hash when the mapping keeps one.
+func (e *Engine) lockUser(ctx context.Context, tx *sql.Tx, arg any) (*string, error) {
+	p := e.users
+	b := newSQL(e.d)
+	pw := p.m.Attr("password")
+	withPW := pw != nil && pw.Hash == "bcrypt" && pw.Column != ""
+	b.w("SELECT ", p.idCol)
+	if withPW {
+		b.w(", ", e.d.Quote(pw.Column))
+	}
+	b.w(" FROM ", p.table, " WHERE ", p.idCol, " = ", b.arg(arg), e.f.ForUpdate)
+	var idv any
+	var hash sql.NullString
+	dest := []any{&idv}
+	if withPW {
+		dest = append(dest, &hash)
+	}
+	if err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(dest...); err != nil {
+		return nil, err
+	}
+	if hash.Valid {
+		return &hash.String, nil
+	}
+	return nil, nil
+}
+
+// templatedUserWrite runs a templated createUser or updateUser. Templates see .id, .user
+// (every bound attribute, nil when absent), .columns (the values auto mode would write,
+// by column), .password (the raw password, only when password hash is template) and
+// .result. It returns the id: the given one, or the last result row's.
+func (e *Engine) templatedUserWrite(ctx context.Context, tx *sql.Tx, op *mappings.Operation, u *User, id string, stored *string) (string, error) {
+	cols, vals, err := e.userColumns(ctx, u, id == "" || op.Name == mappings.OpCreateUser, stored)
+	if err != nil {
+		return "", err
+	}
+	colMap := make(map[string]any, len(cols))
+	for i, c := range cols {
+		colMap[c] = vals[i]
+	}
+	data := map[string]any{"id": id, "user": e.userData(u), "columns": colMap, "password": nil}
+	if a := e.m.Users.Attr("password"); a != nil && a.Hash == "template" && u.HasPassword {
+		data["password"] = u.Password
+	}
+	row, err := e.runStatements(ctx, tx, op, data)
+	if err != nil {
+		return "", err
+	}
+	if id == "" && row != nil {
+		if v, ok := row[strings.ToLower(e.m.Users.ID.Column)]; ok {
+			return idString(v), nil
+		}
+		if v, ok := row["id"]; ok {
+			return idString(v), nil
+		}
+		for _, v := range row {
+			if len(row) == 1 {
+				return idString(v), nil
+			}
+		}
+	}
+	return id, nil
+}
+
+// userData is the template view of a user: nested like the SCIM document, with every
+// bound attribute present (nil when absent) so templates never hit a missing key.
+func (e *Engine) userData(u *User) map[string]any {
+	out := map[string]any{"id": u.ID}
+	custom := map[string]any{}
+	ext := map[string]any{}
+	for _, a := range e.m.Users.Attributes {
+		if a.Path == "password" {
+			continue
+		}
+		v := u.Values[a.Path]
+		switch {
+		case a.URN == e.m.App.UserSchema:
+			custom[a.Name] = v
+		case a.URN != "":
+			m, _ := ext[a.URN].(map[string]any)
+			if m == nil {
+				m = map[string]any{}
+				ext[a.URN] = m
+			}
+			m[a.Name] = v
+		case strings.Contains(a.Path, "."):
+			parts := strings.SplitN(a.Path, ".", 2)
+			m, _ := out[parts[0]].(map[string]any)
+			if m == nil {
+				m = map[string]any{}
+				out[parts[0]] = m
+			}
+			m[parts[1]] = v
+		default:
+			out[a.Path] = v
+		}
+	}
+	out["custom"] = custom
+	out["extensions"] = ext
+	return out
+}
+
+// nowUTC is exposed for tests of lastModified.
+func (e *Engine) nowUTC() time.Time { return e.now() }

@@ -1,0 +1,454 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/scimsql/scimsql/engine/filter"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+// target is what a filter attribute path resolves to.
+type target struct {
+	path      string // as the client wrote it, for error messages
+	expr      string // SQL expression
+	typ       string // string, boolean, integer, double, date, datetime, strings, id
+	caseExact bool
+	attr      *mappings.Attribute // nil for id and meta
+	idKey     *mappings.Key       // for typ id
+}
+
+// resolver maps a filter path to one or more targets (several for "emails eq x", which
+// matches any bound email column).
+type resolver interface {
+	resolve(p filter.AttrPath) ([]target, error)
+	// multi returns the per-type bindings for a value path like emails[...], or nil.
+	multi(p filter.AttrPath) []*mappings.Attribute
+	exprOf(a *mappings.Attribute) string
+}
+
+func unknownAttr(p filter.AttrPath) error {
+	return fmt.Errorf("%w: attribute %q is not mapped, so it cannot be filtered on", ErrInvalidFilter, p.String())
+}
+
+var coreUserURNs = []string{mappings.CoreSchema1, mappings.CoreUserSchema2}
+
+func (p *userPlan) resolve(fp filter.AttrPath) ([]target, error) {
+	urn := fp.URN
+	attr, sub := fp.Attr, fp.Sub
+	if urn != "" && !containsFold(coreUserURNs, urn) {
+		// An extension attribute: urn:okta:app:1.0:user:custom:isAdmin.
+		name := attr
+		if sub != "" {
+			name += "." + sub
+		}
+		rc, ok := p.exprs[strings.ToLower(urn+":"+name)]
+		if !ok {
+			return nil, unknownAttr(fp)
+		}
+		return []target{p.targetOf(fp, rc)}, nil
+	}
+	la, ls := strings.ToLower(attr), strings.ToLower(sub)
+	switch {
+	case la == "id" && ls == "":
+		return []target{{path: fp.String(), expr: p.idRead, typ: "id", caseExact: true, idKey: &p.m.ID}}, nil
+	case la == "meta" && ls == "lastmodified":
+		if p.lmRead == "" {
+			return nil, fmt.Errorf("%w: meta.lastModified is not mapped (users.lastModified), so incremental import is not available", ErrInvalidFilter)
+		}
+		return []target{{path: fp.String(), expr: p.lmRead, typ: "datetime"}}, nil
+	case (la == "email" || la == "phonenumber") && ls == "":
+		// The agent's singular alias for the primary value of a multi-valued attribute.
+		multi := map[string]string{"email": "emails", "phonenumber": "phoneNumbers"}[la]
+		a := primaryOf(p.m.Multi(multi))
+		if a == nil {
+			return nil, unknownAttr(fp)
+		}
+		return []target{p.targetOf(fp, p.exprs[strings.ToLower(a.Path)])}, nil
+	case la == "emails" || la == "phonenumbers":
+		if ls != "" && ls != "value" {
+			return nil, fmt.Errorf("%w: %s: only the value of %s can be compared; use a value path like %s[type eq \"work\"]", ErrInvalidFilter, fp.String(), attr, attr)
+		}
+		var ts []target
+		for _, a := range p.m.Multi(attr) {
+			if rc, ok := p.exprs[strings.ToLower(a.Path)]; ok {
+				ts = append(ts, p.targetOf(fp, rc))
+			}
+		}
+		if len(ts) == 0 {
+			return nil, unknownAttr(fp)
+		}
+		return ts, nil
+	}
+	name := attr
+	if sub != "" {
+		name += "." + sub
+	}
+	if strings.EqualFold(name, "password") {
+		return nil, fmt.Errorf("%w: password cannot be filtered on", ErrInvalidFilter)
+	}
+	rc, ok := p.exprs[strings.ToLower(name)]
+	if !ok && urn == "" && sub == "" {
+		// A bare custom attribute name is accepted when exactly one extension binds it.
+		var found []readCol
+		for _, r := range p.reads {
+			if r.attr.URN != "" && strings.EqualFold(r.attr.Name, attr) {
+				found = append(found, r)
+			}
+		}
+		if len(found) == 1 {
+			rc, ok = found[0], true
+		}
+	}
+	if !ok {
+		return nil, unknownAttr(fp)
+	}
+	return []target{p.targetOf(fp, rc)}, nil
+}
+
+func (p *userPlan) targetOf(fp filter.AttrPath, rc readCol) target {
+	return target{path: fp.String(), expr: rc.expr, typ: rc.attr.Type, caseExact: rc.attr.CaseExact, attr: rc.attr}
+}
+
+func (p *userPlan) multi(fp filter.AttrPath) []*mappings.Attribute {
+	if fp.URN != "" && !containsFold(coreUserURNs, fp.URN) || fp.Sub != "" {
+		return nil
+	}
+	var out []*mappings.Attribute
+	for _, a := range p.m.Multi(fp.Attr) {
+		if _, ok := p.exprs[strings.ToLower(a.Path)]; ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (p *userPlan) exprOf(a *mappings.Attribute) string { return p.exprs[strings.ToLower(a.Path)].expr }
+
+func primaryOf(as []*mappings.Attribute) *mappings.Attribute {
+	for _, a := range as {
+		if a.Primary {
+			return a
+		}
+	}
+	if len(as) > 0 {
+		return as[0]
+	}
+	return nil
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *groupPlan) resolve(fp filter.AttrPath) ([]target, error) {
+	la, ls := strings.ToLower(fp.Attr), strings.ToLower(fp.Sub)
+	urn := fp.URN
+	if urn != "" && !containsFold([]string{mappings.CoreSchema1, mappings.CoreGroupSchema2}, urn) {
+		if p.desc != nil && strings.EqualFold(urn, p.desc.attr.URN) && la == "description" && ls == "" {
+			return []target{{path: fp.String(), expr: p.desc.expr, typ: "string"}}, nil
+		}
+		return nil, unknownAttr(fp)
+	}
+	switch {
+	case la == "id" && ls == "":
+		return []target{{path: fp.String(), expr: p.idRead, typ: "id", caseExact: true, idKey: &p.m.ID}}, nil
+	case la == "displayname" && ls == "":
+		return []target{{path: fp.String(), expr: p.name.expr, typ: "string", caseExact: p.name.attr.CaseExact}}, nil
+	case la == "meta" && ls == "lastmodified" && p.lmRead != "":
+		return []target{{path: fp.String(), expr: p.lmRead, typ: "datetime"}}, nil
+	}
+	return nil, unknownAttr(fp)
+}
+
+func (p *groupPlan) multi(filter.AttrPath) []*mappings.Attribute { return nil }
+func (p *groupPlan) exprOf(*mappings.Attribute) string         { return "" }
+
+// where compiles a filter into SQL appended to b.
+type where struct {
+	b *sqlb
+	r resolver
+}
+
+func (w *where) expr(e filter.Expr) (string, error) {
+	switch x := e.(type) {
+	case *filter.Logical:
+		l, err := w.expr(x.Left)
+		if err != nil {
+			return "", err
+		}
+		r, err := w.expr(x.Right)
+		if err != nil {
+			return "", err
+		}
+		return "(" + l + " " + strings.ToUpper(x.Op) + " " + r + ")", nil
+	case *filter.Not:
+		s, err := w.expr(x.X)
+		if err != nil {
+			return "", err
+		}
+		return "(NOT " + s + ")", nil
+	case *filter.Compare:
+		ts, err := w.r.resolve(x.Path)
+		if err != nil {
+			return "", err
+		}
+		return w.anyOf(ts, x)
+	case *filter.ValuePath:
+		return w.valuePath(x)
+	}
+	return "", fmt.Errorf("%w: unsupported expression", ErrInvalidFilter)
+}
+
+func (w *where) anyOf(ts []target, c *filter.Compare) (string, error) {
+	parts := make([]string, 0, len(ts))
+	for _, t := range ts {
+		s, err := w.compare(t, c)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", nil
+}
+
+// valuePath compiles emails[type eq "work" and value co "@x"]: for each bound type the
+// sub-filter is evaluated with type, primary known and value bound to that column.
+func (w *where) valuePath(vp *filter.ValuePath) (string, error) {
+	bindings := w.r.multi(vp.Path)
+	if len(bindings) == 0 {
+		if vp.Path.Sub == "" && vp.Path.URN == "" && strings.EqualFold(vp.Path.Attr, "name") {
+			// A complex singular attribute: name[givenName eq "x"] is name.givenName eq "x".
+			return (&where{b: w.b, r: prefixed{w.r, "name"}}).expr(vp.Filter)
+		}
+		return "", fmt.Errorf("%w: %s is not a mapped multi-valued attribute", ErrInvalidFilter, vp.Path.String())
+	}
+	primary := primaryOf(bindings)
+	var parts []string
+	for _, a := range bindings {
+		s, err := (&where{b: w.b, r: &subResolver{w.r, a, a == primary}}).expr(vp.Filter)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, s)
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", nil
+}
+
+// prefixed resolves sub-attribute names inside name[...] against name.<sub>.
+type prefixed struct {
+	resolver
+	parent string
+}
+
+func (p prefixed) resolve(fp filter.AttrPath) ([]target, error) {
+	return p.resolver.resolve(filter.AttrPath{Attr: p.parent, Sub: fp.Attr})
+}
+
+// subResolver resolves type/value/primary inside a value path for one binding.
+type subResolver struct {
+	parent  resolver
+	a       *mappings.Attribute
+	primary bool
+}
+
+func (s *subResolver) resolve(fp filter.AttrPath) ([]target, error) {
+	if fp.URN != "" || fp.Sub != "" {
+		return nil, unknownAttr(fp)
+	}
+	switch strings.ToLower(fp.Attr) {
+	case "value":
+		return []target{{path: s.a.Path, expr: s.parent.exprOf(s.a), typ: "string", caseExact: s.a.CaseExact, attr: s.a}}, nil
+	case "type":
+		return []target{{path: fp.Attr, typ: "const", expr: s.a.Name}}, nil
+	case "primary":
+		return []target{{path: fp.Attr, typ: "constbool", expr: strconv.FormatBool(s.primary)}}, nil
+	}
+	return nil, unknownAttr(fp)
+}
+func (s *subResolver) multi(filter.AttrPath) []*mappings.Attribute { return nil }
+func (s *subResolver) exprOf(a *mappings.Attribute) string         { return s.parent.exprOf(a) }
+
+func (w *where) bad(t target, c *filter.Compare, why string) error {
+	return fmt.Errorf("%w: %s %s: %s", ErrInvalidFilter, t.path, c.Op, why)
+}
+
+func (w *where) compare(t target, c *filter.Compare) (string, error) {
+	b, f := w.b, w.b.f
+	op := string(c.Op)
+	if c.Op == filter.Pr {
+		switch t.typ {
+		case "const", "constbool":
+			return f.TrueLiteral + " = " + f.TrueLiteral, nil
+		case "string":
+			return "(" + t.expr + " IS NOT NULL AND " + t.expr + " <> '')", nil
+		}
+		return t.expr + " IS NOT NULL", nil
+	}
+	if c.Value.Kind == filter.Null {
+		switch op {
+		case "eq":
+			return t.expr + " IS NULL", nil
+		case "ne":
+			return t.expr + " IS NOT NULL", nil
+		}
+		return "", w.bad(t, c, "null can only be compared with eq or ne")
+	}
+	sqlOp := map[string]string{"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}[op]
+	// ne also matches rows where the attribute has no value, as SCIM expects.
+	wrapNe := func(s string) string {
+		if op == "ne" {
+			return "(" + s + " OR " + t.expr + " IS NULL)"
+		}
+		return s
+	}
+	constant := func(ok bool) string {
+		if ok {
+			return f.TrueLiteral + " = " + f.TrueLiteral
+		}
+		return f.TrueLiteral + " = " + f.FalseLiteral
+	}
+	switch t.typ {
+	case "const", "constbool":
+		var got string
+		switch c.Value.Kind {
+		case filter.String:
+			got = c.Value.Str
+		case filter.Bool:
+			got = strconv.FormatBool(c.Value.Bool)
+		default:
+			return "", w.bad(t, c, "expected a string")
+		}
+		switch op {
+		case "eq":
+			return constant(strings.EqualFold(got, t.expr)), nil
+		case "ne":
+			return constant(!strings.EqualFold(got, t.expr)), nil
+		}
+		return "", w.bad(t, c, "only eq, ne and pr apply here")
+	case "string":
+		if c.Value.Kind != filter.String {
+			return "", w.bad(t, c, "expected a quoted string value")
+		}
+		v := c.Value.Str
+		if op == "co" || op == "sw" || op == "ew" {
+			pat := likePattern(f, v, op)
+			if t.caseExact {
+				return t.expr + " LIKE " + b.arg(pat) + f.LikeEscape, nil
+			}
+			return f.CaseFold(t.expr) + " LIKE " + f.CaseFold(b.arg(pat)) + f.LikeEscape, nil
+		}
+		if t.caseExact {
+			return wrapNe(t.expr + " " + sqlOp + " " + b.arg(v)), nil
+		}
+		return wrapNe(f.CaseFold(t.expr) + " " + sqlOp + " " + f.CaseFold(b.arg(v))), nil
+	case "id":
+		if c.Value.Kind != filter.String && c.Value.Kind != filter.Number {
+			return "", w.bad(t, c, "expected an id")
+		}
+		s := c.Value.Str
+		if op == "co" || op == "sw" || op == "ew" {
+			if t.idKey.Type == "integer" {
+				return "", w.bad(t, c, "ids are numbers here; use eq")
+			}
+			return t.expr + " LIKE " + b.arg(likePattern(f, s, op)) + f.LikeEscape, nil
+		}
+		v, ok := idArg(t.idKey, s)
+		if !ok {
+			if op == "eq" {
+				return constant(false), nil // no row can have this id
+			}
+			if op == "ne" {
+				return constant(true), nil
+			}
+			return "", w.bad(t, c, "not a valid id")
+		}
+		return t.expr + " " + sqlOp + " " + b.arg(v), nil
+	case "boolean":
+		var v bool
+		switch c.Value.Kind {
+		case filter.Bool:
+			v = c.Value.Bool
+		case filter.String:
+			pb, err := strconv.ParseBool(strings.ToLower(c.Value.Str))
+			if err != nil {
+				return "", w.bad(t, c, "expected true or false")
+			}
+			v = pb
+		default:
+			return "", w.bad(t, c, "expected true or false")
+		}
+		if op != "eq" && op != "ne" {
+			return "", w.bad(t, c, "booleans compare only with eq, ne and pr")
+		}
+		arg, err := toColumn(t.attr, v, f)
+		if err != nil {
+			return "", w.bad(t, c, err.Error())
+		}
+		return wrapNe(t.expr + " " + sqlOp + " " + b.arg(arg)), nil
+	case "integer", "double":
+		if sqlOp == "" {
+			return "", w.bad(t, c, "numbers compare with eq, ne, gt, ge, lt, le and pr")
+		}
+		var raw any = c.Value.Str
+		if c.Value.Kind != filter.Number && c.Value.Kind != filter.String {
+			return "", w.bad(t, c, "expected a number")
+		}
+		v, err := Coerce(t.attr, raw)
+		if err != nil || v == nil {
+			return "", w.bad(t, c, "expected a number")
+		}
+		return wrapNe(t.expr + " " + sqlOp + " " + b.arg(v)), nil
+	case "date", "datetime":
+		if sqlOp == "" {
+			return "", w.bad(t, c, "times compare with eq, ne, gt, ge, lt, le and pr")
+		}
+		if c.Value.Kind != filter.String {
+			return "", w.bad(t, c, "expected a quoted timestamp like \"2024-05-01T12:00:00Z\"")
+		}
+		var arg any
+		if t.typ == "date" {
+			d, err := parseDate(c.Value.Str)
+			if err != nil {
+				return "", w.bad(t, c, "expected a date like \"2024-05-01\"")
+			}
+			if f.DateFormat != "" {
+				arg = d.Format(f.DateFormat)
+			} else {
+				arg = d
+			}
+		} else {
+			ts, err := parseTime(c.Value.Str)
+			if err != nil {
+				return "", w.bad(t, c, "expected a timestamp like \"2024-05-01T12:00:00Z\"")
+			}
+			arg = timeArg(ts, f)
+		}
+		return wrapNe(t.expr + " " + sqlOp + " " + b.arg(arg)), nil
+	case "strings":
+		return "", w.bad(t, c, "array attributes can only be tested with pr")
+	}
+	return "", w.bad(t, c, "unsupported attribute type "+t.typ)
+}
+
+// compileFilter parses text and compiles it against r into b, returning the WHERE body
+// ("" for no filter).
+func compileFilter(b *sqlb, r resolver, text string, limits filter.Limits) (string, error) {
+	if strings.TrimSpace(text) == "" {
+		return "", nil
+	}
+	e, err := filter.ParseWithLimits(text, limits)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidFilter, err)
+	}
+	return (&where{b: b, r: r}).expr(e)
+}

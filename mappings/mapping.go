@@ -1,0 +1,296 @@
+package mappings
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// Version is the only mapping format version this build reads.
+const Version = 1
+
+// Well-known schema URNs. Custom URNs are opaque strings chosen per app.
+const (
+	CoreSchema1       = "urn:scim:schemas:core:1.0"
+	EnterpriseSchema1 = "urn:scim:schemas:extension:enterprise:1.0"
+	CoreUserSchema2   = "urn:ietf:params:scim:schemas:core:2.0:User"
+	CoreGroupSchema2  = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	DefaultGroupURN   = "urn:okta:custom:group:1.0"
+)
+
+// Mapping is a loaded, validated mapping file. It is immutable once returned by Load.
+type Mapping struct {
+	File     string // path the mapping was read from
+	Dir      string // directory of File; relative paths in the mapping resolve against it
+	App      App
+	Database Database
+	Server   Server
+	Users    *Users  // nil when the mapping does not provision users
+	Groups   *Groups // nil when the mapping does not provision groups
+}
+
+// App names the application and its custom schema URNs.
+type App struct {
+	Name        string
+	UserSchema  string // urn:okta:<name>:1.0:user:custom unless overridden
+	GroupSchema string // urn:okta:custom:group:1.0 unless overridden
+}
+
+// Database says how to reach the app's database.
+type Database struct {
+	Driver       string
+	DSN          Secret // after ${VAR} expansion; prints as <secret>
+	MaxOpen      int
+	MaxIdle      int
+	MaxLifetime  time.Duration
+	QueryTimeout time.Duration
+	Init         *Init
+}
+
+// Init describes scripts run once when the database lacks the table IfMissing.
+type Init struct {
+	IfMissing string
+	Scripts   []string // absolute paths
+}
+
+// Server holds the listener and auth settings.
+type Server struct {
+	Listen   string
+	BasePath string // always starts with "/" and has no trailing slash, "" for the root
+	TLS      *TLS
+	Auth     Auth
+	MaxBody  int64
+}
+
+// TLS names certificate and key files.
+type TLS struct {
+	Cert string
+	Key  string
+}
+
+// Auth is how the agent authenticates to scimsql.
+type Auth struct {
+	Type     string // none, basic, header
+	Username string
+	Password Secret // basic
+	Header   string // header name, for type header
+	Value    Secret // header value, for type header
+	// Defaulted is true when the secret came from the mapping's default rather than the
+	// environment or a file, so the server can warn that it runs with a demo secret.
+	Defaulted bool
+}
+
+// Secret is a string that never prints its value.
+type Secret struct{ value string }
+
+// NewSecret wraps s.
+func NewSecret(s string) Secret { return Secret{value: s} }
+
+// Reveal returns the secret value. Call it only where the value is used, never to log.
+func (s Secret) Reveal() string { return s.value }
+
+// String implements fmt.Stringer without revealing the value.
+func (s Secret) String() string {
+	if s.value == "" {
+		return ""
+	}
+	return "<secret>"
+}
+
+// GoString keeps %#v from revealing the value.
+func (s Secret) GoString() string { return s.String() }
+
+// Format implements fmt.Formatter. Without it a verb such as %d or %x, which fmt does not
+// route through String, would print the struct and with it the value.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprint(f, strconv.Quote(s.String()))
+		return
+	}
+	fmt.Fprint(f, s.String())
+}
+
+// Operation is how one SCIMService operation is carried out.
+type Operation struct {
+	Name       string
+	Auto       bool        // SQL generated from the bindings
+	Statements []*Template // templated SQL, run in order in one transaction
+}
+
+// Template is a parsed text/template with the place it came from.
+type Template struct {
+	Source string // file:line:col where the template text starts
+	Text   string
+	Tmpl   *template.Template
+}
+
+// Key says how a resource is identified and how new identifiers are made.
+type Key struct {
+	Column   string
+	Type     string    // string or integer: how ids are bound
+	Generate string    // database, uuid, template
+	Template *Template // for Generate == template
+}
+
+// LastModified binds meta.lastModified.
+type LastModified struct {
+	Column string
+	// Maintain is true when scimsql stamps the column on every write; false when the
+	// database does it (a trigger or ON UPDATE clause).
+	Maintain bool
+}
+
+// Attribute binds one SCIM attribute to the database.
+type Attribute struct {
+	Path    string    // canonical SCIM path: userName, name.givenName, emails.work, urn:...:custom:isAdmin
+	URN     string    // schema URN for extension attributes, "" for core
+	Name    string    // attribute name (last segment), e.g. isAdmin, givenName, work
+	Pos     string    // file:line:col of the binding
+	Column  string    // column read and written; "" when Read/Write templates are used
+	Read    *Template // SQL expression computing the value, rendered by the engine with the dialect's quoting
+	Write   map[string]*Template
+	Type    string // string, boolean, integer, double, date, datetime, strings
+	Default *string
+	// CaseExact is false for strings unless the mapping says otherwise (RFC 7643 §2.4).
+	CaseExact bool
+	ReadOnly  bool
+	Primary   bool // for emails/phoneNumbers: the primary value
+
+	// For active: the column values that mean true and false.
+	TrueValue  any
+	FalseValue any
+
+	// For password: bcrypt, plain, or template (the operations' templates handle it).
+	Hash string
+	// For strings: the separator used in a single text column; "" means a JSON array.
+	Separator string
+}
+
+// Writable reports whether requests can change the attribute.
+func (a *Attribute) Writable() bool {
+	if a.ReadOnly {
+		return false
+	}
+	return a.Column != "" || len(a.Write) > 0 || a.Hash == "template"
+}
+
+// Users binds SCIM users.
+type Users struct {
+	Table        string
+	From         *Template // optional SQL source for reads instead of Table
+	ID           Key
+	LastModified *LastModified
+	Attributes   []*Attribute // in mapping order
+	Operations   map[string]*Operation
+	byPath       map[string]*Attribute
+}
+
+// Attr returns the attribute bound at path (case-insensitive), or nil.
+func (u *Users) Attr(path string) *Attribute {
+	if u == nil {
+		return nil
+	}
+	return u.byPath[strings.ToLower(path)]
+}
+
+// Multi returns the bindings of a multi-valued attribute (emails, phoneNumbers) in mapping order.
+func (u *Users) Multi(name string) []*Attribute {
+	var out []*Attribute
+	for _, a := range u.Attributes {
+		if a.URN == "" && strings.EqualFold(strings.SplitN(a.Path, ".", 2)[0], name) && isMultiValued(name) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Custom returns the attributes of extension schema urn.
+func (u *Users) Custom(urn string) []*Attribute {
+	var out []*Attribute
+	for _, a := range u.Attributes {
+		if strings.EqualFold(a.URN, urn) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// URNs returns the extension schema URNs that have attributes, sorted.
+func (u *Users) URNs() []string {
+	seen := map[string]bool{}
+	for _, a := range u.Attributes {
+		if a.URN != "" {
+			seen[a.URN] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Op returns the operation name, or nil when it is not mapped.
+func (u *Users) Op(name string) *Operation {
+	if u == nil {
+		return nil
+	}
+	return u.Operations[name]
+}
+
+// Groups binds SCIM groups and their memberships.
+type Groups struct {
+	Table        string
+	ID           Key
+	DisplayName  *Attribute
+	Description  *Attribute
+	LastModified *LastModified
+	Members      *Members
+	Operations   map[string]*Operation
+}
+
+// Op returns the operation name, or nil when it is not mapped.
+func (g *Groups) Op(name string) *Operation {
+	if g == nil {
+		return nil
+	}
+	return g.Operations[name]
+}
+
+// Members is the membership table: one row per (group, user).
+type Members struct {
+	Table       string
+	GroupColumn string // holds the group's id column value
+	UserColumn  string // holds the user's id column value
+}
+
+// Operation names, as in Okta's SCIMService interface.
+const (
+	OpGetUsers    = "getUsers"
+	OpGetUser     = "getUser"
+	OpCreateUser  = "createUser"
+	OpUpdateUser  = "updateUser"
+	OpGetGroups   = "getGroups"
+	OpGetGroup    = "getGroup"
+	OpCreateGroup = "createGroup"
+	OpUpdateGroup = "updateGroup"
+	OpDeleteGroup = "deleteGroup"
+)
+
+// UserOps and GroupOps list the operations each resource may map, in SCIMService order.
+var (
+	UserOps  = []string{OpGetUsers, OpGetUser, OpCreateUser, OpUpdateUser}
+	GroupOps = []string{OpGetGroups, OpGetGroup, OpCreateGroup, OpUpdateGroup, OpDeleteGroup}
+)
+
+func isMultiValued(name string) bool {
+	switch strings.ToLower(name) {
+	case "emails", "phonenumbers":
+		return true
+	}
+	return false
+}
