@@ -168,7 +168,7 @@ func (p *groupPlan) resolve(fp filter.AttrPath) ([]target, error) {
 }
 
 func (p *groupPlan) multi(filter.AttrPath) []*mappings.Attribute { return nil }
-func (p *groupPlan) exprOf(*mappings.Attribute) string         { return "" }
+func (p *groupPlan) exprOf(*mappings.Attribute) string           { return "" }
 
 // where compiles a filter into SQL appended to b.
 type where struct {
