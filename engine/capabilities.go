@@ -51,7 +51,15 @@ func Capabilities(m *mappings.Mapping) []Capability {
 	}
 	writable := func(path string) bool {
 		a := u.Attr(path)
-		return a != nil && a.Writable()
+		if a == nil || !a.Writable() {
+			return false
+		}
+		// A password left to templates is stored only when updateUser is templated.
+		if a.Hash == "template" {
+			op := u.Op(mappings.OpUpdateUser)
+			return op != nil && !op.Auto
+		}
+		return true
 	}
 	filterable := func(path string) bool {
 		a := u.Attr(path)

@@ -239,7 +239,10 @@ func (w *where) valuePath(vp *filter.ValuePath) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		parts = append(parts, s)
+		// An item of a multi-valued attribute exists only where its column has a value:
+		// emails[primary eq true] must not match a user without an e-mail address.
+		col := w.r.exprOf(a)
+		parts = append(parts, "("+col+" IS NOT NULL AND "+col+" <> '' AND "+s+")")
 	}
 	return "(" + strings.Join(parts, " OR ") + ")", nil
 }

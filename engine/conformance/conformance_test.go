@@ -69,3 +69,14 @@ func TestQuickstartPostgres(t *testing.T) {
 	dsn := conformance.PostgresSchema(t, d, conformance.DSN(t, "SCIMSQL_TEST_POSTGRES_DSN"))
 	conformance.Run(t, target(t, d, dsn, root("examples", "quickstart", "mapping.yaml"), root("testdata", "conformance", "schema.postgres.sql"), allCapabilities))
 }
+
+func TestTemplatedSQLite(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "templated.db")
+	conformance.Run(t, target(t, sqlite.New(), dsn, root("testdata", "conformance", "templated.yaml"), root("examples", "quickstart", "schema.sql"), allCapabilities))
+}
+
+func TestTemplatedPostgres(t *testing.T) {
+	d := postgres.New()
+	dsn := conformance.PostgresSchema(t, d, conformance.DSN(t, "SCIMSQL_TEST_POSTGRES_DSN"))
+	conformance.Run(t, target(t, d, dsn, root("testdata", "conformance", "templated.yaml"), root("testdata", "conformance", "schema.postgres.sql"), allCapabilities))
+}
