@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scimsql/scimsql/mappings"
+)
+
+func runCmd(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCommands(t *testing.T) {
+	quick := filepath.Join("..", "..", "examples", "quickstart", "mapping.yaml")
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("version: 1\napp: {name: x}\ndatabase: {driver: oracle, dsn: x}\nserver: {auth: {type: none}}\nusers:\n  table: users\n  id: id\n  attributes: {userName: user_name, favoriteColor: color}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args     []string
+		code     int
+		out, err []string
+	}{
+		{[]string{}, 2, nil, []string{"Usage"}},
+		{[]string{"version"}, 0, []string{"scimsql dev"}, nil},
+		{[]string{"frobnicate"}, 2, nil, []string{`unknown command "frobnicate"`}},
+		{[]string{"serve", "-no-such-flag"}, 2, nil, []string{"flag provided but not defined: -no-such-flag"}},
+		{[]string{"validate"}, 1, nil, []string{"-mapping FILE is required"}},
+		{[]string{"validate", "-mapping", "/no/such/file.yaml"}, 1, nil, []string{"no such file"}},
+		{[]string{"validate", "-mapping", quick}, 0,
+			[]string{"ok (app onprem_app, driver sqlite)", "createUser   auto", "on  GROUP_PUSH", "on  OPP_SCIM_INCREMENTAL_IMPORTS", "on  PUSH_PASSWORD_UPDATES"}, nil},
+		// Every problem at once, each with file:line:col.
+		{[]string{"validate", "-mapping", bad}, 1, nil, []string{
+			"bad.yaml:3:20: database.driver: unknown driver \"oracle\"",
+			"bad.yaml:8:37: users.attributes.favoriteColor: unknown SCIM user attribute",
+		}},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			code, out, errs := runCmd(c.args...)
+			if code != c.code {
+				t.Errorf("exit code %d, want %d\nstdout: %s\nstderr: %s", code, c.code, out, errs)
+			}
+			for _, want := range c.out {
+				if !strings.Contains(out, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, out)
+				}
+			}
+			for _, want := range c.err {
+				if !strings.Contains(errs, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, errs)
+				}
+			}
+		})
+	}
+}
+
+// The one table of dialects names only drivers a mapping may use.
+func TestDialectTable(t *testing.T) {
+	for name, mk := range dialectTable {
+		if got := mk().Facts().Name; got != name {
+			t.Errorf("dialectTable[%q] builds %q", name, got)
+		}
+		found := false
+		for _, d := range mappings.Drivers {
+			found = found || d == name
+		}
+		if !found {
+			t.Errorf("%q is not in mappings.Drivers", name)
+		}
+	}
+}
+
+// TestQuickstartServe runs the README's quickstart command: it creates and seeds its
+// database, answers the agent with Basic auth, and stops cleanly on SIGTERM.
+func TestQuickstartServe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("SCIMSQL_PASSWORD", "")
+	dsn := filepath.Join(t.TempDir(), "qs.db")
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run([]string{"serve", "-mapping", filepath.Join("..", "..", "examples", "quickstart", "mapping.yaml"), "-listen", addr, "-dsn", dsn}, os.Stdout, &syncWriter{b: &stderr})
+	}()
+	get := func(path, user, pass string) (*http.Response, map[string]any, error) {
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		req.SetBasicAuth(user, pass)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer res.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&body)
+		return res, body, nil
+	}
+	var res *http.Response
+	var body map[string]any
+	for i := 0; i < 100; i++ {
+		if res, body, err = get("/Users/102", "okta", "okta"); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("quickstart never answered: %v", err)
+	}
+	if res.StatusCode != 200 || body["userName"] != "admin" || body["active"] != false {
+		t.Fatalf("GET /Users/102: %d %v", res.StatusCode, body)
+	}
+	if g := fmt.Sprint(body["name"]); !strings.Contains(g, "Barbara") {
+		t.Errorf("seeded name: %v", g)
+	}
+	if res, _, _ := get("/Users/102", "okta", "wrong"); res.StatusCode != 401 {
+		t.Errorf("wrong password: %d", res.StatusCode)
+	}
+	if res, body, _ := get("/Groups/1001", "okta", "okta"); res.StatusCode != 200 || body["displayName"] != "firstGroup" {
+		t.Errorf("GET /Groups/1001: %d %v", res.StatusCode, body)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+	logs := stderr.String()
+	for _, want := range []string{"initialised the database", `default demo password \"okta\"`, "capabilities=GROUP_PUSH"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
