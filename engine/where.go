@@ -451,7 +451,8 @@ func compileFilter(b *sqlb, r resolver, text string, limits filter.Limits) (stri
 	}
 	e, err := filter.ParseWithLimits(text, limits)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidFilter, err)
+		// The parser's message starts "invalid filter at position N: ..."; keep it whole.
+		return "", fmt.Errorf("%w%s", ErrInvalidFilter, strings.TrimPrefix(err.Error(), "invalid filter"))
 	}
 	return (&where{b: b, r: r}).expr(e)
 }
