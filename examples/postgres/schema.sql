@@ -2,7 +2,7 @@
 --
 -- The shape differs from the quickstart on purpose, to show what a mapping can absorb:
 --   * the user table is "accounts", its key a UUID that scimsql generates (the quickstart
---     lets the database number its users);
+--     lets the database number its users; here only the teams are numbered that way);
 --   * the login column is "login", not user_name, and there are two e-mail columns
 --     (work and home) instead of primary/secondary;
 --   * "active" is a CHAR(1) status holding 'A' or 'I', not a 0/1 integer;
@@ -16,12 +16,16 @@
 -- search_path (public by default), and the mapping names them the same way.
 
 CREATE TABLE accounts (
-    -- A UUID key made by scimsql (users.id.generate: uuid), not by the database: the id
-    -- Okta stores as the account's externalId is then meaningless outside this app, never
-    -- reused, and cannot be guessed or enumerated, and rows from several sources can be
-    -- merged without renumbering. The column has PostgreSQL's own uuid type, so it takes
-    -- 16 bytes and rejects anything that is not a UUID.
-    account_id        UUID PRIMARY KEY,
+    -- A UUID key made by scimsql (users.id.generate: uuid), not by the database. The id
+    -- Okta keeps as the account's externalId is then never reused, cannot be guessed or
+    -- enumerated, and is known before the INSERT, so no RETURNING is needed; rows from
+    -- several sources can be merged without renumbering.
+    -- TEXT with a CHECK, not PostgreSQL's uuid type: scimsql compares ids as text, and
+    -- the agent may ask for any id (GET /Users/12345); on a uuid column PostgreSQL
+    -- answers a string that is not a UUID with an error ("invalid input syntax for type
+    -- uuid") where the agent needs a plain 404.
+    account_id        TEXT PRIMARY KEY
+                      CHECK (account_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'),
     login             TEXT NOT NULL,                   -- userName
     first_name        TEXT,                            -- name.givenName
     last_name         TEXT,                            -- name.familyName
@@ -74,7 +78,7 @@ CREATE TABLE team_members (
     -- Deleting a team (DELETE /Groups/{id}) takes its memberships with it; deleting an
     -- account in the app removes it from its teams.
     team_id    BIGINT NOT NULL REFERENCES teams (team_id) ON DELETE CASCADE,
-    account_id UUID   NOT NULL REFERENCES accounts (account_id) ON DELETE CASCADE,
+    account_id TEXT   NOT NULL REFERENCES accounts (account_id) ON DELETE CASCADE,
     -- The primary key makes a membership unique and, leading with team_id, is the index
     -- for "the members of this team", which every group read and PUT needs.
     PRIMARY KEY (team_id, account_id)
