@@ -39,6 +39,9 @@ const (
 	OutputInserted
 	// LastInsertID uses sql.Result.LastInsertId.
 	LastInsertID
+	// OutputInto captures OUTPUT INSERTED.col into a table variable and selects it, which,
+	// unlike a bare OUTPUT clause, works on tables that have triggers.
+	OutputInto
 )
 
 // Class is what an error means to the engine.
@@ -53,6 +56,9 @@ const (
 	Retryable
 	// Unavailable means the database could not be reached: a SCIM 503.
 	Unavailable
+	// Invalid means the database refused a value (too long, out of range, not null,
+	// malformed): a SCIM 400, since it came from the request.
+	Invalid
 )
 
 // Facts are the things the engine needs to know to write SQL for a database.
@@ -76,8 +82,22 @@ type Facts struct {
 	// ForUpdate is the suffix that locks a selected row for the rest of a transaction, "" if the
 	// database locks differently (SQLite locks the whole database on write).
 	ForUpdate string
+	// LockHint follows the table name for the same purpose where the database uses table
+	// hints instead (SQL Server: WITH (UPDLOCK, ROWLOCK)).
+	LockHint string
+	// KeyTypes maps a mapping id type (integer, string) to the SQL type of a variable
+	// holding a key, for dialects that need one (OutputInto).
+	KeyTypes map[string]string
 	// MaxParams is the largest number of bound arguments in one statement.
 	MaxParams int
+}
+
+// KeyType returns the SQL type for a key of mapping type t.
+func (f *Facts) KeyType(t string) string {
+	if k, ok := f.KeyTypes[t]; ok {
+		return k
+	}
+	return f.KeyTypes["string"]
 }
 
 // Pool holds connection pool limits.

@@ -39,34 +39,15 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 		return nil, err
 	}
 	page := &GroupPage{StartIndex: start}
-	if page.Total, err = e.count(ctx, p.source, cond, b.args); err != nil {
+	if page.Total, err = e.count(ctx, e.sqlCount(p.source, cond, b.args)); err != nil {
 		return nil, e.dbErr("getGroups", err)
 	}
 	if limit == 0 || (limit > 0 && start > page.Total) {
 		return page, nil
 	}
 	walk := "groups|" + strings.TrimSpace(q.Filter)
-	sel := newSQL(e.d)
-	sel.args = append(sel.args, b.args...)
-	sel.w("SELECT ", p.selectList, " FROM ", p.source)
-	offset := start - 1
-	var conds []string
-	if cond != "" {
-		conds = append(conds, cond)
-	}
-	if limit > 0 && start > 1 {
-		if last, ok := e.cursors.get(walk, start); ok {
-			conds = append(conds, p.idRead+" > "+sel.arg(last))
-			offset = 0
-		}
-	}
-	if len(conds) > 0 {
-		sel.w(" WHERE ", strings.Join(conds, " AND "))
-	}
-	if limit < 0 {
-		offset = 0
-	}
-	sel.page(p.idRead, limit, offset)
+	last, offset := e.continuation(walk, limit, start)
+	sel := e.sqlList(p.selectList, p.source, p.idRead, cond, b.args, last, limit, offset)
 	groups, raws, err := e.queryGroups(ctx, e.db, sel)
 	if err != nil {
 		return nil, err
@@ -154,24 +135,8 @@ func (e *Engine) loadMembers(ctx context.Context, q querier, groups []*Group, ra
 	}
 	chunk := e.chunkSize()
 	for start := 0; start < len(raws); start += chunk {
-		end := min(start+len(raws[start:]), start+chunk)
-		b := newSQL(e.d)
-		b.w("SELECT m.", p.memGroup, ", m.", p.memUser)
-		up := e.users
-		display := ""
-		if up != nil {
-			if rc, ok := up.exprs["username"]; ok {
-				display = rc.expr
-			}
-		}
-		if display != "" {
-			b.w(", ", display, " FROM ", p.memTable, " m LEFT JOIN ", up.source, " ON ", up.idRead, " = m.", p.memUser)
-		} else {
-			b.w(" FROM ", p.memTable, " m")
-		}
-		b.w(" WHERE ")
-		b.in("m."+p.memGroup, raws[start:end])
-		b.w(" ORDER BY m.", p.memGroup, ", m.", p.memUser)
+		end := min(len(raws), start+chunk)
+		b, display := e.sqlMembersOf(raws[start:end])
 		rows, err := q.QueryContext(ctx, b.String(), b.args...)
 		if err != nil {
 			return e.dbErr("reading group members", err)
@@ -179,7 +144,7 @@ func (e *Engine) loadMembers(ctx context.Context, q querier, groups []*Group, ra
 		for rows.Next() {
 			var gid, uid, name any
 			dest := []any{&gid, &uid}
-			if display != "" {
+			if display {
 				dest = append(dest, &name)
 			}
 			if err := rows.Scan(dest...); err != nil {
@@ -230,9 +195,7 @@ func (e *Engine) getGroup(ctx context.Context, q querier, id string) (*Group, er
 	if op := p.m.Op(mappings.OpGetGroup); op != nil && !op.Auto {
 		return e.getGroupTemplated(ctx, q, op, id, arg)
 	}
-	sel := newSQL(e.d)
-	sel.w("SELECT ", p.selectList, " FROM ", p.source, " WHERE ", p.idRead, " = ", sel.arg(arg))
-	groups, raws, err := e.queryGroups(ctx, q, sel)
+	groups, raws, err := e.queryGroups(ctx, q, e.sqlByID(p.selectList, p.source, p.idRead, arg))
 	if err != nil {
 		return nil, err
 	}
@@ -399,17 +362,7 @@ func (e *Engine) groupColumns(g *Group, create bool) ([]string, []any) {
 
 func (e *Engine) displayNameFree(ctx context.Context, tx *sql.Tx, name string, exceptID any) error {
 	p := e.groups
-	b := newSQL(e.d)
-	b.w("SELECT ", p.idRead, " FROM ", p.source, " WHERE ")
-	if p.name.attr.CaseExact {
-		b.w(p.name.expr, " = ", b.arg(name))
-	} else {
-		b.w(e.f.CaseFold(p.name.expr), " = ", e.f.CaseFold(b.arg(name)))
-	}
-	if exceptID != nil {
-		b.w(" AND ", p.idRead, " <> ", b.arg(exceptID))
-	}
-	b.page(p.idRead, 1, 0)
+	b := e.sqlTaken(p.source, p.idRead, p.name.expr, p.name.attr.CaseExact, name, exceptID)
 	var got any
 	err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&got)
 	if err == nil {
@@ -452,14 +405,11 @@ func (e *Engine) memberArgs(ctx context.Context, tx *sql.Tx, members []Member) (
 
 // usersExist fails with ErrInvalidValue naming the first id that is not a user.
 func (e *Engine) usersExist(ctx context.Context, tx *sql.Tx, args []any) error {
-	up := e.users
 	found := make(map[string]bool, len(args))
 	chunk := e.chunkSize()
 	for start := 0; start < len(args); start += chunk {
 		end := min(len(args), start+chunk)
-		b := newSQL(e.d)
-		b.w("SELECT ", up.idCol, " FROM ", up.table, " WHERE ")
-		b.in(up.idCol, args[start:end])
+		b := e.sqlUsersIn(args[start:end])
 		rows, err := tx.QueryContext(ctx, b.String(), b.args...)
 		if err != nil {
 			return err
@@ -494,14 +444,7 @@ func (e *Engine) addMembers(ctx context.Context, tx *sql.Tx, gid any, users []an
 	chunk := e.chunkSize()
 	for start := 0; start < len(users); start += chunk {
 		end := min(len(users), start+chunk)
-		b := newSQL(e.d)
-		b.w("INSERT INTO ", p.memTable, " (", p.memGroup, ", ", p.memUser, ") VALUES ")
-		for i, u := range users[start:end] {
-			if i > 0 {
-				b.w(", ")
-			}
-			b.w("(", b.arg(gid), ", ", b.arg(u), ")")
-		}
+		b := e.sqlAddMembers(gid, users[start:end])
 		e.log.DebugContext(ctx, "sql", "op", "addMembers", "sql_len", b.buf.Len(), "args", len(b.args))
 		if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
 			return err
@@ -511,13 +454,10 @@ func (e *Engine) addMembers(ctx context.Context, tx *sql.Tx, gid any, users []an
 }
 
 func (e *Engine) removeMembers(ctx context.Context, tx *sql.Tx, gid any, users []any) error {
-	p := e.groups
 	chunk := e.chunkSize()
 	for start := 0; start < len(users); start += chunk {
 		end := min(len(users), start+chunk)
-		b := newSQL(e.d)
-		b.w("DELETE FROM ", p.memTable, " WHERE ", p.memGroup, " = ", b.arg(gid), " AND ")
-		b.in(p.memUser, users[start:end])
+		b := e.sqlRemoveMembers(gid, users[start:end])
 		if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
 			return err
 		}
@@ -527,9 +467,7 @@ func (e *Engine) removeMembers(ctx context.Context, tx *sql.Tx, gid any, users [
 
 // currentMembers returns the stored member key values of a group.
 func (e *Engine) currentMembers(ctx context.Context, tx *sql.Tx, gid any) ([]any, error) {
-	p := e.groups
-	b := newSQL(e.d)
-	b.w("SELECT ", p.memUser, " FROM ", p.memTable, " WHERE ", p.memGroup, " = ", b.arg(gid))
+	b := e.sqlCurrentMembers(gid)
 	rows, err := tx.QueryContext(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, err
@@ -599,15 +537,7 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 				cols, vals = cols[1:], vals[1:]
 			}
 			if len(cols) > 0 {
-				b := newSQL(e.d)
-				b.w("UPDATE ", p.table, " SET ")
-				for i, c := range cols {
-					if i > 0 {
-						b.w(", ")
-					}
-					b.w(e.d.Quote(c), " = ", b.arg(vals[i]))
-				}
-				b.w(" WHERE ", p.idCol, " = ", b.arg(gid))
+				b := e.sqlUpdate(p.table, p.idCol, cols, vals, gid)
 				if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
 					return err
 				}
@@ -662,8 +592,7 @@ func diffKeys(have, want []any) (add, remove []any) {
 
 func (e *Engine) lockGroup(ctx context.Context, tx *sql.Tx, gid any) error {
 	p := e.groups
-	b := newSQL(e.d)
-	b.w("SELECT ", p.idCol, " FROM ", p.table, " WHERE ", p.idCol, " = ", b.arg(gid), e.f.ForUpdate)
+	b := e.sqlLock(p.table, p.idCol, gid)
 	var v any
 	return tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&v)
 }
@@ -693,14 +622,12 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 			return err
 		}
 		if p.memTable != "" {
-			b := newSQL(e.d)
-			b.w("DELETE FROM ", p.memTable, " WHERE ", p.memGroup, " = ", b.arg(gid))
+			b := e.sqlDelete(p.memTable, p.memGroup, gid)
 			if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
 				return err
 			}
 		}
-		b := newSQL(e.d)
-		b.w("DELETE FROM ", p.table, " WHERE ", p.idCol, " = ", b.arg(gid))
+		b := e.sqlDelete(p.table, p.idCol, gid)
 		_, err := tx.ExecContext(ctx, b.String(), b.args...)
 		return err
 	})

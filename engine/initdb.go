@@ -19,7 +19,7 @@ func InitDatabase(ctx context.Context, m *mappings.Mapping, d dialects.Dialect, 
 	if in == nil {
 		return false, nil
 	}
-	rows, err := db.QueryContext(ctx, "SELECT 1 FROM "+d.Quote(in.IfMissing)+" WHERE 1 = 0")
+	rows, err := db.QueryContext(ctx, sqlTableExists(d, in.IfMissing))
 	if err == nil {
 		rows.Close()
 		return false, nil

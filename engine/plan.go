@@ -92,6 +92,7 @@ type groupPlan struct {
 	selectList string
 	// memberships
 	memTable, memGroup, memUser string
+	memCurrent                  string // condition on alias m for a current membership, "" for all rows
 }
 
 const groupAlias = "g"

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/mappings"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -64,7 +63,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 		return nil, err
 	}
 	page := &UserPage{StartIndex: start}
-	total, err := e.count(ctx, p.source, cond, b.args)
+	total, err := e.count(ctx, e.sqlCount(p.source, cond, b.args))
 	if err != nil {
 		return nil, e.dbErr("getUsers", err)
 	}
@@ -73,27 +72,8 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 		return page, nil
 	}
 	walk := "users|" + strings.TrimSpace(q.Filter)
-	sel := newSQL(e.d)
-	sel.args = append(sel.args, b.args...)
-	sel.w("SELECT ", p.selectList, " FROM ", p.source)
-	offset := start - 1
-	var conds []string
-	if cond != "" {
-		conds = append(conds, cond)
-	}
-	if limit > 0 && start > 1 {
-		if last, ok := e.cursors.get(walk, start); ok {
-			conds = append(conds, p.idRead+" > "+sel.arg(last))
-			offset = 0
-		}
-	}
-	if len(conds) > 0 {
-		sel.w(" WHERE ", strings.Join(conds, " AND "))
-	}
-	if limit < 0 {
-		offset = 0
-	}
-	sel.page(p.idRead, limit, offset)
+	last, offset := e.continuation(walk, limit, start)
+	sel := e.sqlList(p.selectList, p.source, p.idRead, cond, b.args, last, limit, offset)
 	e.log.DebugContext(ctx, "sql", "op", "getUsers", "sql", sel.String(), "args", len(sel.args))
 	rows, err := e.db.QueryContext(ctx, sel.String(), sel.args...)
 	if err != nil {
@@ -118,17 +98,26 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	return page, nil
 }
 
-func (e *Engine) count(ctx context.Context, source, cond string, args []any) (int, error) {
-	b := newSQL(e.d)
-	b.w("SELECT COUNT(*) FROM ", source)
-	if cond != "" {
-		b.w(" WHERE ", cond)
-	}
+func (e *Engine) count(ctx context.Context, b *sqlb) (int, error) {
 	var n int64
-	if err := e.db.QueryRowContext(ctx, b.String(), args...).Scan(&n); err != nil {
+	if err := e.db.QueryRowContext(ctx, b.String(), b.args...).Scan(&n); err != nil {
 		return 0, err
 	}
 	return int(n), nil
+}
+
+// continuation returns the keyset position for a page of a walk (nil when the previous
+// page was not served here) and the OFFSET to use otherwise.
+func (e *Engine) continuation(walk string, limit, start int) (any, int) {
+	if limit < 0 {
+		return nil, 0
+	}
+	if limit > 0 && start > 1 {
+		if last, ok := e.cursors.get(walk, start); ok {
+			return last, 0
+		}
+	}
+	return nil, start - 1
 }
 
 // scanUser reads one row of userPlan.selectList. It also returns the raw id value,
@@ -193,8 +182,7 @@ func (e *Engine) getUser(ctx context.Context, q querier, id string) (*User, erro
 	if op := p.m.Op(mappings.OpGetUser); op != nil && !op.Auto {
 		return e.getUserTemplated(ctx, q, op, id)
 	}
-	b := newSQL(e.d)
-	b.w("SELECT ", p.selectList, " FROM ", p.source, " WHERE ", p.idRead, " = ", b.arg(arg))
+	b := e.sqlByID(p.selectList, p.source, p.idRead, arg)
 	rows, err := q.QueryContext(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, e.dbErr("getUser", err)
@@ -324,17 +312,12 @@ func (e *Engine) userNameFree(ctx context.Context, tx *sql.Tx, name string, exce
 	if !ok {
 		return nil
 	}
-	b := newSQL(e.d)
-	b.w("SELECT ", p.idRead, " FROM ", p.source, " WHERE ")
-	if rc.attr.CaseExact {
-		b.w(rc.expr, " = ", b.arg(name))
-	} else {
-		b.w(e.f.CaseFold(rc.expr), " = ", e.f.CaseFold(b.arg(name)))
+	if !rc.attr.Writable() {
+		// A computed, read-only userName is the app's business: the request's value is
+		// ignored, so there is nothing to compare it with.
+		return nil
 	}
-	if exceptID != nil {
-		b.w(" AND ", p.idRead, " <> ", b.arg(exceptID))
-	}
-	b.page(p.idRead, 1, 0)
+	b := e.sqlTaken(p.source, p.idRead, rc.expr, rc.attr.CaseExact, name, exceptID)
 	var got any
 	err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&got)
 	if err == nil {
@@ -465,38 +448,10 @@ func (e *Engine) insertUser(ctx context.Context, tx *sql.Tx, u *User, id string)
 
 // insert writes one row and returns its id: the given one, or the database's.
 func (e *Engine) insert(ctx context.Context, tx *sql.Tx, op, table, idCol string, k *mappings.Key, cols []string, vals []any, id string) (string, error) {
-	b := newSQL(e.d)
-	b.w("INSERT INTO ", table, " (")
-	for i, c := range cols {
-		if i > 0 {
-			b.w(", ")
-		}
-		b.w(e.d.Quote(c))
-	}
-	b.w(")")
-	returning := id == "" && k.Generate == "database"
-	if returning && e.f.KeyReturn == dialects.OutputInserted {
-		b.w(" OUTPUT INSERTED.", idCol)
-	}
-	b.w(" VALUES (")
-	for i, v := range vals {
-		if i > 0 {
-			b.w(", ")
-		}
-		b.w(b.arg(v))
-	}
-	b.w(")")
-	if len(cols) == 0 {
-		b = newSQL(e.d)
-		b.w("INSERT INTO ", table, " DEFAULT VALUES")
-	}
+	b, mode := e.sqlInsert(table, idCol, k, cols, vals, id)
 	e.log.DebugContext(ctx, "sql", "op", op, "sql", b.String(), "args", len(b.args))
-	if !returning {
-		_, err := tx.ExecContext(ctx, b.String(), b.args...)
-		return id, err
-	}
-	switch e.f.KeyReturn {
-	case dialects.LastInsertID:
+	switch mode {
+	case insertLastInsertID:
 		res, err := tx.ExecContext(ctx, b.String(), b.args...)
 		if err != nil {
 			return "", err
@@ -506,14 +461,15 @@ func (e *Engine) insert(ctx context.Context, tx *sql.Tx, op, table, idCol string
 			return "", err
 		}
 		return strconv.FormatInt(n, 10), nil
-	case dialects.Returning:
-		b.w(" RETURNING ", idCol)
+	case insertQueryID:
+		var got any
+		if err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&got); err != nil {
+			return "", err
+		}
+		return idString(got), nil
 	}
-	var got any
-	if err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&got); err != nil {
-		return "", err
-	}
-	return idString(got), nil
+	_, err := tx.ExecContext(ctx, b.String(), b.args...)
+	return id, err
 }
 
 // UpdateUser answers updateUser, Okta's PUT of the whole user for every lifecycle change.
@@ -553,15 +509,7 @@ func (e *Engine) UpdateUser(ctx context.Context, id string, in *User) (*User, er
 				return err
 			}
 			if len(cols) > 0 {
-				b := newSQL(e.d)
-				b.w("UPDATE ", p.table, " SET ")
-				for i, c := range cols {
-					if i > 0 {
-						b.w(", ")
-					}
-					b.w(e.d.Quote(c), " = ", b.arg(vals[i]))
-				}
-				b.w(" WHERE ", p.idCol, " = ", b.arg(arg))
+				b := e.sqlUpdate(p.table, p.idCol, cols, vals, arg)
 				e.log.DebugContext(ctx, "sql", "op", "updateUser", "sql", b.String(), "args", len(b.args))
 				if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
 					return err
@@ -583,14 +531,13 @@ func (e *Engine) UpdateUser(ctx context.Context, id string, in *User) (*User, er
 // the stored password hash when the mapping keeps one.
 func (e *Engine) lockUser(ctx context.Context, tx *sql.Tx, arg any) (*string, error) {
 	p := e.users
-	b := newSQL(e.d)
 	pw := p.m.Attr("password")
 	withPW := pw != nil && pw.Hash == "bcrypt" && pw.Column != ""
-	b.w("SELECT ", p.idCol)
+	var extra []string
 	if withPW {
-		b.w(", ", e.d.Quote(pw.Column))
+		extra = append(extra, e.d.Quote(pw.Column))
 	}
-	b.w(" FROM ", p.table, " WHERE ", p.idCol, " = ", b.arg(arg), e.f.ForUpdate)
+	b := e.sqlLock(p.table, p.idCol, arg, extra...)
 	var idv any
 	var hash sql.NullString
 	dest := []any{&idv}

@@ -898,7 +898,8 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		}
 		return a
 	}
-	if a.Column == "" && a.Read == nil {
+	// A read that failed to parse has been reported already; do not also call it missing.
+	if a.Column == "" && a.Read == nil && o.get("read") == nil {
 		l.errorf(n, path, "needs column, or read (with write for a writable computed attribute)")
 	}
 	return a
