@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"time"
 
@@ -182,8 +183,19 @@ func (e *Engine) dbErr(op string, err error) error {
 		return fmt.Errorf("%w: cannot reach the %s database during %s (%s); check that it is running and reachable from this host", ErrUnavailable, e.f.Name, op, shortReason(err))
 	case dialects.Retryable:
 		return fmt.Errorf("%w: %s kept failing with a deadlock or serialization error; retry", ErrUnavailable, op)
+	case dialects.Invalid:
+		return fmt.Errorf("%w: the database refused a value in %s: %s", ErrInvalidValue, op, oneLine(err.Error()))
 	}
 	return fmt.Errorf("%w: the database rejected %s: %s; check the mapping against the schema (scimsql validate)", ErrDatabase, op, oneLine(err.Error()))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func shortReason(err error) string {

@@ -34,7 +34,7 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 	defer cancel()
 	p := e.groups
 	b := newSQL(e.d)
-	cond, err := compileFilter(b, p, q.Filter, e.opts.FilterLimits)
+	cond, err := e.compileFilter(b, p, q.Filter)
 	if err != nil {
 		return nil, err
 	}

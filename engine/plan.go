@@ -35,7 +35,17 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*userPlan, error) {
 	p := &userPlan{m: m, exprs: map[string]readCol{}}
 	p.table = d.Quote(m.Table)
 	p.source = p.table + " " + userAlias
+	if m.From != nil {
+		src, err := renderExpr(d, m.From, userAlias)
+		if err != nil {
+			return nil, fmt.Errorf("users.from: %w", err)
+		}
+		p.source = src + " " + userAlias
+	}
 	if op := m.Op(mappings.OpGetUsers); op != nil && !op.Auto {
+		if m.From != nil {
+			return nil, fmt.Errorf("users.operations.getUsers: give either users.from or a templated getUsers, not both")
+		}
 		if len(op.Statements) != 1 {
 			return nil, fmt.Errorf("users.operations.getUsers: a templated getUsers is one SELECT used as the row source")
 		}
@@ -146,6 +156,13 @@ func buildGroupPlan(d dialects.Dialect, m *mappings.Groups) (*groupPlan, error) 
 		p.memTable = d.Quote(mem.Table)
 		p.memGroup = d.Quote(mem.GroupColumn)
 		p.memUser = d.Quote(mem.UserColumn)
+		if mem.Where != nil {
+			w, err := renderExpr(d, mem.Where, "m")
+			if err != nil {
+				return nil, fmt.Errorf("groups.members.where: %w", err)
+			}
+			p.memCurrent = w
+		}
 	}
 	return p, nil
 }

@@ -17,29 +17,71 @@ import (
 // placeholder; col quotes a column name; hash bcrypts a password.
 func (e *Engine) render(t *mappings.Template, data any) (string, []any, error) {
 	b := newSQL(e.d)
-	tt, err := t.Tmpl.Clone()
-	if err != nil {
-		return "", nil, err
-	}
-	tt.Funcs(template.FuncMap{
+	text, err := e.renderInto(b, t, data, "")
+	return text, b.args, err
+}
+
+// renderInto renders t as SQL whose arguments join b's, so the text can be embedded in
+// the statement b is building. col qualifies columns with alias when one is given.
+func (e *Engine) renderInto(b *sqlb, t *mappings.Template, data any, alias string) (string, error) {
+	return e.execTemplate(t, data, template.FuncMap{
 		"bind": func(v any) string { return b.arg(v) },
 		"col": func(name string) (string, error) {
 			if !identOK(name) {
 				return "", fmt.Errorf("col %q: not a column name", name)
 			}
+			if alias != "" {
+				return alias + "." + e.d.Quote(name), nil
+			}
 			return e.d.Quote(name), nil
-		},
-		"hash": func(pw string) (string, error) {
-			h, err := bcrypt.GenerateFromPassword([]byte(pw), e.opts.BcryptCost)
-			return string(h), err
 		},
 		"sqlNull": func() string { return b.arg(nil) },
 	})
+}
+
+// renderValue renders a write template: its output is a value that is bound, never SQL,
+// so nothing a request sends can become SQL text. An empty result is NULL.
+func (e *Engine) renderValue(t *mappings.Template, data any) (any, error) {
+	refuse := func(name string) func(...any) (string, error) {
+		return func(...any) (string, error) {
+			return "", fmt.Errorf("%s is not available in a write template: its output is already a bound value", name)
+		}
+	}
+	text, err := e.execTemplate(t, data, template.FuncMap{"bind": refuse("bind"), "col": refuse("col"), "sqlNull": refuse("sqlNull")})
+	if err != nil || text == "" {
+		return nil, err
+	}
+	return text, nil
+}
+
+func (e *Engine) execTemplate(t *mappings.Template, data any, funcs template.FuncMap) (string, error) {
+	tt, err := t.Tmpl.Clone()
+	if err != nil {
+		return "", err
+	}
+	funcs["hash"] = func(pw string) (string, error) {
+		h, err := bcrypt.GenerateFromPassword([]byte(pw), e.opts.BcryptCost)
+		return string(h), err
+	}
+	funcs["splits"] = splits
+	tt.Funcs(funcs)
 	var out bytes.Buffer
 	if err := tt.Execute(&out, data); err != nil {
-		return "", nil, fmt.Errorf("%w: template %s: %v", ErrInvalidValue, t.Source, templateMsg(err))
+		return "", fmt.Errorf("%w: template %s: %v", ErrInvalidValue, t.Source, templateMsg(err))
 	}
-	return strings.TrimSpace(out.String()), b.args, nil
+	return strings.TrimSpace(out.String()), nil
+}
+
+// splits returns every way to cut s in two non-empty parts, as [head, tail] pairs: the
+// candidates an eq template needs to invert a concatenation of two columns.
+func splits(s string) [][]string {
+	var out [][]string
+	for i := range s {
+		if i > 0 {
+			out = append(out, []string{s[:i], s[i:]})
+		}
+	}
+	return out
 }
 
 // templateMsg keeps the part of a text/template error after its location prefix.

@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/mappings"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -58,7 +60,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	defer cancel()
 	p := e.users
 	b := newSQL(e.d)
-	cond, err := compileFilter(b, p, q.Filter, e.opts.FilterLimits)
+	cond, err := e.compileFilter(b, p, q.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -342,21 +344,17 @@ func (e *Engine) newID(k *mappings.Key, u *User, g *Group) (string, error) {
 		if g != nil {
 			data["group"] = groupData(g)
 		}
-		text, _, err := e.renderText(k.Template, data)
+		v, err := e.renderValue(k.Template, data)
 		if err != nil {
 			return "", err
 		}
+		text, _ := v.(string)
 		if text == "" {
 			return "", fmt.Errorf("%w: the id template %s rendered an empty id", ErrInvalidValue, k.Template.Source)
 		}
 		return text, nil
 	}
 	return "", nil
-}
-
-// renderText renders a value template (not SQL): the result is used as a bound value.
-func (e *Engine) renderText(t *mappings.Template, data any) (string, []any, error) {
-	return e.render(t, data)
 }
 
 // userColumns returns the column assignments for the attributes present in u (and, on
@@ -399,12 +397,12 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 			set(a.Column, cv)
 			continue
 		}
-		for col, t := range a.Write {
-			text, _, err := e.renderText(t, map[string]any{"value": v, "user": data})
+		for _, col := range sortedKeys(a.Write) {
+			cv, err := e.renderValue(a.Write[col], map[string]any{"value": v, "user": data})
 			if err != nil {
 				return nil, nil, err
 			}
-			set(col, text)
+			set(col, cv)
 		}
 	}
 	if a := p.m.Attr("password"); a != nil && u.HasPassword && a.Column != "" {
@@ -443,7 +441,36 @@ func (e *Engine) insertUser(ctx context.Context, tx *sql.Tx, u *User, id string)
 		cols = append([]string{p.m.ID.Column}, cols...)
 		vals = append([]any{arg}, vals...)
 	}
-	return e.insert(ctx, tx, "createUser", p.table, p.idCol, &p.m.ID, cols, vals, id)
+	id, err = e.insert(ctx, tx, "createUser", p.table, p.idCol, &p.m.ID, cols, vals, id)
+	return id, e.valueErr(err, cols)
+}
+
+var argIndex = regexp.MustCompile(`args\[(\d+)\]`)
+
+// valueErr names the attribute behind a value the database refused, when the driver says
+// which argument it was (pgx: "failed to encode args[5]"); cols are the statement's
+// columns in argument order.
+func (e *Engine) valueErr(err error, cols []string) error {
+	if err == nil || e.d.Classify(err) != dialects.Invalid {
+		return err
+	}
+	m := argIndex.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	i, _ := strconv.Atoi(m[1])
+	if i >= len(cols) {
+		return err
+	}
+	what := "column " + cols[i]
+	if e.users != nil {
+		for _, a := range e.users.m.Attributes {
+			if strings.EqualFold(a.Column, cols[i]) {
+				what = a.Path + " (column " + cols[i] + ")"
+			}
+		}
+	}
+	return fmt.Errorf("%w: %s: the database refused the value: %s", ErrInvalidValue, what, oneLine(err.Error()))
 }
 
 // insert writes one row and returns its id: the given one, or the database's.
@@ -512,7 +539,7 @@ func (e *Engine) UpdateUser(ctx context.Context, id string, in *User) (*User, er
 				b := e.sqlUpdate(p.table, p.idCol, cols, vals, arg)
 				e.log.DebugContext(ctx, "sql", "op", "updateUser", "sql", b.String(), "args", len(b.args))
 				if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
-					return err
+					return e.valueErr(err, cols)
 				}
 			}
 		} else if _, err := e.templatedUserWrite(ctx, tx, op, in, id, stored); err != nil {

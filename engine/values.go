@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/mappings"
 )
@@ -88,6 +89,9 @@ func Coerce(a *mappings.Attribute, raw any) (any, error) {
 	case "strings":
 		switch v := raw.(type) {
 		case string:
+			if a.Separator != "" && strings.Contains(v, a.Separator) {
+				return nil, fmt.Errorf("%w: %s: the value %s contains %q, which this attribute's column uses to separate values", ErrInvalidValue, a.Path, describe(v), a.Separator)
+			}
 			return []string{v}, nil
 		case []any:
 			out := make([]string, 0, len(v))
@@ -95,6 +99,10 @@ func Coerce(a *mappings.Attribute, raw any) (any, error) {
 				s, ok := x.(string)
 				if !ok {
 					return nil, bad("an array of strings")
+				}
+				// A value holding the separator would come back as two values.
+				if a.Separator != "" && strings.Contains(s, a.Separator) {
+					return nil, fmt.Errorf("%w: %s: the value %s contains %q, which this attribute's column uses to separate values", ErrInvalidValue, a.Path, describe(s), a.Separator)
 				}
 				out = append(out, s)
 			}
@@ -342,12 +350,19 @@ func idArg(k *mappings.Key, id string) (any, bool) {
 	if id == "" || len(id) > 1024 {
 		return nil, false
 	}
-	if k.Type == "integer" {
+	switch k.Type {
+	case "integer":
 		n, err := strconv.ParseInt(id, 10, 64)
 		if err != nil {
 			return nil, false
 		}
 		return n, true
+	case "uuid":
+		u, err := uuid.Parse(id)
+		if err != nil || len(id) != 36 {
+			return nil, false
+		}
+		return u.String(), true
 	}
 	return id, true
 }

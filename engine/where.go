@@ -174,6 +174,9 @@ func (p *groupPlan) exprOf(*mappings.Attribute) string           { return "" }
 type where struct {
 	b *sqlb
 	r resolver
+	// eq renders an attribute's eq template (the inverse of a computed read) for value,
+	// with its arguments recorded in b.
+	eq func(a *mappings.Attribute, value string) (string, error)
 }
 
 func (w *where) expr(e filter.Expr) (string, error) {
@@ -228,14 +231,14 @@ func (w *where) valuePath(vp *filter.ValuePath) (string, error) {
 	if len(bindings) == 0 {
 		if vp.Path.Sub == "" && vp.Path.URN == "" && strings.EqualFold(vp.Path.Attr, "name") {
 			// A complex singular attribute: name[givenName eq "x"] is name.givenName eq "x".
-			return (&where{b: w.b, r: prefixed{w.r, "name"}}).expr(vp.Filter)
+			return (&where{b: w.b, r: prefixed{w.r, "name"}, eq: w.eq}).expr(vp.Filter)
 		}
 		return "", fmt.Errorf("%w: %s is not a mapped multi-valued attribute", ErrInvalidFilter, vp.Path.String())
 	}
 	primary := primaryOf(bindings)
 	var parts []string
 	for _, a := range bindings {
-		s, err := (&where{b: w.b, r: &subResolver{w.r, a, a == primary}}).expr(vp.Filter)
+		s, err := (&where{b: w.b, r: &subResolver{w.r, a, a == primary}, eq: w.eq}).expr(vp.Filter)
 		if err != nil {
 			return "", err
 		}
@@ -294,6 +297,9 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 			return f.TrueLiteral + " = " + f.TrueLiteral, nil
 		case "string":
 			return "(" + t.expr + " IS NOT NULL AND " + t.expr + " <> '')", nil
+		case "strings":
+			// An empty list is stored as '' or '[]' and read back as no value.
+			return "(" + t.expr + " IS NOT NULL AND " + t.expr + " <> '' AND " + t.expr + " <> '[]')", nil
 		}
 		return t.expr + " IS NOT NULL", nil
 	}
@@ -350,10 +356,22 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 			}
 			return f.CaseFold(t.expr) + " LIKE " + f.CaseFold(b.arg(pat)) + f.LikeEscape, nil
 		}
+		exact := ""
 		if t.caseExact {
-			return wrapNe(t.expr + " " + sqlOp + " " + b.arg(v)), nil
+			exact = wrapNe(t.expr + " " + sqlOp + " " + b.arg(v))
+		} else {
+			exact = wrapNe(f.CaseFold(t.expr) + " " + sqlOp + " " + f.CaseFold(b.arg(v)))
 		}
-		return wrapNe(f.CaseFold(t.expr) + " " + sqlOp + " " + f.CaseFold(b.arg(v))), nil
+		if op == "eq" && t.attr != nil && t.attr.Eq != nil && w.eq != nil {
+			// The mapping's inverse narrows the search to an index; the exact comparison
+			// keeps the result right even when the inverse over-matches.
+			cond, err := w.eq(t.attr, v)
+			if err != nil {
+				return "", err
+			}
+			return "(" + cond + " AND " + exact + ")", nil
+		}
+		return exact, nil
 	case "id":
 		if c.Value.Kind != filter.String && c.Value.Kind != filter.Number {
 			return "", w.bad(t, c, "expected an id")
@@ -396,6 +414,15 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 		arg, err := toColumn(t.attr, v, f)
 		if err != nil {
 			return "", w.bad(t, c, err.Error())
+		}
+		if t.attr.Path == "active" && t.attr.Column != "" {
+			// Reads treat every value but the true one as inactive; filters agree.
+			trueArg, _ := toColumn(t.attr, true, f)
+			isTrue := t.expr + " = " + b.arg(trueArg)
+			if v == (op == "eq") {
+				return isTrue, nil
+			}
+			return "(" + t.expr + " IS NULL OR NOT " + isTrue + ")", nil
 		}
 		return wrapNe(t.expr + " " + sqlOp + " " + b.arg(arg)), nil
 	case "integer", "double":
@@ -445,7 +472,13 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 
 // compileFilter parses text and compiles it against r into b, returning the WHERE body
 // ("" for no filter).
-func compileFilter(b *sqlb, r resolver, text string, limits filter.Limits) (string, error) {
+func (e *Engine) compileFilter(b *sqlb, r resolver, text string) (string, error) {
+	return compileFilterWith(b, r, text, e.opts.FilterLimits, func(a *mappings.Attribute, v string) (string, error) {
+		return e.renderInto(b, a.Eq, map[string]any{"value": v}, userAlias)
+	})
+}
+
+func compileFilterWith(b *sqlb, r resolver, text string, limits filter.Limits, eq func(*mappings.Attribute, string) (string, error)) (string, error) {
 	if strings.TrimSpace(text) == "" {
 		return "", nil
 	}
@@ -454,5 +487,5 @@ func compileFilter(b *sqlb, r resolver, text string, limits filter.Limits) (stri
 		// The parser's message starts "invalid filter at position N: ..."; keep it whole.
 		return "", fmt.Errorf("%w%s", ErrInvalidFilter, strings.TrimPrefix(err.Error(), "invalid filter"))
 	}
-	return (&where{b: b, r: r}).expr(e)
+	return (&where{b: b, r: r, eq: eq}).expr(e)
 }

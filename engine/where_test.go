@@ -13,7 +13,6 @@ import (
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
-	"github.com/scimsql/scimsql/engine/filter"
 	"github.com/scimsql/scimsql/mappings"
 )
 
@@ -55,7 +54,7 @@ func TestFilterGoldens(t *testing.T) {
 					t.Fatal(err)
 				}
 				b := newSQL(d)
-				where, err := compileFilter(b, e.users, text, filter.DefaultLimits)
+				where, err := e.compileFilter(b, e.users, text)
 				fmt.Fprintf(&out, "-- %s\n", d.Facts().Name)
 				if err != nil {
 					fmt.Fprintf(&out, "error: %v\n", err)

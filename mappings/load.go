@@ -583,14 +583,14 @@ func contains(list []string, s string) bool {
 // exist so parsing can check names.
 func templateFuncs() template.FuncMap {
 	f := sprig.HermeticTxtFuncMap()
-	for _, name := range []string{"bind", "col", "hash", "sqlNull"} {
+	for _, name := range TemplateFuncNames {
 		f[name] = func(...any) (string, error) { return "", nil }
 	}
 	return f
 }
 
 // TemplateFuncNames are the scimsql functions a template may call besides sprig's hermetic set.
-var TemplateFuncNames = []string{"bind", "col", "hash", "sqlNull"}
+var TemplateFuncNames = []string{"bind", "col", "hash", "sqlNull", "splits"}
 
 func (l *loader) template(n *yaml.Node, path string) *Template {
 	if n == nil {
@@ -635,8 +635,8 @@ func (l *loader) key(parent, n *yaml.Node, path string) Key {
 		l.ident(cn, path+".column", k.Column, false)
 	}
 	if t, tn := o.str("type", false); t != "" {
-		if t != "string" && t != "integer" {
-			l.errorf(tn, path+".type", "unknown id type %q (string or integer)", t)
+		if t != "string" && t != "integer" && t != "uuid" {
+			l.errorf(tn, path+".type", "unknown id type %q (string, integer, or uuid)", t)
 		}
 		k.Type = t
 	}
@@ -654,7 +654,7 @@ func (l *loader) key(parent, n *yaml.Node, path string) Key {
 		l.errorf(o.keys["template"], path+".template", "only used with generate: template")
 	}
 	if k.Generate == "uuid" && k.Type == "integer" {
-		l.errorf(n, path+".generate", "uuid ids need type string")
+		l.errorf(n, path+".generate", "uuid ids need type string or uuid")
 	}
 	return k
 }
@@ -813,10 +813,11 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 	case canon == "active":
 		allowed = append(allowed, "true", "false")
 	case canon == "password":
-		allowed = []string{"column", "hash", "write"}
+		allowed = []string{"column", "hash"}
 	case strings.HasPrefix(canon, "emails.") || strings.HasPrefix(canon, "phoneNumbers."):
+		allowed = append(allowed, "eq")
 	default:
-		allowed = append(allowed, "separator")
+		allowed = append(allowed, "eq", "separator")
 	}
 	o.strict(allowed...)
 	var cn *yaml.Node
@@ -825,6 +826,10 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		l.ident(cn, path+".column", a.Column, false)
 	}
 	a.Read = l.template(o.get("read"), path+".read")
+	a.Eq = l.template(o.get("eq"), path+".eq")
+	if a.Eq != nil && a.Read == nil {
+		l.errorf(o.keys["eq"], path+".eq", "only used with read: a column is compared directly")
+	}
 	if wn := o.get("write"); wn != nil {
 		wo := l.object(wn, path+".write")
 		a.Write = map[string]*Template{}
@@ -982,7 +987,7 @@ func (l *loader) groups(n *yaml.Node, app App) *Groups {
 	g.LastModified = l.lastModified(o.get("lastModified"), "groups.lastModified")
 	if mn := o.get("members"); mn != nil {
 		mo := l.object(mn, "groups.members")
-		mo.strict("table", "group", "user")
+		mo.strict("table", "group", "user", "where")
 		mem := &Members{}
 		var xn *yaml.Node
 		mem.Table, xn = mo.str("table", true)
@@ -997,6 +1002,7 @@ func (l *loader) groups(n *yaml.Node, app App) *Groups {
 		if xn != nil {
 			l.ident(xn, "groups.members.user", mem.UserColumn, false)
 		}
+		mem.Where = l.template(mo.get("where"), "groups.members.where")
 		g.Members = mem
 	}
 	g.Operations = l.operations(o.get("operations"), "groups.operations", GroupOps)

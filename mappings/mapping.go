@@ -130,7 +130,7 @@ type Template struct {
 // Key says how a resource is identified and how new identifiers are made.
 type Key struct {
 	Column   string
-	Type     string    // string or integer: how ids are bound
+	Type     string    // string, integer or uuid: how ids are bound and checked
 	Generate string    // database, uuid, template
 	Template *Template // for Generate == template
 }
@@ -145,13 +145,17 @@ type LastModified struct {
 
 // Attribute binds one SCIM attribute to the database.
 type Attribute struct {
-	Path    string    // canonical SCIM path: userName, name.givenName, emails.work, urn:...:custom:isAdmin
-	URN     string    // schema URN for extension attributes, "" for core
-	Name    string    // attribute name (last segment), e.g. isAdmin, givenName, work
-	Pos     string    // file:line:col of the binding
-	Column  string    // column read and written; "" when Read/Write templates are used
-	Read    *Template // SQL expression computing the value, rendered by the engine with the dialect's quoting
-	Write   map[string]*Template
+	Path   string    // canonical SCIM path: userName, name.givenName, emails.work, urn:...:custom:isAdmin
+	URN    string    // schema URN for extension attributes, "" for core
+	Name   string    // attribute name (last segment), e.g. isAdmin, givenName, work
+	Pos    string    // file:line:col of the binding
+	Column string    // column read and written; "" when Read/Write templates are used
+	Read   *Template // SQL expression computing the value, rendered by the engine with the dialect's quoting
+	Write  map[string]*Template
+	// Eq, for a computed attribute, renders an indexable condition on the source columns
+	// that holds when the attribute equals .value (the inverse of Read), so an eq filter
+	// does not scan the table.
+	Eq      *Template
 	Type    string // string, boolean, integer, double, date, datetime, strings
 	Default *string
 	// CaseExact is false for strings unless the mapping says otherwise (RFC 7643 §2.4).
@@ -266,6 +270,9 @@ type Members struct {
 	Table       string
 	GroupColumn string // holds the group's id column value
 	UserColumn  string // holds the user's id column value
+	// Where, when set, is the SQL condition (on the membership row, alias m) that makes a
+	// row a current membership, e.g. to_date = '9999-01-01'; rows failing it are history.
+	Where *Template
 }
 
 // Operation names, as in Okta's SCIMService interface.

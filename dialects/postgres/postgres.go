@@ -57,8 +57,17 @@ func (*Postgres) Classify(err error) dialects.Class {
 		// Class 08 is connection exceptions; 57P01-57P03 are shutdowns and start-ups.
 		case strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P"):
 			return dialects.Unavailable
+		// Class 22 is data exceptions (too long, out of range, bad format); 23502 and 23514
+		// are NOT NULL and CHECK violations: the request's value was refused.
+		case strings.HasPrefix(pe.Code, "22") || pe.Code == "23502" || pe.Code == "23514":
+			return dialects.Invalid
 		}
 		return dialects.Other
+	}
+	// pgx refuses to encode a Go value into the parameter's type before it reaches the
+	// server (an integer too large for int4, text into a uuid).
+	if s := err.Error(); strings.Contains(s, "failed to encode args") || strings.Contains(s, "unable to encode") {
+		return dialects.Invalid
 	}
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) || dialects.IsNetwork(err) {

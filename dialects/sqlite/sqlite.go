@@ -61,6 +61,8 @@ func (*SQLite) Classify(err error) dialects.Class {
 			return dialects.Retryable
 		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR:
 			return dialects.Unavailable
+		case sqlite3.SQLITE_CONSTRAINT_NOTNULL, sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_TOOBIG, sqlite3.SQLITE_MISMATCH:
+			return dialects.Invalid
 		}
 	}
 	return dialects.Other

@@ -174,8 +174,8 @@ func TestPostgresExampleStorage(t *testing.T) {
 	}
 
 	r := readAccount(t, tg.DB, id)
-	if r.IDType != "text" {
-		t.Errorf("account_id is %s, want text", r.IDType)
+	if r.IDType != "uuid" {
+		t.Errorf("account_id is %s, want uuid", r.IDType)
 	}
 	if r.Login != "Erin.Evans@example.com" {
 		t.Errorf("login = %q", r.Login)
@@ -400,4 +400,38 @@ func TestPostgresExampleSeed(t *testing.T) {
 		t.Errorf("memberships of the deleted team: %d (%v)", n, err)
 	}
 	mustCall(t, tg, 200, "GET", "/Users/"+aliceID, nil)
+}
+
+// TestPostgresExampleRefusesBadValues: values the database cannot hold are a 400 that
+// names the problem, never a 500 that blames the mapping, and nothing is written.
+func TestPostgresExampleRefusesBadValues(t *testing.T) {
+	tg := postgresExample(t)
+	urn := "urn:okta:acme_hr:1.0:user:custom"
+	cases := []struct {
+		name   string
+		custom map[string]any
+		want   string
+	}{
+		{"separator inside a value", map[string]any{"locations": []any{"Berlin, Mitte", "Remote"}}, "locations"},
+		{"integer out of the column's range", map[string]any{"employeeNumber": 3000000000}, "employeeNumber"},
+		{"number too large for NUMERIC(10,2)", map[string]any{"hourlyRate": 1e12}, "numeric field overflow"},
+		{"not a date", map[string]any{"hireDate": "someday"}, "hireDate"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			user := fmt.Sprintf("bad%d@example.com", i)
+			body := map[string]any{"userName": user, "name": map[string]any{"givenName": "B", "familyName": "V"}, urn: c.custom}
+			code, res := call(t, tg, "POST", "/Users", body)
+			if code != 400 {
+				t.Fatalf("POST: %d %v, want 400", code, res)
+			}
+			if detail, _ := res["detail"].(string); !strings.Contains(detail, c.want) {
+				t.Errorf("detail %q does not mention %q", detail, c.want)
+			}
+			var n int
+			if err := tg.DB.QueryRow("SELECT COUNT(*) FROM accounts WHERE login = $1", user).Scan(&n); err != nil || n != 0 {
+				t.Errorf("a refused create left %d rows (%v)", n, err)
+			}
+		})
+	}
 }

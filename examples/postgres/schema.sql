@@ -20,12 +20,10 @@ CREATE TABLE accounts (
     -- Okta keeps as the account's externalId is then never reused, cannot be guessed or
     -- enumerated, and is known before the INSERT, so no RETURNING is needed; rows from
     -- several sources can be merged without renumbering.
-    -- TEXT with a CHECK, not PostgreSQL's uuid type: scimsql compares ids as text, and
-    -- the agent may ask for any id (GET /Users/12345); on a uuid column PostgreSQL
-    -- answers a string that is not a UUID with an error ("invalid input syntax for type
-    -- uuid") where the agent needs a plain 404.
-    account_id        TEXT PRIMARY KEY
-                      CHECK (account_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'),
+    -- PostgreSQL's native uuid type. The mapping says type: uuid, so scimsql answers an
+    -- id that is not a UUID (the agent may ask for any, GET /Users/12345) with a plain
+    -- 404 before it reaches PostgreSQL, which would refuse it with an error.
+    account_id        UUID PRIMARY KEY,
     login             TEXT NOT NULL,                   -- userName
     first_name        TEXT,                            -- name.givenName
     last_name         TEXT,                            -- name.familyName
@@ -78,7 +76,7 @@ CREATE TABLE team_members (
     -- Deleting a team (DELETE /Groups/{id}) takes its memberships with it; deleting an
     -- account in the app removes it from its teams.
     team_id    BIGINT NOT NULL REFERENCES teams (team_id) ON DELETE CASCADE,
-    account_id TEXT   NOT NULL REFERENCES accounts (account_id) ON DELETE CASCADE,
+    account_id UUID   NOT NULL REFERENCES accounts (account_id) ON DELETE CASCADE,
     -- The primary key makes a membership unique and, leading with team_id, is the index
     -- for "the members of this team", which every group read and PUT needs.
     PRIMARY KEY (team_id, account_id)
