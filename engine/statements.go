@@ -82,9 +82,9 @@ func (e *Engine) sqlLock(table, idCol string, id any, extra ...string) *sqlb {
 type insertMode int
 
 const (
-	insertPlain     insertMode = iota // the id was given
-	insertQueryID                     // the statement returns the id as a row
-	insertLastInsertID                // sql.Result.LastInsertId
+	insertPlain        insertMode = iota // the id was given
+	insertQueryID                        // the statement returns the id as a row
+	insertLastInsertID                   // sql.Result.LastInsertId
 )
 
 // sqlInsert writes one row. When id is "" and the key is database-generated, the
