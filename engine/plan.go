@@ -36,7 +36,7 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*userPlan, error) {
 	p.table = d.Quote(m.Table)
 	p.source = p.table + " " + userAlias
 	if m.From != nil {
-		src, err := renderExpr(d, m.From, userAlias)
+		src, err := renderExpr(d, m.From, "")
 		if err != nil {
 			return nil, fmt.Errorf("users.from: %w", err)
 		}
@@ -49,7 +49,7 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*userPlan, error) {
 		if len(op.Statements) != 1 {
 			return nil, fmt.Errorf("users.operations.getUsers: a templated getUsers is one SELECT used as the row source")
 		}
-		src, err := renderExpr(d, op.Statements[0], userAlias)
+		src, err := renderExpr(d, op.Statements[0], "")
 		if err != nil {
 			return nil, fmt.Errorf("users.operations.getUsers: %w", err)
 		}
@@ -115,7 +115,7 @@ func buildGroupPlan(d dialects.Dialect, m *mappings.Groups) (*groupPlan, error) 
 		if len(op.Statements) != 1 {
 			return nil, fmt.Errorf("groups.operations.getGroups: a templated getGroups is one SELECT used as the row source")
 		}
-		src, err := renderExpr(d, op.Statements[0], groupAlias)
+		src, err := renderExpr(d, op.Statements[0], "")
 		if err != nil {
 			return nil, fmt.Errorf("groups.operations.getGroups: %w", err)
 		}

@@ -103,6 +103,9 @@ func renderExpr(d dialects.Dialect, t *mappings.Template, alias string) (string,
 			if !identOK(name) {
 				return "", fmt.Errorf("col %q: not a column name", name)
 			}
+			if alias == "" {
+				return d.Quote(name), nil
+			}
 			return alias + "." + d.Quote(name), nil
 		},
 		"bind": func(any) (string, error) {

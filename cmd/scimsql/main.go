@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/engine"
@@ -36,6 +37,7 @@ var version = "dev"
 // dialectTable is the complete set of databases this binary supports. It is the only
 // place that knows them all.
 var dialectTable = map[string]func() dialects.Dialect{
+	"mysql":    mysql.New,
 	"postgres": postgres.New,
 	"sqlite":   sqlite.New,
 }

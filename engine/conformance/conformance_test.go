@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/engine"
@@ -79,4 +80,16 @@ func TestTemplatedPostgres(t *testing.T) {
 	d := postgres.New()
 	dsn := conformance.PostgresSchema(t, d, conformance.DSN(t, "SCIMSQL_TEST_POSTGRES_DSN"))
 	conformance.Run(t, target(t, d, dsn, root("testdata", "conformance", "templated.yaml"), root("testdata", "conformance", "schema.postgres.sql"), allCapabilities))
+}
+
+func TestQuickstartMySQL(t *testing.T) {
+	d := mysql.New()
+	dsn := conformance.MySQLDatabase(t, d, conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN"))
+	conformance.Run(t, target(t, d, dsn, root("examples", "quickstart", "mapping.yaml"), root("testdata", "conformance", "schema.mysql.sql"), allCapabilities))
+}
+
+func TestTemplatedMySQL(t *testing.T) {
+	d := mysql.New()
+	dsn := conformance.MySQLDatabase(t, d, conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN"))
+	conformance.Run(t, target(t, d, dsn, root("testdata", "conformance", "templated.yaml"), root("testdata", "conformance", "schema.mysql.sql"), allCapabilities))
 }

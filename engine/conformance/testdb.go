@@ -79,3 +79,29 @@ func Exec(t testing.TB, db *sql.DB, statements []string) {
 		}
 	}
 }
+
+// MySQLDatabase creates a fresh database for one test on the server of dsn (a
+// go-sql-driver DSN) and returns a DSN for it; the database is dropped when the test ends.
+func MySQLDatabase(t testing.TB, d dialects.Dialect, dsn string) string {
+	t.Helper()
+	admin := Open(t, d, dsn)
+	name := fmt.Sprintf("scimsql_test_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
+	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP DATABASE " + name); err != nil {
+			t.Logf("drop database %s: %v", name, err)
+		}
+	})
+	slash := strings.LastIndex(dsn, "/")
+	if slash < 0 {
+		t.Fatalf("a MySQL DSN names its database after a slash: user@tcp(host:3306)/db")
+	}
+	rest := dsn[slash+1:]
+	params := ""
+	if q := strings.IndexByte(rest, '?'); q >= 0 {
+		params = rest[q:]
+	}
+	return dsn[:slash+1] + name + params
+}
