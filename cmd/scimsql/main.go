@@ -26,6 +26,7 @@ import (
 	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
+	"github.com/scimsql/scimsql/dialects/sqlserver"
 	"github.com/scimsql/scimsql/engine"
 	"github.com/scimsql/scimsql/engine/httpapi"
 	"github.com/scimsql/scimsql/mappings"
@@ -37,9 +38,10 @@ var version = "dev"
 // dialectTable is the complete set of databases this binary supports. It is the only
 // place that knows them all.
 var dialectTable = map[string]func() dialects.Dialect{
-	"mysql":    mysql.New,
-	"postgres": postgres.New,
-	"sqlite":   sqlite.New,
+	"sqlserver": sqlserver.New,
+	"mysql":     mysql.New,
+	"postgres":  postgres.New,
+	"sqlite":    sqlite.New,
 }
 
 func main() {

@@ -105,3 +105,29 @@ func MySQLDatabase(t testing.TB, d dialects.Dialect, dsn string) string {
 	}
 	return dsn[:slash+1] + name + params
 }
+
+// SQLServerDatabase creates a fresh database for one test on the server of dsn (a
+// sqlserver:// URL) and returns a DSN for it; the database is dropped when the test ends.
+func SQLServerDatabase(t testing.TB, d dialects.Dialect, dsn string) string {
+	t.Helper()
+	admin := Open(t, d, dsn)
+	name := fmt.Sprintf("scimsql_test_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		// Pools may still hold connections to it; make them go first.
+		_, _ = admin.Exec("ALTER DATABASE " + name + " SET SINGLE_USER WITH ROLLBACK IMMEDIATE")
+		if _, err := admin.Exec("DROP DATABASE " + name); err != nil {
+			t.Logf("drop database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme != "sqlserver" {
+		t.Fatalf("SCIMSQL_TEST_SQLSERVER_DSN must be a sqlserver:// URL")
+	}
+	q := u.Query()
+	q.Set("database", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
