@@ -22,6 +22,7 @@ var allDialects = []dialects.Dialect{sqlite.New(), postgres.New(), mysql.New(), 
 var explainMappings = map[string]string{
 	"quickstart": "../examples/quickstart/mapping.yaml",
 	"postgres":   "../examples/postgres/mapping.yaml",
+	"sqlserver":  "../examples/sqlserver/mapping.yaml",
 	"templated":  "../testdata/conformance/templated.yaml",
 	"golden":     "../testdata/sql/mapping.yaml",
 }

@@ -3,6 +3,7 @@
 //
 //	scimsql serve    -mapping FILE [-listen ADDR] [-dsn DSN]
 //	scimsql validate -mapping FILE
+//	scimsql explain  -mapping FILE [-op NAME]
 //	scimsql version
 package main
 
@@ -53,6 +54,7 @@ const usage = `scimsql serves Okta's on-premises provisioning (SCIM) from an exi
 Usage:
   scimsql serve    -mapping FILE [-listen ADDR] [-dsn DSN] [-log-format text|json] [-log-level info|debug]
   scimsql validate -mapping FILE
+  scimsql explain  -mapping FILE [-op NAME]
   scimsql version
 `
 
@@ -66,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
+	case "explain":
+		return explain(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "scimsql", version)
 		return 0
@@ -287,4 +291,81 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  %s %-29s %s\n", mark, c.Name, c.Reason)
 	}
 	return 0
+}
+
+// explain prints, for each mapped operation, the SQL and the arguments it runs on the
+// mapping's dialect for a sample request, then the capabilities with their reasons:
+// what an admin and a DBA review before go-live. No database is contacted.
+func explain(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("explain", stderr)
+	mapping := fs.String("mapping", "", "mapping file (required)")
+	only := fs.String("op", "", "only this operation (getUsers, createUser, updateGroup, ...)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	m, err := load(*mapping, "", "")
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	d := dialectTable[m.Database.Driver]()
+	e, err := engine.New(m, d, nil, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", *mapping, err)
+		return 1
+	}
+	plans, err := e.ForExplain().Explain()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", *mapping, err)
+		return 1
+	}
+	found := false
+	for _, p := range plans {
+		if *only != "" && !strings.EqualFold(p.Op, *only) {
+			continue
+		}
+		found = true
+		fmt.Fprintf(stdout, "## %s (%s, %s)\n", p.Op, p.How, m.Database.Driver)
+		for _, s := range p.Statements {
+			fmt.Fprintf(stdout, "-- %s\n%s\n-- args: %s\n", s.Purpose, s.SQL, formatArgs(s.Args))
+		}
+		fmt.Fprintln(stdout)
+	}
+	if *only != "" && !found {
+		fmt.Fprintf(stderr, "scimsql explain: operation %q is not mapped (mapped: %s)\n", *only, opNames(plans))
+		return 1
+	}
+	if *only == "" {
+		fmt.Fprintln(stdout, "## capabilities")
+		for _, c := range e.Capabilities() {
+			mark := "off"
+			if c.On {
+				mark = "on "
+			}
+			fmt.Fprintf(stdout, "  %s %-29s %s\n", mark, c.Name, c.Reason)
+		}
+	}
+	return 0
+}
+
+func opNames(plans []engine.OpPlan) string {
+	var names []string
+	for _, p := range plans {
+		names = append(names, p.Op)
+	}
+	return strings.Join(names, ", ")
+}
+
+func formatArgs(args []any) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			parts[i] = fmt.Sprintf("%q", v)
+		default:
+			parts[i] = fmt.Sprint(v)
+		}
+		parts[i] = fmt.Sprintf("%d=%s", i+1, parts[i])
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }

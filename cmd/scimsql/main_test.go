@@ -42,6 +42,11 @@ func TestCommands(t *testing.T) {
 		{[]string{"validate", "-mapping", "/no/such/file.yaml"}, 1, nil, []string{"no such file"}},
 		{[]string{"validate", "-mapping", quick}, 0,
 			[]string{"ok (app onprem_app, driver sqlite)", "createUser   auto", "on  GROUP_PUSH", "on  OPP_SCIM_INCREMENTAL_IMPORTS", "on  PUSH_PASSWORD_UPDATES"}, nil},
+		{[]string{"explain", "-mapping", quick, "-op", "updateGroup"}, 0,
+			[]string{"## updateGroup (auto, sqlite)", `DELETE FROM "group_members" WHERE "group_id" = ? AND "user_id" IN (?)`, "-- args: [1=42 2=101]"}, nil},
+		{[]string{"explain", "-mapping", quick}, 0,
+			[]string{"## getUsers (auto, sqlite)", "## deleteGroup (auto, sqlite)", `"<bcrypt hash>"`, "on  GROUP_PUSH"}, nil},
+		{[]string{"explain", "-mapping", quick, "-op", "nope"}, 1, nil, []string{`operation "nope" is not mapped`}},
 		// Every problem at once, each with file:line:col.
 		{[]string{"validate", "-mapping", bad}, 1, nil, []string{
 			"bad.yaml:3:20: database.driver: unknown driver \"oracle\"",
