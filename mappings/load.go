@@ -99,6 +99,10 @@ func Load(data []byte, file string, opts Options) (*Mapping, error) {
 		})
 		return nil, l.errs
 	}
+	m.Sources = append([]string{file}, l.sources...)
+	if m.Database.Init != nil {
+		m.Sources = append(m.Sources, m.Database.Init.Scripts...)
+	}
 	return m, nil
 }
 
@@ -125,6 +129,7 @@ type loader struct {
 	file, display string
 	opts          Options
 	errs          Errors
+	sources       []string // files read besides the mapping
 }
 
 func (l *loader) errorf(n *yaml.Node, path, format string, args ...any) {
@@ -461,7 +466,7 @@ func (l *loader) server(parent, n *yaml.Node) Server {
 		return s
 	}
 	o := l.object(n, "server")
-	o.strict("listen", "basePath", "tls", "auth", "maxBodyBytes")
+	o.strict("listen", "basePath", "tls", "auth", "maxBodyBytes", "admin")
 	if v, _ := o.str("listen", false); v != "" {
 		s.Listen = v
 	}
@@ -488,27 +493,49 @@ func (l *loader) server(parent, n *yaml.Node) Server {
 		l.errorf(n, "server.auth", "required: choose basic, header, or none explicitly")
 		return s
 	}
-	ao := l.object(an, "server.auth")
+	s.Auth = l.auth(an, "server.auth")
+	s.Admin = Admin{Metrics: true, Auth: Auth{Type: "none"}}
+	if dn := o.get("admin"); dn != nil {
+		do := l.object(dn, "server.admin")
+		do.strict("auth", "reload", "metrics")
+		if do.get("metrics") != nil {
+			s.Admin.Metrics = do.boolean("metrics")
+		}
+		s.Admin.Reload = do.boolean("reload")
+		if xn := do.get("auth"); xn != nil {
+			s.Admin.Auth = l.auth(xn, "server.admin.auth")
+		}
+		if s.Admin.Reload && s.Admin.Auth.Type == "none" {
+			l.errorf(do.keys["reload"], "server.admin.reload", "the reload endpoint needs server.admin.auth (basic or header): anyone who can reach it could make scimsql reload")
+		}
+	}
+	return s
+}
+
+// auth reads an auth block: basic, header, or none, with secrets from env or files.
+func (l *loader) auth(n *yaml.Node, path string) Auth {
+	a := Auth{}
+	ao := l.object(n, path)
 	ao.strict("type", "username", "password", "header", "value")
 	typ, tn := ao.str("type", true)
-	s.Auth.Type = typ
+	a.Type = typ
 	switch typ {
 	case "none":
 	case "basic":
-		s.Auth.Username, _ = ao.str("username", true)
-		s.Auth.Password, s.Auth.Defaulted = l.secret(ao, "password")
+		a.Username, _ = ao.str("username", true)
+		a.Password, a.Defaulted = l.secret(ao, "password")
 	case "header":
 		var hn *yaml.Node
-		s.Auth.Header, hn = ao.str("header", true)
-		if hn != nil && !regexp.MustCompile(`^[A-Za-z0-9-]+$`).MatchString(s.Auth.Header) {
-			l.errorf(hn, "server.auth.header", "%q is not an HTTP header name", s.Auth.Header)
+		a.Header, hn = ao.str("header", true)
+		if hn != nil && !regexp.MustCompile(`^[A-Za-z0-9-]+$`).MatchString(a.Header) {
+			l.errorf(hn, path+".header", "%q is not an HTTP header name", a.Header)
 		}
-		s.Auth.Value, s.Auth.Defaulted = l.secret(ao, "value")
+		a.Value, a.Defaulted = l.secret(ao, "value")
 	case "":
 	default:
-		l.errorf(tn, "server.auth.type", "unknown auth type %q (basic, header, or none)", typ)
+		l.errorf(tn, path+".type", "unknown auth type %q (basic, header, or none)", typ)
 	}
-	return s
+	return a
 }
 
 // secret reads {env: NAME, file: PATH, default: VALUE}. A secret is never written inline
@@ -546,6 +573,7 @@ func (l *loader) secret(o *object, key string) (Secret, bool) {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(filepath.Dir(l.file), p)
 		}
+		l.sources = append(l.sources, p)
 		b, err := os.ReadFile(p)
 		v := strings.TrimRight(string(b), "\r\n")
 		if err == nil && v != "" {

@@ -92,7 +92,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "pool", []any{m.Database.MaxOpen, m.Database.MaxIdle, m.Database.MaxLifetime, m.Database.QueryTimeout},
 			[]any{10, 5, 30 * time.Minute, 20 * time.Second})
 		eq(t, "Init", m.Database.Init, (*Init)(nil))
-		eq(t, "Server", m.Server, Server{Listen: "127.0.0.1:8080", MaxBody: 1 << 20, Auth: Auth{Type: "none"}})
+		eq(t, "Server", m.Server, Server{Listen: "127.0.0.1:8080", MaxBody: 1 << 20, Auth: Auth{Type: "none"}, Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}})
 		eq(t, "Groups", m.Groups, (*Groups)(nil))
 		eq(t, "Users.ID", m.Users.ID, Key{Column: "id", Type: "string", Generate: "database"})
 		eq(t, "Users.LastModified", m.Users.LastModified, (*LastModified)(nil))
@@ -202,6 +202,8 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "TLS", *s.TLS, TLS{Cert: "certs/server.crt", Key: "certs/server.key"})
 		eq(t, "Auth", []any{s.Auth.Type, s.Auth.Header, s.Auth.Value.Reveal(), s.Auth.Defaulted}, []any{"header", "X-Api-Key", testSecret, false})
 		eq(t, "DSN", m.Database.DSN.Reveal(), "postgres://app:"+testSecret+"@localhost:5432/app")
+		ad := s.Admin
+		eq(t, "Admin", []any{ad.Reload, ad.Metrics, ad.Auth.Type, ad.Auth.Username, ad.Auth.Password.Reveal()}, []any{true, true, "basic", "ops", testSecret})
 	},
 	"auth_basic_default": func(t *testing.T, m *Mapping) {
 		a := m.Server.Auth

@@ -23,8 +23,11 @@ const (
 
 // Mapping is a loaded, validated mapping file. It is immutable once returned by Load.
 type Mapping struct {
-	File     string // path the mapping was read from
-	Dir      string // directory of File; relative paths in the mapping resolve against it
+	File string // path the mapping was read from
+	Dir  string // directory of File; relative paths in the mapping resolve against it
+	// Sources are every file the mapping was built from: the mapping itself, secret
+	// files and init scripts. A change to any of them is a reason to reload.
+	Sources  []string
 	App      App
 	Database Database
 	Server   Server
@@ -63,6 +66,15 @@ type Server struct {
 	TLS      *TLS
 	Auth     Auth
 	MaxBody  int64
+	Admin    Admin
+}
+
+// Admin governs the operator endpoints: /-/healthy and /-/ready (always open, for
+// orchestrators), /metrics, and POST /-/reload.
+type Admin struct {
+	Auth    Auth // protects /metrics and /-/reload; none by default
+	Reload  bool // POST /-/reload is served (needs Auth)
+	Metrics bool // /metrics is served (default true)
 }
 
 // TLS names certificate and key files.
