@@ -356,19 +356,24 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 			}
 			return f.CaseFold(t.expr) + " LIKE " + f.CaseFold(b.arg(pat)) + f.LikeEscape, nil
 		}
+		// The mapping's inverse narrows the search to an index; the exact comparison
+		// keeps the result right even when the inverse over-matches. The inverse is
+		// rendered first because it comes first in the text: with positional
+		// placeholders (?, on MySQL and SQLite) arguments must be bound in text order.
+		cond := ""
+		if op == "eq" && t.attr != nil && t.attr.Eq != nil && w.eq != nil {
+			var err error
+			if cond, err = w.eq(t.attr, v); err != nil {
+				return "", err
+			}
+		}
 		exact := ""
 		if t.caseExact {
 			exact = wrapNe(t.expr + " " + sqlOp + " " + b.arg(v))
 		} else {
 			exact = wrapNe(f.CaseFold(t.expr) + " " + sqlOp + " " + f.CaseFold(b.arg(v)))
 		}
-		if op == "eq" && t.attr != nil && t.attr.Eq != nil && w.eq != nil {
-			// The mapping's inverse narrows the search to an index; the exact comparison
-			// keeps the result right even when the inverse over-matches.
-			cond, err := w.eq(t.attr, v)
-			if err != nil {
-				return "", err
-			}
+		if cond != "" {
 			return "(" + cond + " AND " + exact + ")", nil
 		}
 		return exact, nil

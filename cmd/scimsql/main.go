@@ -29,7 +29,7 @@ import (
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/dialects/sqlserver"
 	"github.com/scimsql/scimsql/engine"
-	"github.com/scimsql/scimsql/engine/httpapi"
+	"github.com/scimsql/scimsql/engine/server"
 	"github.com/scimsql/scimsql/mappings"
 )
 
@@ -139,6 +139,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	dsn := fs.String("dsn", "", "database DSN, overriding database.dsn")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	watch := fs.Bool("watch", true, "reload when the mapping or a file it names changes (SIGHUP always reloads)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -151,46 +152,28 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "scimsql serve:", err)
 		return 2
 	}
-	m, err := load(*mapping, *listen, *dsn)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
+	if *mapping == "" {
+		fmt.Fprintln(stderr, "scimsql serve: -mapping FILE is required")
 		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	d := dialectTable[m.Database.Driver]()
-	db, err := d.Open(m.Database.DSN.Reveal(), dialects.Pool{MaxOpen: m.Database.MaxOpen, MaxIdle: m.Database.MaxIdle, MaxLifetime: m.Database.MaxLifetime})
+	s, err := server.New(ctx, server.Options{
+		MappingPath: *mapping, Listen: *listen, DSN: *dsn,
+		Dialects: dialectTable, Logger: log, Version: version,
+	})
 	if err != nil {
-		fmt.Fprintln(stderr, "scimsql serve:", err)
+		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	defer db.Close()
-	initCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	ran, err := engine.InitDatabase(initCtx, m, d, db)
-	cancel()
-	switch {
-	case err != nil && errors.Is(err, engine.ErrUnavailable):
-		// Serve anyway: requests answer 503 until the database is back.
-		log.Error("database unreachable at start; serving 503 until it answers", "err", err.Error())
-	case err != nil:
-		fmt.Fprintln(stderr, "scimsql serve:", err)
-		return 1
-	case ran:
-		log.Info("initialised the database from the mapping's init scripts", "table", m.Database.Init.IfMissing)
-	}
-	e, err := engine.New(m, d, db, engine.Options{Logger: log})
-	if err != nil {
-		fmt.Fprintln(stderr, "scimsql serve:", err)
-		return 1
-	}
-	if err := e.Ping(ctx); err != nil {
+	defer s.Close()
+	m := s.Mapping()
+	if err := s.Engine().Ping(ctx); err != nil {
 		log.Error("database check failed", "err", err.Error())
 	}
-	h := httpapi.New(e, log)
 	srv := &http.Server{
-		Addr:              m.Server.Listen,
-		Handler:           h,
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      2 * time.Minute,
@@ -220,7 +203,29 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("scimsql serving", "version", version, "app", m.App.Name, "driver", m.Database.Driver,
 		"url", fmt.Sprintf("%s://%s%s/", scheme, ln.Addr().String(), m.Server.BasePath),
-		"capabilities", strings.Join(engine.Enabled(e.Capabilities()), ","))
+		"capabilities", strings.Join(engine.Enabled(s.Engine().Capabilities()), ","))
+
+	// SIGHUP reloads, like a file change.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				s.Reload(ctx, "SIGHUP")
+			}
+		}
+	}()
+	if *watch {
+		go func() {
+			if err := s.Watch(ctx, 300*time.Millisecond); err != nil {
+				log.Warn("not watching the mapping's files; reload with SIGHUP", "err", err.Error())
+			}
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if m.Server.TLS != nil {
@@ -235,7 +240,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing requests in flight")
+	log.Info("shutting down: finishing requests in flight (30 s at most)")
 	sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer scancel()
 	if err := srv.Shutdown(sctx); err != nil {

@@ -30,6 +30,11 @@ type Target struct {
 	Capabilities []string
 	// ImportUsers is how many users the paging test creates (at least 250 in CI).
 	ImportUsers int
+	// Sample, when set, gives the value the suite sends for writable attribute a in the
+	// n-th user it makes (n is unique within a run), or nil for the suite's own. A schema
+	// with narrow or constrained columns (VARCHAR(14), ENUM('M','F')) supplies values that
+	// fit. Values it gives are not assumed unique, so filters on them are narrowed by userName.
+	Sample func(a *mappings.Attribute, n int) any
 }
 
 // Run runs the suite.
@@ -153,6 +158,26 @@ func (s *suite) newUser(label string) map[string]any {
 		if !a.Writable() {
 			continue
 		}
+		if v := s.sample(a); v != nil {
+			switch {
+			case strings.HasPrefix(a.Path, "name."):
+				name[a.Name] = v
+			case strings.HasPrefix(a.Path, "emails.") || strings.HasPrefix(a.Path, "phoneNumbers."):
+				multi := strings.SplitN(a.Path, ".", 2)[0]
+				doc[multi] = append(list(doc[multi]), map[string]any{"value": v, "type": a.Name, "primary": a == primaryOf(u.Multi(multi))})
+			case a.URN != "":
+				cust := obj(doc[a.URN])
+				if cust == nil {
+					cust = map[string]any{}
+					doc[a.URN] = cust
+					schemas = append(schemas, a.URN)
+				}
+				cust[a.Name] = v
+			default:
+				doc[a.Path] = v
+			}
+			continue
+		}
 		switch {
 		case a.Path == "name.givenName":
 			name["givenName"] = "Given" + key
@@ -187,6 +212,27 @@ func (s *suite) newUser(label string) map[string]any {
 	// groups on a user are read-only: the agent sends them, the connector ignores them.
 	doc["groups"] = []any{map[string]any{"value": "9999", "display": "ignored"}}
 	return doc
+}
+
+// sample is the target's value for a in the user being made, or nil.
+func (s *suite) sample(a *mappings.Attribute) any {
+	if s.tg.Sample == nil {
+		return nil
+	}
+	return s.tg.Sample(a, s.n)
+}
+
+// sampled reports whether the target supplies a's values (which need not be unique).
+func (s *suite) sampled(a *mappings.Attribute) bool {
+	return s.tg.Sample != nil && s.tg.Sample(a, 1) != nil
+}
+
+// userNameWritable is false when userName is computed by the app (a read-only binding):
+// the server then ignores the userName it is sent and answers with its own, which is the
+// one lookups must use, and there is no duplicate or rename of a userName to provoke.
+func (s *suite) userNameWritable() bool {
+	a := s.m.Users.Attr("userName")
+	return a != nil && a.Writable()
 }
 
 func primaryOf(as []*mappings.Attribute) *mappings.Attribute {
@@ -307,16 +353,29 @@ func (s *suite) create(t *testing.T, c *client) {
 	if mustJSON(got) != mustJSON(created) {
 		t.Errorf("read after write differs:\ncreate: %s\nget:    %s", mustJSON(created), mustJSON(got))
 	}
+	// The agent links to the user by the userName the server answered with: the one it
+	// sent, or, where the app computes userName, the app's.
+	if s.userNameWritable() && !strings.EqualFold(str(created["userName"]), userName) {
+		t.Fatalf("userName: sent %q, stored %q", userName, created["userName"])
+	}
+	userName = str(created["userName"])
+	if userName == "" {
+		t.Fatalf("the created user has no userName: %s", mustJSON(created))
+	}
 	found := s.checkExists(t, c, strings.ToUpper(userName))
 	if len(found) != 1 || str(obj(found[0])["id"]) != id {
 		t.Fatalf("check-exists (case-insensitive) after create: %v", found)
 	}
-	// A second POST of the same userName, in another case, is a 409 and writes nothing.
-	dup := s.newUser("dup")
-	dup["userName"] = strings.ToUpper(userName)
-	c.wantError(409, "POST", "/Users", dup, "userName")
-	if got := s.checkExists(t, c, userName); len(got) != 1 {
-		t.Fatalf("after the duplicate POST: %d users", len(got))
+	if s.userNameWritable() {
+		// A second POST of the same userName, in another case, is a 409 and writes nothing.
+		dup := s.newUser("dup")
+		dup["userName"] = strings.ToUpper(userName)
+		c.wantError(409, "POST", "/Users", dup, "userName")
+		if got := s.checkExists(t, c, userName); len(got) != 1 {
+			t.Fatalf("after the duplicate POST: %d users", len(got))
+		}
+	} else {
+		t.Logf("userName is computed by the app (read-only): no duplicate userName to refuse")
 	}
 	// The request's id is ignored on create.
 	doc2 := s.newUser("withid")
@@ -327,15 +386,20 @@ func (s *suite) create(t *testing.T, c *client) {
 	}
 }
 
-func (s *suite) createUser(t *testing.T, c *client, label string) (map[string]any, string) {
+// createUser POSTs a new user and returns what was sent and what the server answered.
+func (s *suite) createUser(t *testing.T, c *client, label string) (sent, created map[string]any) {
 	t.Helper()
-	doc := s.newUser(label)
-	created := c.must(201, "POST", "/Users", doc)
-	return doc, str(created["id"])
+	sent = s.newUser(label)
+	created = c.must(201, "POST", "/Users", sent)
+	if str(created["id"]) == "" {
+		t.Fatalf("POST /Users answered no id: %s", mustJSON(created))
+	}
+	return sent, created
 }
 
 func (s *suite) profilePush(t *testing.T, c *client) {
-	doc, id := s.createUser(t, c, "profile")
+	doc, created := s.createUser(t, c, "profile")
+	id := str(created["id"])
 	put := s.newUser("profile2")
 	put["id"] = id
 	put["password"] = doc["password"] // the agent always sends the current password
@@ -347,20 +411,33 @@ func (s *suite) profilePush(t *testing.T, c *client) {
 		t.Fatalf("id changed on PUT: %v -> %v", id, got["id"])
 	}
 	s.checkUser(t, put, got)
-	// userName changed, id did not: the old name no longer finds it, the new one does.
-	if res := s.checkExists(t, c, str(doc["userName"])); len(res) != 0 {
-		t.Fatalf("old userName still found")
+	// userName changed, id did not: the old name no longer finds it, the new one does. A
+	// computed userName changes with the attributes it is computed from.
+	oldName, newName := str(created["userName"]), str(got["userName"])
+	if s.userNameWritable() && !strings.EqualFold(newName, str(put["userName"])) {
+		t.Fatalf("userName after PUT: sent %q, stored %q", put["userName"], newName)
 	}
-	if res := s.checkExists(t, c, str(put["userName"])); len(res) != 1 || str(obj(res[0])["id"]) != id {
-		t.Fatalf("new userName not found: %v", res)
+	if !strings.EqualFold(oldName, newName) {
+		if res := s.checkExists(t, c, oldName); len(res) != 0 {
+			t.Fatalf("old userName %q still found", oldName)
+		}
+	} else {
+		t.Logf("userName %q did not change with the profile", newName)
+	}
+	if res := s.checkExists(t, c, newName); len(res) != 1 || str(obj(res[0])["id"]) != id {
+		t.Fatalf("new userName %q not found: %v", newName, res)
 	}
 	s.checkUser(t, put, c.must(200, "GET", "/Users/"+url.PathEscape(id), nil))
 	c.wantError(404, "PUT", "/Users/999999999", put)
-	// Renaming onto another user's userName is a conflict.
-	other, _ := s.createUser(t, c, "other")
-	clash := s.newUser("clash")
-	clash["userName"] = other["userName"]
-	c.wantError(409, "PUT", "/Users/"+url.PathEscape(id), clash)
+	if s.userNameWritable() {
+		// Renaming onto another user's userName is a conflict.
+		other, _ := s.createUser(t, c, "other")
+		clash := s.newUser("clash")
+		clash["userName"] = other["userName"]
+		c.wantError(409, "PUT", "/Users/"+url.PathEscape(id), clash)
+	} else {
+		t.Logf("userName is computed by the app (read-only): no rename onto another userName to refuse")
+	}
 	// A wrongly typed value is a 400 that names the field, and changes nothing.
 	for _, a := range s.m.Users.Attributes {
 		if a.URN != "" && a.Writable() && a.Type != "string" {
@@ -387,9 +464,10 @@ func (s *suite) setActive(t *testing.T, c *client, doc map[string]any, id string
 }
 
 func (s *suite) deactivate(t *testing.T, c *client) {
-	doc, id := s.createUser(t, c, "deact")
+	doc, created := s.createUser(t, c, "deact")
+	id := str(created["id"])
 	s.setActive(t, c, doc, id, false)
-	body := c.must(200, "GET", s.filterPath(`userName eq "`+str(doc["userName"])+`" and active eq false`), nil)
+	body := c.must(200, "GET", s.filterPath(`userName eq "`+str(created["userName"])+`" and active eq false`), nil)
 	if num(body["totalResults"]) != 1 {
 		t.Fatalf("active eq false filter: %s", mustJSON(body))
 	}
@@ -397,7 +475,8 @@ func (s *suite) deactivate(t *testing.T, c *client) {
 }
 
 func (s *suite) passwordPush(t *testing.T, c *client) {
-	doc, id := s.createUser(t, c, "pw")
+	doc, created := s.createUser(t, c, "pw")
+	id := str(created["id"])
 	before := s.storedPassword(t, id)
 	doc["password"] = "New-Secret-" + s.tag
 	got := c.must(200, "PUT", "/Users/"+url.PathEscape(id), doc)
@@ -449,7 +528,7 @@ func (s *suite) pending(t *testing.T, c *client) {
 	if created["active"] != false {
 		t.Fatalf("pending user created active: %v", created["active"])
 	}
-	res := s.checkExists(t, c, str(doc["userName"]))
+	res := s.checkExists(t, c, str(created["userName"]))
 	if len(res) != 1 || obj(res[0])["active"] != false {
 		t.Fatalf("pending user lookup: %v", res)
 	}
@@ -457,59 +536,90 @@ func (s *suite) pending(t *testing.T, c *client) {
 }
 
 func (s *suite) filters(t *testing.T, c *client) {
-	doc, id := s.createUser(t, c, "filter")
-	other, otherID := s.createUser(t, c, "filterb")
+	doc, created := s.createUser(t, c, "filter")
+	_, otherCreated := s.createUser(t, c, "filterb")
+	id, otherID := str(created["id"]), str(otherCreated["id"])
 	u := s.m.Users
 	type tc struct {
 		filter string
 		want   []string
 	}
 	var cases []tc
-	userName := str(doc["userName"])
+	// Lookups use what the server answered: for a writable userName that is what was sent.
+	userName, otherName := str(created["userName"]), str(otherCreated["userName"])
 	cases = append(cases,
 		tc{`userName eq "` + userName + `"`, []string{id}},
 		tc{`USERNAME EQ "` + strings.ToUpper(userName) + `"`, []string{id}},
-		tc{`userName eq "` + userName + `" OR userName eq "` + str(other["userName"]) + `"`, []string{id, otherID}},
+		tc{`userName eq "` + userName + `" OR userName eq "` + otherName + `"`, []string{id, otherID}},
 		tc{`userName eq "` + userName + `" Or userName eq "nobody@example.com"`, []string{id}},
 		tc{`id eq "` + id + `"`, []string{id}},
-		tc{`userName sw "` + s.tag + `filter"`, []string{id, otherID}},
-		tc{`userName co "filterb"`, []string{otherID}},
-		tc{`userName ew "` + strings.TrimPrefix(userName, s.tag) + `"`, []string{id}},
-		tc{`userName sw "` + s.tag + `filter" and not (userName co "filterb")`, []string{id}},
 		tc{`(userName eq "` + userName + `") and userName pr`, []string{id}},
 		// LIKE wildcards in values are literals.
 		tc{`userName sw "` + s.tag + `%"`, nil},
 		tc{`userName co "_"`, nil},
 		tc{`userName eq "x' OR '1'='1"`, nil},
 	)
-	if u.Attr("name.givenName") != nil {
-		given := str(obj(doc["name"])["givenName"])
-		cases = append(cases, tc{`name.givenName eq "` + given + `"`, []string{id}})
-		cases = append(cases, tc{`name.familyName eq "` + str(obj(doc["name"])["familyName"]) + `"`, []string{id}})
+	if s.userNameWritable() {
+		// The suite chose these userNames: <tag>filter<n>@example.com and <tag>filterb<n>@...
+		cases = append(cases,
+			tc{`userName sw "` + s.tag + `filter"`, []string{id, otherID}},
+			tc{`userName co "filterb"`, []string{otherID}},
+			tc{`userName ew "` + strings.TrimPrefix(userName, s.tag) + `"`, []string{id}},
+			tc{`userName sw "` + s.tag + `filter" and not (userName co "filterb")`, []string{id}},
+		)
+	} else {
+		// The app chose them; a piece of each still finds only its user.
+		head, tail, mid := userName[:len(userName)-1], userName[1:], otherName[1:len(otherName)-1]
+		cases = append(cases,
+			tc{`userName sw "` + head + `"`, []string{id}},
+			tc{`userName co "` + mid + `"`, []string{otherID}},
+			tc{`userName ew "` + tail + `"`, []string{id}},
+			tc{`(userName sw "` + head + `" or userName co "` + mid + `") and not (userName co "` + mid + `")`, []string{id}},
+		)
+	}
+	narrow := func(a *mappings.Attribute) string {
+		if s.sampled(a) {
+			return ` and userName eq "` + userName + `"`
+		}
+		return ""
+	}
+	if a := u.Attr("name.givenName"); a != nil {
+		given := str(obj(created["name"])["givenName"])
+		cases = append(cases, tc{`name.givenName eq "` + given + `"` + narrow(a), []string{id}})
+	}
+	if a := u.Attr("name.familyName"); a != nil {
+		cases = append(cases, tc{`name.familyName eq "` + str(obj(created["name"])["familyName"]) + `"` + narrow(a), []string{id}})
 	}
 	if emails := u.Multi("emails"); len(emails) > 0 {
 		p := primaryOf(emails)
 		var primaryEmail, otherEmail string
-		for _, it := range list(doc["emails"]) {
+		for _, it := range list(created["emails"]) {
 			if str(obj(it)["type"]) == p.Name {
 				primaryEmail = str(obj(it)["value"])
 			}
 		}
-		for _, it := range list(other["emails"]) {
+		for _, it := range list(otherCreated["emails"]) {
 			if str(obj(it)["type"]) == p.Name {
 				otherEmail = str(obj(it)["value"])
 			}
+		}
+		if primaryEmail == "" || otherEmail == "" {
+			t.Fatalf("no %s e-mail in the created users:\n%s\n%s", p.Name, mustJSON(created), mustJSON(otherCreated))
+		}
+		otherPiece := s.tag + "filterb"
+		if !p.Writable() {
+			otherPiece = otherEmail[1 : len(otherEmail)-1]
 		}
 		cases = append(cases,
 			tc{`email eq "` + primaryEmail + `" OR email eq "` + otherEmail + `"`, []string{id, otherID}},
 			tc{`emails eq "` + strings.ToUpper(primaryEmail) + `"`, []string{id}},
 			tc{`emails[type eq "` + p.Name + `" and value eq "` + primaryEmail + `"]`, []string{id}},
 			tc{`emails[type eq "nosuchtype" and value eq "` + primaryEmail + `"]`, nil},
-			tc{`emails[primary eq true and value co "` + s.tag + `filterb"]`, []string{otherID}},
+			tc{`emails[primary eq true and value co "` + otherPiece + `"]`, []string{otherID}},
 		)
 	}
 	if phones := u.Multi("phoneNumbers"); len(phones) > 0 {
-		for _, it := range list(doc["phoneNumbers"]) {
+		for _, it := range list(created["phoneNumbers"]) {
 			cases = append(cases, tc{`phoneNumber eq "` + str(obj(it)["value"]) + `" and userName eq "` + userName + `"`, []string{id}})
 			break
 		}
@@ -521,11 +631,15 @@ func (s *suite) filters(t *testing.T, c *client) {
 		v := obj(doc[a.URN])[a.Name]
 		switch a.Type {
 		case "string":
-			cases = append(cases, tc{a.URN + ":" + a.Name + ` eq "` + str(v) + `"`, []string{id}})
+			cases = append(cases, tc{a.URN + ":" + a.Name + ` eq "` + str(v) + `"` + narrow(a), []string{id}})
 		case "boolean":
 			cases = append(cases, tc{a.URN + ":" + a.Name + fmt.Sprintf(" eq %v and userName eq \"%s\"", v, userName), []string{id}})
 		case "integer", "double":
-			cases = append(cases, tc{a.URN + ":" + a.Name + fmt.Sprintf(" eq %v and userName sw \"%s\"", v, s.tag), []string{id}})
+			among := fmt.Sprintf(" and userName sw %q", s.tag) // unique among this run's users
+			if !s.userNameWritable() || s.sampled(a) {
+				among = fmt.Sprintf(" and userName eq %q", userName)
+			}
+			cases = append(cases, tc{a.URN + ":" + a.Name + fmt.Sprintf(" eq %v", v) + among, []string{id}})
 		case "date":
 			cases = append(cases, tc{a.URN + ":" + a.Name + fmt.Sprintf(" eq %q and userName eq \"%s\"", v, userName), []string{id}})
 		}
@@ -550,7 +664,8 @@ func (s *suite) filters(t *testing.T, c *client) {
 
 func (s *suite) incremental(t *testing.T, c *client) {
 	before := time.Now().UTC().Add(-2 * time.Second).Format("2006-01-02T15:04:05Z")
-	doc, id := s.createUser(t, c, "incr")
+	doc, created := s.createUser(t, c, "incr")
+	id := str(created["id"])
 	body := c.must(200, "GET", s.filterPath(`meta.lastModified gt "`+before+`"`), nil)
 	found := false
 	for _, r := range list(body["Resources"]) {
@@ -654,6 +769,13 @@ func (s *suite) importPaging(t *testing.T, c *client) {
 	}
 }
 
+// newUserID creates a user and returns its id.
+func (s *suite) newUserID(t *testing.T, c *client, label string) string {
+	t.Helper()
+	_, created := s.createUser(t, c, label)
+	return str(created["id"])
+}
+
 func memberIDs(g map[string]any) []string {
 	var out []string
 	for _, m := range list(g["members"]) {
@@ -664,9 +786,7 @@ func memberIDs(g map[string]any) []string {
 }
 
 func (s *suite) groups(t *testing.T, c *client) {
-	_, u1 := s.createUser(t, c, "gm")
-	_, u2 := s.createUser(t, c, "gm")
-	_, u3 := s.createUser(t, c, "gm")
+	u1, u2, u3 := s.newUserID(t, c, "gm"), s.newUserID(t, c, "gm"), s.newUserID(t, c, "gm")
 	name := "Group " + s.tag
 	descURN := s.m.App.GroupSchema
 	doc := map[string]any{
@@ -726,7 +846,7 @@ func (s *suite) groups(t *testing.T, c *client) {
 }
 
 func (s *suite) groupImport(t *testing.T, c *client) {
-	_, u1 := s.createUser(t, c, "gi")
+	u1 := s.newUserID(t, c, "gi")
 	var ids []string
 	for i := 0; i < 3; i++ {
 		g := c.must(201, "POST", "/Groups", map[string]any{"displayName": fmt.Sprintf("Import %s %d", s.tag, i), "members": []any{map[string]any{"value": u1}}})

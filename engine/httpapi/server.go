@@ -28,18 +28,26 @@ import (
 // Handler serves SCIM for whichever engine is current. Swap replaces it atomically:
 // requests already running finish on the engine they started with.
 type Handler struct {
-	cur    atomic.Pointer[state]
-	log    *slog.Logger
-	failed atomic.Int64 // authentication failures
+	cur      atomic.Pointer[state]
+	log      *slog.Logger
+	failed   atomic.Int64 // authentication failures
+	observer Observer
+}
+
+// Observer is told about every request, for metrics.
+type Observer interface {
+	Request(op string, status int, d time.Duration)
+	AuthFailed()
 }
 
 // state is everything a request needs, built once per engine.
 type state struct {
-	eng    *engine.Engine
-	codec  *scim.Codec
-	router *httprouter.Router
-	auth   authFunc
-	base   string
+	eng      *engine.Engine
+	codec    *scim.Codec
+	router   *httprouter.Router
+	auth     authFunc
+	base     string
+	inflight atomic.Int64
 }
 
 // New returns a handler serving e.
@@ -52,12 +60,46 @@ func New(e *engine.Engine, log *slog.Logger) *Handler {
 	return h
 }
 
-// Swap makes e the engine for new requests.
-func (h *Handler) Swap(e *engine.Engine) {
+// SetObserver sets the request observer; call it before serving.
+func (h *Handler) SetObserver(o Observer) { h.observer = o }
+
+// Swap makes e the engine for new requests. The returned function waits, up to ctx,
+// until no request is still running on the engine that was replaced, so its database
+// pool can be closed safely.
+func (h *Handler) Swap(e *engine.Engine) (drained func(ctx context.Context) error) {
 	m := e.Mapping()
-	st := &state{eng: e, codec: &scim.Codec{M: m}, base: m.Server.BasePath, auth: newAuth(m.Server.Auth)}
+	st := &state{eng: e, codec: &scim.Codec{M: m}, base: m.Server.BasePath, auth: Authenticator(m.Server.Auth)}
 	st.router = h.routes(st)
-	h.cur.Store(st)
+	old := h.cur.Swap(st)
+	return func(ctx context.Context) error {
+		if old == nil {
+			return nil
+		}
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for old.inflight.Load() > 0 {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%d requests still running on the previous mapping", old.inflight.Load())
+			case <-t.C:
+			}
+		}
+		return nil
+	}
+}
+
+// acquire returns the current state with the request counted on it. The second load
+// makes sure a Swap that happened meanwhile is seen: a request either is counted on the
+// state it uses or moves on to the new one.
+func (h *Handler) acquire() *state {
+	for {
+		st := h.cur.Load()
+		st.inflight.Add(1)
+		if h.cur.Load() == st {
+			return st
+		}
+		st.inflight.Add(-1)
+	}
 }
 
 // Engine returns the current engine.
@@ -84,7 +126,8 @@ var reqIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	st := h.cur.Load()
+	st := h.acquire()
+	defer st.inflight.Add(-1)
 	start := time.Now()
 	id := r.Header.Get("X-Request-Id")
 	if !reqIDRE.MatchString(id) {
@@ -103,11 +146,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		// The query string is not logged: filters carry user names and e-mail addresses.
-		h.log.InfoContext(ctx, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
+		op := Operation(r.Method, r.URL.Path, st.base)
+		elapsed := time.Since(start)
+		h.log.InfoContext(ctx, "request", "request_id", id, "op", op, "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "duration_ms", elapsed.Milliseconds())
+		if h.observer != nil {
+			h.observer.Request(op, rec.status, elapsed)
+		}
 	}()
 	if !st.auth(r) {
 		h.failed.Add(1)
+		if h.observer != nil {
+			h.observer.AuthFailed()
+		}
 		h.log.WarnContext(ctx, "authentication failed", "request_id", id, "remote", r.RemoteAddr)
 		if st.eng.Mapping().Server.Auth.Type == "basic" {
 			rec.Header().Set("WWW-Authenticate", `Basic realm="scimsql"`)
@@ -318,9 +369,41 @@ func query(r *http.Request) (engine.Query, error) {
 
 type authFunc func(*http.Request) bool
 
-// newAuth compares credentials in constant time, over SHA-256 digests so that neither
-// content nor length leaks through timing.
-func newAuth(a mappings.Auth) authFunc {
+// Operation names a request by the SCIMService method it calls, for logs and metrics.
+func Operation(method, path, base string) string {
+	rest := strings.TrimPrefix(path, base)
+	rest = strings.TrimPrefix(rest, "/v1")
+	parts := strings.SplitN(strings.TrimPrefix(rest, "/"), "/", 2)
+	res, hasID := parts[0], len(parts) == 2 && parts[1] != ""
+	switch {
+	case res == "ServiceProviderConfigs" || res == "ServiceProviderConfig":
+		return "getImplementedUserManagementCapabilities"
+	case res == "Users" && method == http.MethodGet && !hasID:
+		return "getUsers"
+	case res == "Users" && method == http.MethodGet:
+		return "getUser"
+	case res == "Users" && method == http.MethodPost && !hasID:
+		return "createUser"
+	case res == "Users" && method == http.MethodPut && hasID:
+		return "updateUser"
+	case res == "Groups" && method == http.MethodGet && !hasID:
+		return "getGroups"
+	case res == "Groups" && method == http.MethodGet:
+		return "getGroup"
+	case res == "Groups" && method == http.MethodPost && !hasID:
+		return "createGroup"
+	case res == "Groups" && method == http.MethodPut && hasID:
+		return "updateGroup"
+	case res == "Groups" && method == http.MethodDelete && hasID:
+		return "deleteGroup"
+	}
+	return "other"
+}
+
+// Authenticator returns a check of a request's credentials against a. It compares in
+// constant time, over SHA-256 digests so that neither content nor length leaks through
+// timing.
+func Authenticator(a mappings.Auth) func(*http.Request) bool {
 	digest := func(s string) [32]byte { return sha256.Sum256([]byte(s)) }
 	switch a.Type {
 	case "basic":

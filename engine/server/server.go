@@ -1,0 +1,393 @@
+// Package server runs scimsql: it holds the current generation (mapping, engine,
+// database pool), reloads it as a transaction (build and check everything, swap, then
+// retire the old one), watches the mapping's files, and serves the operator endpoints
+// (/-/healthy, /-/ready, /-/reload, /metrics) beside the SCIM handler.
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/engine"
+	"github.com/scimsql/scimsql/engine/httpapi"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+// Options configure a Server.
+type Options struct {
+	MappingPath string
+	// Listen and DSN override the mapping's on every load, as -listen and -dsn do.
+	Listen, DSN string
+	// Dialects is the table of databases this binary supports.
+	Dialects map[string]func() dialects.Dialect
+	Logger   *slog.Logger
+	Version  string
+	Engine   engine.Options
+	// LookupEnv resolves environment variables in the mapping (tests fix it).
+	LookupEnv func(string) (string, bool)
+	// DrainTimeout bounds how long a replaced pool waits for its last requests.
+	DrainTimeout time.Duration
+}
+
+// Status describes the last reload.
+type Status struct {
+	At      time.Time `json:"at"`
+	Trigger string    `json:"trigger"`
+	OK      bool      `json:"ok"`
+	// Changed is false when the files were the same as the running mapping's.
+	Changed bool   `json:"changed"`
+	Error   string `json:"error,omitempty"`
+	// RestartNeeded lists settings that changed but only take effect after a restart.
+	RestartNeeded []string `json:"restartNeeded,omitempty"`
+	// LoadedAt is when the running mapping was loaded.
+	LoadedAt time.Time `json:"loadedAt"`
+}
+
+// generation is one loaded mapping with everything built from it.
+type generation struct {
+	m    *mappings.Mapping
+	d    dialects.Dialect
+	db   *sql.DB
+	eng  *engine.Engine
+	hash [32]byte
+	dsn  string
+	at   time.Time
+}
+
+// Server is a running scimsql.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	scim    *httpapi.Handler
+	metrics *metrics
+	first   *mappings.Mapping // the settings the listener was started with
+
+	mu     sync.Mutex // one reload at a time
+	gen    atomic.Pointer[generation]
+	status atomic.Pointer[Status]
+	wg     sync.WaitGroup // pools being drained
+}
+
+// New loads the mapping, opens its database and builds the first generation. Unlike a
+// reload, a failure here is returned: there is nothing to keep serving.
+func New(ctx context.Context, opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.DrainTimeout == 0 {
+		opts.DrainTimeout = time.Minute
+	}
+	s := &Server{opts: opts, log: opts.Logger}
+	g, err := s.build(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.first = g.m
+	s.gen.Store(g)
+	s.scim = httpapi.New(g.eng, s.log)
+	s.metrics = newMetrics(s, opts.Version)
+	s.scim.SetObserver(s.metrics)
+	s.recordSuccess("start", g, nil)
+	return s, nil
+}
+
+func (s *Server) current() *generation { return s.gen.Load() }
+
+// Mapping returns the running mapping.
+func (s *Server) Mapping() *mappings.Mapping { return s.current().m }
+
+// Engine returns the running engine.
+func (s *Server) Engine() *engine.Engine { return s.current().eng }
+
+// Status returns the last reload's outcome.
+func (s *Server) Status() Status { return *s.status.Load() }
+
+// fingerprint hashes every file the mapping is built from, and the overrides.
+func (s *Server) fingerprint(sources []string) ([32]byte, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "listen=%s\x00dsn=%s\x00", s.opts.Listen, s.opts.DSN)
+	for _, p := range sources {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return [32]byte{}, err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(b))
+		h.Write(b)
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return sum, nil
+}
+
+// build loads the mapping and builds a generation. It reuses prev's pool when the driver
+// and DSN are unchanged, and otherwise opens and pings a new one.
+func (s *Server) build(ctx context.Context, prev *generation) (*generation, error) {
+	lo := mappings.Options{LookupEnv: s.opts.LookupEnv}
+	m, err := mappings.LoadFile(s.opts.MappingPath, lo)
+	if err != nil {
+		return nil, err
+	}
+	if s.opts.Listen != "" {
+		m.Server.Listen = s.opts.Listen
+	}
+	if s.opts.DSN != "" {
+		m.Database.DSN = mappings.NewSecret(s.opts.DSN)
+	}
+	mk, ok := s.opts.Dialects[m.Database.Driver]
+	if !ok {
+		return nil, fmt.Errorf("%s: database.driver %q is not built into this binary", s.opts.MappingPath, m.Database.Driver)
+	}
+	g := &generation{m: m, d: mk(), dsn: m.Database.DSN.Reveal(), at: time.Now()}
+	if g.hash, err = s.fingerprint(m.Sources); err != nil {
+		return nil, err
+	}
+	pool := dialects.Pool{MaxOpen: m.Database.MaxOpen, MaxIdle: m.Database.MaxIdle, MaxLifetime: m.Database.MaxLifetime}
+	if prev != nil && prev.m.Database.Driver == m.Database.Driver && prev.dsn == g.dsn {
+		g.db = prev.db
+		dialects.Configure(g.db, pool) // pool limits may have changed
+	} else {
+		if g.db, err = g.d.Open(g.dsn, pool); err != nil {
+			return nil, err
+		}
+		if prev != nil {
+			// A new database must answer before it replaces a working one.
+			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := g.db.PingContext(pctx)
+			cancel()
+			if err != nil {
+				g.db.Close()
+				return nil, fmt.Errorf("the new database does not answer (%s); keeping the running mapping", shortErr(err))
+			}
+		}
+		ictx, cancel := context.WithTimeout(ctx, time.Minute)
+		ran, err := engine.InitDatabase(ictx, m, g.d, g.db)
+		cancel()
+		switch {
+		case err != nil && errors.Is(err, engine.ErrUnavailable) && prev == nil:
+			s.log.Error("database unreachable at start; serving 503 until it answers", "err", err.Error())
+		case err != nil:
+			g.db.Close()
+			return nil, err
+		case ran:
+			s.log.Info("initialised the database from the mapping's init scripts", "table", m.Database.Init.IfMissing)
+		}
+	}
+	eopts := s.opts.Engine
+	eopts.Logger = s.log
+	if g.eng, err = engine.New(m, g.d, g.db, eopts); err != nil {
+		if prev == nil || g.db != prev.db {
+			g.db.Close()
+		}
+		return nil, err
+	}
+	return g, nil
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 && len(s)-i < 80 {
+		return s[i+2:]
+	}
+	return s
+}
+
+// Reload rebuilds everything from the mapping's files and swaps it in. On any failure
+// the running generation keeps serving; the reason is logged with its file:line:col and
+// reported by Status, /-/ready and the metrics. Unchanged files do nothing.
+func (s *Server) Reload(ctx context.Context, trigger string) Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.current()
+	if sum, err := s.fingerprint(prev.m.Sources); err == nil && sum == prev.hash {
+		if _, err := os.Stat(s.opts.MappingPath); err == nil {
+			st := s.Status()
+			st.At, st.Trigger, st.Changed, st.OK, st.Error = time.Now(), trigger, false, true, ""
+			s.status.Store(&st)
+			s.metrics.reloads.WithLabelValues("unchanged").Inc()
+			s.log.Debug("mapping unchanged; not reloading", "trigger", trigger)
+			return st
+		}
+	}
+	g, err := s.build(ctx, prev)
+	if err != nil {
+		st := s.Status()
+		st.At, st.Trigger, st.OK, st.Changed, st.Error = time.Now(), trigger, false, true, err.Error()
+		s.status.Store(&st)
+		s.metrics.reloads.WithLabelValues("failure").Inc()
+		s.metrics.reloadOK.Set(0)
+		s.log.Error("reload failed; still serving the previous mapping", "trigger", trigger, "err", err.Error())
+		return st
+	}
+	restart := s.restartNeeded(g.m)
+	s.gen.Store(g)
+	drained := s.scim.Swap(g.eng)
+	if g.db != prev.db {
+		s.retire(prev, drained)
+	}
+	s.recordSuccess(trigger, g, restart)
+	for _, r := range restart {
+		s.log.Warn("restart needed", "reason", r)
+	}
+	s.log.Info("mapping reloaded", "trigger", trigger, "capabilities", strings.Join(engine.Enabled(g.eng.Capabilities()), ","))
+	return s.Status()
+}
+
+// retire closes a replaced pool once no request runs on it any more.
+func (s *Server) retire(prev *generation, drained func(context.Context) error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout)
+		defer cancel()
+		if err := drained(ctx); err != nil {
+			s.log.Warn("closing the previous database pool with requests still running", "err", err.Error())
+		}
+		prev.db.Close()
+	}()
+}
+
+// restartNeeded lists settings that the running listener cannot take without a restart.
+func (s *Server) restartNeeded(m *mappings.Mapping) []string {
+	var out []string
+	if m.Server.Listen != s.first.Server.Listen {
+		out = append(out, fmt.Sprintf("server.listen changed from %s to %s: restart scimsql to listen there", s.first.Server.Listen, m.Server.Listen))
+	}
+	oldTLS, newTLS := s.first.Server.TLS, m.Server.TLS
+	if (oldTLS == nil) != (newTLS == nil) || oldTLS != nil && *oldTLS != *newTLS {
+		out = append(out, "server.tls changed: restart scimsql to serve with the new certificate settings")
+	}
+	return out
+}
+
+func (s *Server) recordSuccess(trigger string, g *generation, restart []string) {
+	now := time.Now()
+	s.status.Store(&Status{At: now, Trigger: trigger, OK: true, Changed: true, RestartNeeded: restart, LoadedAt: g.at})
+	if s.metrics != nil {
+		s.metrics.reloads.WithLabelValues("success").Inc()
+		s.metrics.reloadOK.Set(1)
+		s.metrics.reloadOKTime.Set(float64(now.Unix()))
+		s.metrics.capabilities.Reset()
+		for _, c := range g.eng.Capabilities() {
+			v := 0.0
+			if c.On {
+				v = 1
+			}
+			s.metrics.capabilities.WithLabelValues(c.Name).Set(v)
+		}
+	}
+}
+
+// Close waits for replaced pools to drain and closes the running one.
+func (s *Server) Close() error {
+	s.wg.Wait()
+	return s.current().db.Close()
+}
+
+// Handler serves SCIM and the operator endpoints.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/-/healthy":
+			writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+		case "/-/ready":
+			s.ready(w, r)
+		case "/-/reload":
+			s.reloadEndpoint(w, r)
+		case "/metrics":
+			s.metricsEndpoint(w, r)
+		default:
+			s.scim.ServeHTTP(w, r)
+		}
+	})
+}
+
+// ready answers whether scimsql can serve: a mapping is loaded and its database answers.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	g := s.current()
+	st := s.Status()
+	body := map[string]any{
+		"mapping":      g.m.File,
+		"app":          g.m.App.Name,
+		"driver":       g.m.Database.Driver,
+		"loadedAt":     g.at.UTC().Format(time.RFC3339),
+		"lastReload":   st,
+		"capabilities": engine.Enabled(g.eng.Capabilities()),
+	}
+	code := http.StatusOK
+	if err := g.eng.Ping(r.Context()); err != nil {
+		body["ready"], body["database"] = false, err.Error()
+		code = http.StatusServiceUnavailable
+	} else {
+		body["ready"], body["database"] = true, "ok"
+	}
+	writeJSON(w, code, body)
+}
+
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
+	a := s.current().m.Server.Admin.Auth
+	if !httpapi.Authenticator(a)(r) {
+		s.metrics.AuthFailed()
+		if a.Type == "basic" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="scimsql admin"`)
+		}
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "authentication failed (server.admin.auth)"})
+		return false
+	}
+	return true
+}
+
+func (s *Server) reloadEndpoint(w http.ResponseWriter, r *http.Request) {
+	if !s.current().m.Server.Admin.Reload {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "the reload endpoint is off (server.admin.reload)"})
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "use POST /-/reload"})
+		return
+	}
+	if !s.admin(w, r) {
+		return
+	}
+	st := s.Reload(r.Context(), "api")
+	code := http.StatusOK
+	if !st.OK {
+		code = http.StatusBadRequest
+	}
+	writeJSON(w, code, st)
+}
+
+func (s *Server) metricsEndpoint(w http.ResponseWriter, r *http.Request) {
+	if !s.current().m.Server.Admin.Metrics {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "metrics are off (server.admin.metrics)"})
+		return
+	}
+	if !s.admin(w, r) {
+		return
+	}
+	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes())
+}
