@@ -11,14 +11,14 @@ import (
 // metrics are scimsql's Prometheus metrics, in a registry of their own so that two
 // servers in one process (tests) do not collide.
 type metrics struct {
-	reg           *prometheus.Registry
-	requests      *prometheus.CounterVec
-	latency       *prometheus.HistogramVec
-	authFailures  prometheus.Counter
-	reloads       *prometheus.CounterVec
-	reloadOK      prometheus.Gauge
-	reloadOKTime  prometheus.Gauge
-	capabilities  *prometheus.GaugeVec
+	reg          *prometheus.Registry
+	requests     *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	authFailures prometheus.Counter
+	reloads      *prometheus.CounterVec
+	reloadOK     prometheus.Gauge
+	reloadOKTime prometheus.Gauge
+	capabilities *prometheus.GaugeVec
 }
 
 func newMetrics(s *Server, version string) *metrics {
