@@ -14,8 +14,10 @@
 package dialects
 
 import (
+	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -131,3 +133,29 @@ func Configure(db *sql.DB, p Pool) {
 // ErrBadDSN is returned by Open for a DSN the driver cannot parse. Its message never
 // contains the DSN, which may hold a password.
 var ErrBadDSN = errors.New("the database DSN could not be parsed (check its format; it is not shown because it may contain a password)")
+
+// PrivilegeChecker is implemented by dialects that can say which table privileges the
+// connection's user holds, for scimsql validate.
+type PrivilegeChecker interface {
+	// Privileges returns the privileges (SELECT, INSERT, UPDATE, DELETE) held on table.
+	Privileges(ctx context.Context, db *sql.DB, table string) (map[string]bool, error)
+}
+
+// CollectPrivileges runs a query whose rows are (privilege, granted) pairs.
+func CollectPrivileges(ctx context.Context, db *sql.DB, query string, args ...any) (map[string]bool, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var priv string
+		var ok bool
+		if err := rows.Scan(&priv, &ok); err != nil {
+			return nil, err
+		}
+		out[strings.ToUpper(priv)] = out[strings.ToUpper(priv)] || ok
+	}
+	return out, rows.Err()
+}

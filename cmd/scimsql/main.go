@@ -253,10 +253,16 @@ func serve(args []string, stdout, stderr io.Writer) int {
 func validate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("validate", stderr)
 	mapping := fs.String("mapping", "", "mapping file (required)")
+	dsn := fs.String("dsn", "", "database DSN, overriding database.dsn")
+	dbMode := fs.String("db", "auto", "check the mapping against the database: auto (when reachable), require, or off")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	m, err := load(*mapping, "", "")
+	if *dbMode != "auto" && *dbMode != "require" && *dbMode != "off" {
+		fmt.Fprintf(stderr, "scimsql validate: -db must be auto, require or off, not %q\n", *dbMode)
+		return 2
+	}
+	m, err := load(*mapping, "", *dsn)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -267,7 +273,11 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", *mapping, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: ok (app %s, driver %s)\n\n", *mapping, m.App.Name, m.Database.Driver)
+	fmt.Fprintf(stdout, "%s: ok (app %s, driver %s)\n", *mapping, m.App.Name, m.Database.Driver)
+	if code := checkDatabase(m, d, *dbMode, stdout, stderr); code != 0 {
+		return code
+	}
+	fmt.Fprintln(stdout)
 	fmt.Fprintln(stdout, "operations:")
 	for _, res := range []struct {
 		name string
@@ -374,3 +384,56 @@ func formatArgs(args []any) string {
 	}
 	return "[" + strings.Join(parts, " ") + "]"
 }
+
+// checkDatabase runs the database part of validate: the mapping against the real
+// schema, statements and privileges. auto skips it, saying why, when the database cannot
+// be reached (or, for SQLite, does not exist yet: opening it would create it).
+func checkDatabase(m *mappings.Mapping, d dialects.Dialect, mode string, stdout, stderr io.Writer) int {
+	if mode == "off" {
+		return 0
+	}
+	skip := func(why string) int {
+		if mode == "require" {
+			fmt.Fprintf(stderr, "database check failed: %s\n", why)
+			return 1
+		}
+		fmt.Fprintf(stdout, "database check skipped: %s (-db require makes this an error)\n", why)
+		return 0
+	}
+	if m.Database.Driver == "sqlite" {
+		path := strings.TrimPrefix(strings.SplitN(m.Database.DSN.Reveal(), "?", 2)[0], "file:")
+		if _, err := os.Stat(path); err != nil {
+			return skip("the SQLite database does not exist yet; serve creates it")
+		}
+	}
+	db, err := d.Open(m.Database.DSN.Reveal(), dialects.Pool{MaxOpen: 2, MaxIdle: 1, MaxLifetime: time.Minute})
+	if err != nil {
+		return skip(err.Error())
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
+	err = db.PingContext(pctx)
+	pcancel()
+	if err != nil {
+		return skip("cannot reach the database: " + oneLine(err.Error()))
+	}
+	e, err := engine.New(m, d, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BcryptCost: 4})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	problems := e.CheckDatabase(ctx)
+	if len(problems) == 0 {
+		fmt.Fprintln(stdout, "database check: ok (tables, columns and types; every statement prepares; privileges)")
+		return 0
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stderr, p.String())
+	}
+	fmt.Fprintf(stderr, "database check: %d problem(s)\n", len(problems))
+	return 1
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

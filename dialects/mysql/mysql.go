@@ -4,8 +4,10 @@
 package mysql
 
 import (
+	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -123,4 +125,23 @@ func (*MySQL) Open(dsn string, pool dialects.Pool) (*sql.DB, error) {
 	db := sql.OpenDB(connector)
 	dialects.Configure(db, pool)
 	return db, nil
+}
+
+var _ dialects.PrivilegeChecker = (*MySQL)(nil)
+
+// Privileges implements dialects.PrivilegeChecker from information_schema: global,
+// database and table grants of the current user. Grants through roles are not seen.
+func (*MySQL) Privileges(ctx context.Context, db *sql.DB, table string) (map[string]bool, error) {
+	schema, name := "", table
+	if i := strings.IndexByte(table, '.'); i >= 0 {
+		schema, name = table[:i], table[i+1:]
+	}
+	const grantee = `CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')`
+	return dialects.CollectPrivileges(ctx, db, `
+		SELECT PRIVILEGE_TYPE, 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = `+grantee+`
+		UNION SELECT PRIVILEGE_TYPE, 1 FROM information_schema.SCHEMA_PRIVILEGES
+			WHERE GRANTEE = `+grantee+` AND TABLE_SCHEMA = COALESCE(NULLIF(?, ''), DATABASE())
+		UNION SELECT PRIVILEGE_TYPE, 1 FROM information_schema.TABLE_PRIVILEGES
+			WHERE GRANTEE = `+grantee+` AND TABLE_SCHEMA = COALESCE(NULLIF(?, ''), DATABASE()) AND TABLE_NAME = ?`,
+		schema, schema, name)
 }

@@ -2,6 +2,7 @@
 package postgres
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"strconv"
@@ -85,4 +86,12 @@ func (*Postgres) Open(dsn string, pool dialects.Pool) (*sql.DB, error) {
 	db := stdlib.OpenDB(*cfg)
 	dialects.Configure(db, pool)
 	return db, nil
+}
+
+var _ dialects.PrivilegeChecker = (*Postgres)(nil)
+
+// Privileges implements dialects.PrivilegeChecker.
+func (*Postgres) Privileges(ctx context.Context, db *sql.DB, table string) (map[string]bool, error) {
+	return dialects.CollectPrivileges(ctx, db, `SELECT p, has_table_privilege(current_user, $1, p)
+		FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p`, table)
 }

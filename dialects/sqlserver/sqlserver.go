@@ -4,6 +4,7 @@
 package sqlserver
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"strconv"
@@ -102,4 +103,13 @@ func (*SQLServer) Open(dsn string, pool dialects.Pool) (*sql.DB, error) {
 	db := sql.OpenDB(c)
 	dialects.Configure(db, pool)
 	return db, nil
+}
+
+var _ dialects.PrivilegeChecker = (*SQLServer)(nil)
+
+// Privileges implements dialects.PrivilegeChecker with HAS_PERMS_BY_NAME, which counts
+// grants through roles and schemas too.
+func (*SQLServer) Privileges(ctx context.Context, db *sql.DB, table string) (map[string]bool, error) {
+	return dialects.CollectPrivileges(ctx, db, `SELECT p, CAST(COALESCE(HAS_PERMS_BY_NAME(@p1, 'OBJECT', p), 0) AS BIT)
+		FROM (VALUES ('SELECT'), ('INSERT'), ('UPDATE'), ('DELETE')) AS v(p)`, table)
 }

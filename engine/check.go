@@ -1,0 +1,260 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+// Problem is one thing the database check found.
+type Problem struct {
+	Where string // file:line:col of the binding, or the operation
+	What  string
+}
+
+func (p Problem) String() string { return p.Where + ": " + p.What }
+
+// CheckDatabase compares the mapping with the real database: every table and column it
+// names exists with a type that fits the attribute, every statement each operation runs
+// prepares, and the database user holds the privileges the auto operations need. It
+// reports every problem at once; it writes nothing.
+func (e *Engine) CheckDatabase(ctx context.Context) []Problem {
+	var out []Problem
+	add := func(where, format string, args ...any) {
+		out = append(out, Problem{Where: where, What: fmt.Sprintf(format, args...)})
+	}
+	file := displayPath(e.m.File)
+	tables := map[string]bool{}
+	checkTable := func(table, where string) bool {
+		if ok, seen := tables[table]; seen {
+			return ok
+		}
+		rows, err := e.db.QueryContext(ctx, sqlTableExists(e.d, table))
+		if err == nil {
+			rows.Close()
+		}
+		tables[table] = err == nil
+		if err != nil {
+			add(where, "table %s: %s", table, oneLine(err.Error()))
+		}
+		return err == nil
+	}
+	checkColumn := func(table, column, typ, where string) {
+		if !checkTable(table, where) {
+			return
+		}
+		b := newSQL(e.d)
+		b.w("SELECT ", e.d.Quote(column), " FROM ", e.d.Quote(table), " WHERE 1 = 0")
+		rows, err := e.db.QueryContext(ctx, b.String())
+		if err != nil {
+			add(where, "column %s.%s: %s", table, column, oneLine(err.Error()))
+			return
+		}
+		defer rows.Close()
+		cts, err := rows.ColumnTypes()
+		if err != nil || len(cts) != 1 || typ == "" {
+			return
+		}
+		if why := incompatible(typ, cts[0].DatabaseTypeName(), e.f); why != "" {
+			add(where, "column %s.%s is %s, %s", table, column, cts[0].DatabaseTypeName(), why)
+		}
+	}
+	if u := e.m.Users; u != nil && e.users != nil {
+		where := file + ": users.table"
+		checkTable(u.Table, where)
+		checkColumn(u.Table, u.ID.Column, "", file+": users.id")
+		if u.LastModified != nil {
+			checkColumn(u.Table, u.LastModified.Column, "datetime", file+": users.lastModified")
+		}
+		for _, a := range u.Attributes {
+			if a.Column != "" {
+				typ := a.Type
+				if a.Path == "active" {
+					typ = "" // any column can hold the mapped true/false values
+				}
+				checkColumn(u.Table, a.Column, typ, a.Pos+": "+a.Path)
+			}
+			for _, col := range sortedKeys(a.Write) {
+				checkColumn(u.Table, col, "", a.Pos+": "+a.Path)
+			}
+		}
+	}
+	if g := e.m.Groups; g != nil && e.groups != nil {
+		checkTable(g.Table, file+": groups.table")
+		checkColumn(g.Table, g.ID.Column, "", file+": groups.id")
+		if g.DisplayName.Column != "" {
+			checkColumn(g.Table, g.DisplayName.Column, "string", g.DisplayName.Pos+": groups.displayName")
+		}
+		if g.Description != nil && g.Description.Column != "" {
+			checkColumn(g.Table, g.Description.Column, "string", g.Description.Pos+": groups.description")
+		}
+		if g.Members != nil {
+			checkColumn(g.Members.Table, g.Members.GroupColumn, "", file+": groups.members.group")
+			checkColumn(g.Members.Table, g.Members.UserColumn, "", file+": groups.members.user")
+		}
+	}
+	// Every statement prepares: this catches computed expressions, templates and sources
+	// that name what does not exist, in the database's own words.
+	if len(out) == 0 {
+		plans, err := e.ForExplain().Explain()
+		if err != nil {
+			add(file, "%v", err)
+		}
+		for _, p := range plans {
+			for _, s := range p.Statements {
+				st, err := e.db.PrepareContext(ctx, s.SQL)
+				if err != nil {
+					add(file+": "+p.Op, "%s: the database refuses the statement: %s\n    %s", s.Purpose, oneLine(err.Error()), s.SQL)
+					continue
+				}
+				st.Close()
+			}
+		}
+	}
+	out = append(out, e.checkPrivileges(ctx, tables)...)
+	return out
+}
+
+// displayPath shows a path relative to the working directory when it is below it.
+func displayPath(p string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return p
+}
+
+// checkPrivileges compares the privileges the auto operations need with those the
+// database says the connector's user has, where the dialect can tell.
+func (e *Engine) checkPrivileges(ctx context.Context, tables map[string]bool) []Problem {
+	pc, ok := e.d.(dialects.PrivilegeChecker)
+	if !ok {
+		return nil
+	}
+	need := map[string]map[string]string{} // table -> privilege -> operation needing it
+	want := func(table, priv, op string) {
+		if need[table] == nil {
+			need[table] = map[string]string{}
+		}
+		if _, ok := need[table][priv]; !ok {
+			need[table][priv] = op
+		}
+	}
+	if u := e.m.Users; u != nil {
+		for _, name := range mappings.UserOps {
+			op := u.Op(name)
+			if op == nil {
+				continue
+			}
+			want(u.Table, "SELECT", name)
+			if op.Auto && name == mappings.OpCreateUser {
+				want(u.Table, "INSERT", name)
+			}
+			if op.Auto && name == mappings.OpUpdateUser {
+				want(u.Table, "UPDATE", name)
+			}
+		}
+	}
+	if g := e.m.Groups; g != nil {
+		for _, name := range mappings.GroupOps {
+			op := g.Op(name)
+			if op == nil {
+				continue
+			}
+			want(g.Table, "SELECT", name)
+			if g.Members != nil {
+				want(g.Members.Table, "SELECT", name)
+			}
+			if !op.Auto {
+				continue
+			}
+			switch name {
+			case mappings.OpCreateGroup:
+				want(g.Table, "INSERT", name)
+				if g.Members != nil {
+					want(g.Members.Table, "INSERT", name)
+				}
+			case mappings.OpUpdateGroup:
+				want(g.Table, "UPDATE", name)
+				if g.Members != nil {
+					want(g.Members.Table, "INSERT", name)
+					want(g.Members.Table, "DELETE", name)
+				}
+			case mappings.OpDeleteGroup:
+				want(g.Table, "DELETE", name)
+				if g.Members != nil {
+					want(g.Members.Table, "DELETE", name)
+				}
+			}
+		}
+	}
+	var out []Problem
+	for _, table := range sortedKeys(need) {
+		if exists, checked := tables[table]; checked && !exists {
+			continue // already reported missing
+		}
+		have, err := pc.Privileges(ctx, e.db, table)
+		if err != nil {
+			out = append(out, Problem{Where: displayPath(e.m.File), What: fmt.Sprintf("cannot read the privileges on %s: %s", table, oneLine(err.Error()))})
+			continue
+		}
+		var missing []string
+		for _, priv := range sortedKeys(need[table]) {
+			if !have[priv] {
+				missing = append(missing, fmt.Sprintf("%s (for %s)", priv, need[table][priv]))
+			}
+		}
+		if len(missing) > 0 {
+			sort.Strings(missing)
+			out = append(out, Problem{Where: displayPath(e.m.File), What: fmt.Sprintf("the database user lacks %s on %s", strings.Join(missing, ", "), table)})
+		}
+	}
+	return out
+}
+
+// incompatible says why a column of database type dbType cannot hold an attribute of
+// type typ, or "" when it can. Unknown type names pass: the prepare step and the
+// conformance suite are the real judges; this catches the obvious mistakes early.
+func incompatible(typ, dbType string, f *dialects.Facts) string {
+	t := strings.ToUpper(dbType)
+	is := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(t, w) {
+				return true
+			}
+		}
+		return false
+	}
+	text := is("CHAR", "TEXT", "CLOB", "STRING", "JSON")
+	switch typ {
+	case "integer":
+		if text || is("DATE", "TIME", "BOOL", "BIT", "BLOB", "BINARY") {
+			return "which cannot hold an integer"
+		}
+	case "double":
+		if text || is("DATE", "TIME", "BOOL", "BLOB", "BINARY") {
+			return "which cannot hold a number"
+		}
+	case "boolean":
+		if is("DATE", "TIME", "FLOAT", "DOUBLE", "REAL", "BLOB", "BINARY") {
+			return "which cannot hold a boolean"
+		}
+	case "date", "datetime":
+		// SQLite stores times as text, which scimsql writes in a sortable form.
+		if is("INT", "BOOL", "BIT", "FLOAT", "DOUBLE", "REAL", "DECIMAL", "NUMERIC", "BLOB", "BINARY") || text && f.TimeFormat == "" {
+			return "which cannot hold a " + typ
+		}
+	case "strings":
+		if !text && t != "" {
+			return "but an array of strings is stored as text"
+		}
+	}
+	return ""
+}
