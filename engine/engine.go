@@ -98,8 +98,16 @@ func (e *Engine) Ping(ctx context.Context) error {
 	return nil
 }
 
-func (e *Engine) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, e.m.Database.QueryTimeout)
+// ctx bounds an operation by the mapping's query timeout and names it for the logs.
+func (e *Engine) ctx(ctx context.Context, op string) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithValue(ctx, opKey{}, op), e.m.Database.QueryTimeout)
+}
+
+type opKey struct{}
+
+func opOf(ctx context.Context) string {
+	s, _ := ctx.Value(opKey{}).(string)
+	return s
 }
 
 func (e *Engine) now() time.Time { return e.opts.Now().UTC() }
@@ -111,9 +119,34 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// logq logs every statement at debug (the SQL text and the number of arguments, never
+// their values, which are personal data and passwords) before running it.
+type logq struct {
+	q   querier
+	log *slog.Logger
+}
+
+func (l logq) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	l.log.DebugContext(ctx, "sql", "op", opOf(ctx), "sql", query, "args", len(args))
+	return l.q.QueryContext(ctx, query, args...)
+}
+
+func (l logq) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	l.log.DebugContext(ctx, "sql", "op", opOf(ctx), "sql", query, "args", len(args))
+	return l.q.ExecContext(ctx, query, args...)
+}
+
+func (l logq) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	l.log.DebugContext(ctx, "sql", "op", opOf(ctx), "sql", query, "args", len(args))
+	return l.q.QueryRowContext(ctx, query, args...)
+}
+
+// q is the pool, logging.
+func (e *Engine) q() querier { return logq{e.db, e.log} }
+
 // inTx runs fn in a transaction, again (a bounded number of times) when the database
 // reports a deadlock or serialization failure.
-func (e *Engine) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+func (e *Engine) inTx(ctx context.Context, op string, fn func(tx querier) error) error {
 	const attempts = 4
 	var err error
 	for i := 0; i < attempts; i++ {
@@ -133,7 +166,7 @@ func (e *Engine) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 			}
 			return e.dbErr(op, err)
 		}
-		err = fn(tx)
+		err = fn(logq{tx, e.log})
 		if err == nil {
 			err = tx.Commit()
 		} else {

@@ -30,7 +30,7 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := e.ctx(ctx)
+	ctx, cancel := e.ctx(ctx, "getGroups")
 	defer cancel()
 	p := e.groups
 	b := newSQL(e.d)
@@ -48,11 +48,11 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 	walk := "groups|" + strings.TrimSpace(q.Filter)
 	last, offset := e.continuation(walk, limit, start)
 	sel := e.sqlList(p.selectList, p.source, p.idRead, cond, b.args, last, limit, offset)
-	groups, raws, err := e.queryGroups(ctx, e.db, sel)
+	groups, raws, err := e.queryGroups(ctx, e.q(), sel)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.loadMembers(ctx, e.db, groups, raws); err != nil {
+	if err := e.loadMembers(ctx, e.q(), groups, raws); err != nil {
 		return nil, err
 	}
 	page.Groups = groups
@@ -64,7 +64,6 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 
 func (e *Engine) queryGroups(ctx context.Context, q querier, sel *sqlb) ([]*Group, []any, error) {
 	p := e.groups
-	e.log.DebugContext(ctx, "sql", "op", "getGroups", "sql", sel.String(), "args", len(sel.args))
 	rows, err := q.QueryContext(ctx, sel.String(), sel.args...)
 	if err != nil {
 		return nil, nil, e.dbErr("getGroups", err)
@@ -181,9 +180,9 @@ func (e *Engine) GetGroup(ctx context.Context, id string) (*Group, error) {
 	if _, err := e.groupOp(mappings.OpGetGroup); err != nil {
 		return nil, err
 	}
-	ctx, cancel := e.ctx(ctx)
+	ctx, cancel := e.ctx(ctx, "getGroup")
 	defer cancel()
-	return e.getGroup(ctx, e.db, id)
+	return e.getGroup(ctx, e.q(), id)
 }
 
 func (e *Engine) getGroup(ctx context.Context, q querier, id string) (*Group, error) {
@@ -260,11 +259,11 @@ func (e *Engine) CreateGroup(ctx context.Context, in *Group) (*Group, error) {
 	if strings.TrimSpace(in.DisplayName) == "" {
 		return nil, fmt.Errorf("%w: displayName: required", ErrInvalidValue)
 	}
-	ctx, cancel := e.ctx(ctx)
+	ctx, cancel := e.ctx(ctx, "createGroup")
 	defer cancel()
 	p := e.groups
 	var out *Group
-	err = e.inTx(ctx, "createGroup", func(tx *sql.Tx) error {
+	err = e.inTx(ctx, "createGroup", func(tx querier) error {
 		if err := e.displayNameFree(ctx, tx, in.DisplayName, nil); err != nil {
 			return err
 		}
@@ -360,7 +359,7 @@ func (e *Engine) groupColumns(g *Group, create bool) ([]string, []any) {
 	return cols, vals
 }
 
-func (e *Engine) displayNameFree(ctx context.Context, tx *sql.Tx, name string, exceptID any) error {
+func (e *Engine) displayNameFree(ctx context.Context, tx querier, name string, exceptID any) error {
 	p := e.groups
 	b := e.sqlTaken(p.source, p.idRead, p.name.expr, p.name.attr.CaseExact, name, exceptID)
 	var got any
@@ -376,7 +375,7 @@ func (e *Engine) displayNameFree(ctx context.Context, tx *sql.Tx, name string, e
 
 // memberArgs checks that every member is a user and returns the members' key values in
 // request order without duplicates.
-func (e *Engine) memberArgs(ctx context.Context, tx *sql.Tx, members []Member) ([]any, error) {
+func (e *Engine) memberArgs(ctx context.Context, tx querier, members []Member) ([]any, error) {
 	if len(members) == 0 {
 		return nil, nil
 	}
@@ -404,7 +403,7 @@ func (e *Engine) memberArgs(ctx context.Context, tx *sql.Tx, members []Member) (
 }
 
 // usersExist fails with ErrInvalidValue naming the first id that is not a user.
-func (e *Engine) usersExist(ctx context.Context, tx *sql.Tx, args []any) error {
+func (e *Engine) usersExist(ctx context.Context, tx querier, args []any) error {
 	found := make(map[string]bool, len(args))
 	chunk := e.chunkSize()
 	for start := 0; start < len(args); start += chunk {
@@ -436,7 +435,7 @@ func (e *Engine) usersExist(ctx context.Context, tx *sql.Tx, args []any) error {
 	return nil
 }
 
-func (e *Engine) addMembers(ctx context.Context, tx *sql.Tx, gid any, users []any) error {
+func (e *Engine) addMembers(ctx context.Context, tx querier, gid any, users []any) error {
 	p := e.groups
 	if p.memTable == "" || len(users) == 0 {
 		return nil
@@ -445,7 +444,6 @@ func (e *Engine) addMembers(ctx context.Context, tx *sql.Tx, gid any, users []an
 	for start := 0; start < len(users); start += chunk {
 		end := min(len(users), start+chunk)
 		b := e.sqlAddMembers(gid, users[start:end])
-		e.log.DebugContext(ctx, "sql", "op", "addMembers", "sql_len", b.buf.Len(), "args", len(b.args))
 		if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
 			return err
 		}
@@ -453,7 +451,7 @@ func (e *Engine) addMembers(ctx context.Context, tx *sql.Tx, gid any, users []an
 	return nil
 }
 
-func (e *Engine) removeMembers(ctx context.Context, tx *sql.Tx, gid any, users []any) error {
+func (e *Engine) removeMembers(ctx context.Context, tx querier, gid any, users []any) error {
 	chunk := e.chunkSize()
 	for start := 0; start < len(users); start += chunk {
 		end := min(len(users), start+chunk)
@@ -466,7 +464,7 @@ func (e *Engine) removeMembers(ctx context.Context, tx *sql.Tx, gid any, users [
 }
 
 // currentMembers returns the stored member key values of a group.
-func (e *Engine) currentMembers(ctx context.Context, tx *sql.Tx, gid any) ([]any, error) {
+func (e *Engine) currentMembers(ctx context.Context, tx querier, gid any) ([]any, error) {
 	b := e.sqlCurrentMembers(gid)
 	rows, err := tx.QueryContext(ctx, b.String(), b.args...)
 	if err != nil {
@@ -499,10 +497,10 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 	if !ok {
 		return nil, fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 	}
-	ctx, cancel := e.ctx(ctx)
+	ctx, cancel := e.ctx(ctx, "updateGroup")
 	defer cancel()
 	var out *Group
-	err = e.inTx(ctx, "updateGroup", func(tx *sql.Tx) error {
+	err = e.inTx(ctx, "updateGroup", func(tx querier) error {
 		if err := e.lockGroup(ctx, tx, gid); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
@@ -590,7 +588,7 @@ func diffKeys(have, want []any) (add, remove []any) {
 	return add, remove
 }
 
-func (e *Engine) lockGroup(ctx context.Context, tx *sql.Tx, gid any) error {
+func (e *Engine) lockGroup(ctx context.Context, tx querier, gid any) error {
 	p := e.groups
 	b := e.sqlLock(p.table, p.idCol, gid)
 	var v any
@@ -608,9 +606,9 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 	if !ok {
 		return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 	}
-	ctx, cancel := e.ctx(ctx)
+	ctx, cancel := e.ctx(ctx, "deleteGroup")
 	defer cancel()
-	return e.inTx(ctx, "deleteGroup", func(tx *sql.Tx) error {
+	return e.inTx(ctx, "deleteGroup", func(tx querier) error {
 		if err := e.lockGroup(ctx, tx, gid); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)

@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"text/template"
@@ -96,7 +95,7 @@ func templateMsg(err error) string {
 // runStatements runs a templated operation's statements in order on tx. Each statement
 // sees .result, the first row of the last statement that returned rows (column names in
 // lower case). It returns that row.
-func (e *Engine) runStatements(ctx context.Context, tx *sql.Tx, op *mappings.Operation, data map[string]any) (map[string]any, error) {
+func (e *Engine) runStatements(ctx context.Context, tx querier, op *mappings.Operation, data map[string]any) (map[string]any, error) {
 	var result map[string]any
 	data["result"] = result
 	for _, st := range op.Statements {
@@ -107,7 +106,6 @@ func (e *Engine) runStatements(ctx context.Context, tx *sql.Tx, op *mappings.Ope
 		if text == "" {
 			continue // a statement may render empty to opt out (e.g. no members to add)
 		}
-		e.log.DebugContext(ctx, "sql", "op", op.Name, "template", st.Source, "sql", text, "args", len(args))
 		row, err := queryFirstRow(ctx, tx, text, args)
 		if err != nil {
 			return nil, fmt.Errorf("%s (template %s): %w", op.Name, st.Source, err)

@@ -56,7 +56,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := e.ctx(ctx)
+	ctx, cancel := e.ctx(ctx, "getUsers")
 	defer cancel()
 	p := e.users
 	b := newSQL(e.d)
@@ -76,8 +76,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	walk := "users|" + strings.TrimSpace(q.Filter)
 	last, offset := e.continuation(walk, limit, start)
 	sel := e.sqlList(p.selectList, p.source, p.idRead, cond, b.args, last, limit, offset)
-	e.log.DebugContext(ctx, "sql", "op", "getUsers", "sql", sel.String(), "args", len(sel.args))
-	rows, err := e.db.QueryContext(ctx, sel.String(), sel.args...)
+	rows, err := e.q().QueryContext(ctx, sel.String(), sel.args...)
 	if err != nil {
 		return nil, e.dbErr("getUsers", err)
 	}
@@ -102,7 +101,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 
 func (e *Engine) count(ctx context.Context, b *sqlb) (int, error) {
 	var n int64
-	if err := e.db.QueryRowContext(ctx, b.String(), b.args...).Scan(&n); err != nil {
+	if err := e.q().QueryRowContext(ctx, b.String(), b.args...).Scan(&n); err != nil {
 		return 0, err
 	}
 	return int(n), nil
@@ -170,9 +169,9 @@ func (e *Engine) GetUser(ctx context.Context, id string) (*User, error) {
 	if _, err := e.userOp(mappings.OpGetUser); err != nil {
 		return nil, err
 	}
-	ctx, cancel := e.ctx(ctx)
+	ctx, cancel := e.ctx(ctx, "getUser")
 	defer cancel()
-	return e.getUser(ctx, e.db, id)
+	return e.getUser(ctx, e.q(), id)
 }
 
 func (e *Engine) getUser(ctx context.Context, q querier, id string) (*User, error) {
@@ -262,11 +261,11 @@ func (e *Engine) CreateUser(ctx context.Context, in *User) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := e.ctx(ctx)
+	ctx, cancel := e.ctx(ctx, "createUser")
 	defer cancel()
 	p := e.users
 	var out *User
-	err = e.inTx(ctx, "createUser", func(tx *sql.Tx) error {
+	err = e.inTx(ctx, "createUser", func(tx querier) error {
 		if err := e.userNameFree(ctx, tx, name, nil); err != nil {
 			return err
 		}
@@ -308,7 +307,7 @@ func (e *Engine) readBack(ctx context.Context, q querier, in *User, id string) (
 // userNameFree checks in tx that no other user has name. The database's unique
 // constraint is the real guard against races; this check gives a clear 409 on
 // schemas without one and names the attribute.
-func (e *Engine) userNameFree(ctx context.Context, tx *sql.Tx, name string, exceptID any) error {
+func (e *Engine) userNameFree(ctx context.Context, tx querier, name string, exceptID any) error {
 	p := e.users
 	rc, ok := p.exprs["username"]
 	if !ok {
@@ -427,7 +426,7 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 	return cols, vals, nil
 }
 
-func (e *Engine) insertUser(ctx context.Context, tx *sql.Tx, u *User, id string) (string, error) {
+func (e *Engine) insertUser(ctx context.Context, tx querier, u *User, id string) (string, error) {
 	p := e.users
 	cols, vals, err := e.userColumns(ctx, u, true, nil)
 	if err != nil {
@@ -474,9 +473,8 @@ func (e *Engine) valueErr(err error, cols []string) error {
 }
 
 // insert writes one row and returns its id: the given one, or the database's.
-func (e *Engine) insert(ctx context.Context, tx *sql.Tx, op, table, idCol string, k *mappings.Key, cols []string, vals []any, id string) (string, error) {
+func (e *Engine) insert(ctx context.Context, tx querier, op, table, idCol string, k *mappings.Key, cols []string, vals []any, id string) (string, error) {
 	b, mode := e.sqlInsert(table, idCol, k, cols, vals, id)
-	e.log.DebugContext(ctx, "sql", "op", op, "sql", b.String(), "args", len(b.args))
 	switch mode {
 	case insertLastInsertID:
 		res, err := tx.ExecContext(ctx, b.String(), b.args...)
@@ -511,10 +509,10 @@ func (e *Engine) UpdateUser(ctx context.Context, id string, in *User) (*User, er
 	if !ok {
 		return nil, fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
 	}
-	ctx, cancel := e.ctx(ctx)
+	ctx, cancel := e.ctx(ctx, "updateUser")
 	defer cancel()
 	var out *User
-	err = e.inTx(ctx, "updateUser", func(tx *sql.Tx) error {
+	err = e.inTx(ctx, "updateUser", func(tx querier) error {
 		stored, err := e.lockUser(ctx, tx, arg)
 		if err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -537,7 +535,6 @@ func (e *Engine) UpdateUser(ctx context.Context, id string, in *User) (*User, er
 			}
 			if len(cols) > 0 {
 				b := e.sqlUpdate(p.table, p.idCol, cols, vals, arg)
-				e.log.DebugContext(ctx, "sql", "op", "updateUser", "sql", b.String(), "args", len(b.args))
 				if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
 					return e.valueErr(err, cols)
 				}
@@ -556,7 +553,7 @@ func (e *Engine) UpdateUser(ctx context.Context, id string, in *User) (*User, er
 
 // lockUser checks the user exists, locking its row where the dialect can, and returns
 // the stored password hash when the mapping keeps one.
-func (e *Engine) lockUser(ctx context.Context, tx *sql.Tx, arg any) (*string, error) {
+func (e *Engine) lockUser(ctx context.Context, tx querier, arg any) (*string, error) {
 	p := e.users
 	pw := p.m.Attr("password")
 	withPW := pw != nil && pw.Hash == "bcrypt" && pw.Column != ""
@@ -584,7 +581,7 @@ func (e *Engine) lockUser(ctx context.Context, tx *sql.Tx, arg any) (*string, er
 // (every bound attribute, nil when absent), .columns (the values auto mode would write,
 // by column), .password (the raw password, only when password hash is template) and
 // .result. It returns the id: the given one, or the last result row's.
-func (e *Engine) templatedUserWrite(ctx context.Context, tx *sql.Tx, op *mappings.Operation, u *User, id string, stored *string) (string, error) {
+func (e *Engine) templatedUserWrite(ctx context.Context, tx querier, op *mappings.Operation, u *User, id string, stored *string) (string, error) {
 	cols, vals, err := e.userColumns(ctx, u, id == "" || op.Name == mappings.OpCreateUser, stored)
 	if err != nil {
 		return "", err

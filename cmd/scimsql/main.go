@@ -29,6 +29,7 @@ import (
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/dialects/sqlserver"
 	"github.com/scimsql/scimsql/engine"
+	"github.com/scimsql/scimsql/engine/httpapi"
 	"github.com/scimsql/scimsql/engine/server"
 	"github.com/scimsql/scimsql/mappings"
 )
@@ -125,9 +126,9 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(httpapi.LogHandler(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(httpapi.LogHandler(slog.NewJSONHandler(w, opts))), nil
 	}
 	return nil, fmt.Errorf("-log-format must be text or json, not %q", format)
 }

@@ -140,7 +140,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.URL.Path = normalize(r.URL.Path, st.base)
 	defer func() {
 		if p := recover(); p != nil {
-			h.log.ErrorContext(ctx, "panic serving request", "request_id", id, "panic", fmt.Sprint(p))
+			h.log.ErrorContext(ctx, "panic serving request", "panic", fmt.Sprint(p))
 			if rec.status == 200 && !rec.wrote {
 				h.writeError(rec, r, http.StatusInternalServerError, scim.CodeServer, "internal error; the request id is "+id)
 			}
@@ -148,7 +148,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The query string is not logged: filters carry user names and e-mail addresses.
 		op := Operation(r.Method, r.URL.Path, st.base)
 		elapsed := time.Since(start)
-		h.log.InfoContext(ctx, "request", "request_id", id, "op", op, "method", r.Method, "path", r.URL.Path,
+		h.log.InfoContext(ctx, "request", "op", op, "method", r.Method, "path", r.URL.Path,
 			"status", rec.status, "duration_ms", elapsed.Milliseconds())
 		if h.observer != nil {
 			h.observer.Request(op, rec.status, elapsed)
@@ -159,7 +159,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if h.observer != nil {
 			h.observer.AuthFailed()
 		}
-		h.log.WarnContext(ctx, "authentication failed", "request_id", id, "remote", r.RemoteAddr)
+		// The presented credentials are never logged.
+		h.log.WarnContext(ctx, "authentication failed", "remote", r.RemoteAddr)
 		if st.eng.Mapping().Server.Auth.Type == "basic" {
 			rec.Header().Set("WWW-Authenticate", `Basic realm="scimsql"`)
 		}
@@ -298,11 +299,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error, resour
 	case errors.Is(err, engine.ErrDatabase):
 	default:
 		id := RequestID(r.Context())
-		h.log.ErrorContext(r.Context(), "unexpected error", "request_id", id, "err", err.Error())
+		h.log.ErrorContext(r.Context(), "unexpected error", "err", err.Error())
 		err = fmt.Errorf("internal error; the request id is %s", id)
 	}
 	if status >= 500 && status != http.StatusNotImplemented {
-		h.log.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()), "status", status, "err", err.Error())
+		h.log.ErrorContext(r.Context(), "request failed", "status", status, "err", err.Error())
 	}
 	h.writeError(w, r, status, code, err.Error())
 }

@@ -1,0 +1,225 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/dialects/sqlite"
+	"github.com/scimsql/scimsql/engine"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// quickstart serves the quickstart mapping on a fresh SQLite database, logging at debug.
+func quickstart(t *testing.T, edit func(m *mappings.Mapping)) (*httptest.Server, *syncBuf) {
+	t.Helper()
+	m, err := mappings.LoadFile(filepath.Join("..", "..", "examples", "quickstart", "mapping.yaml"), mappings.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(m)
+	}
+	d := sqlite.New()
+	db, err := d.Open(filepath.Join(t.TempDir(), "h.db"), dialects.Pool{MaxOpen: 2, MaxIdle: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := engine.InitDatabase(context.Background(), m, d, db); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuf{}
+	log := slog.New(LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	e, err := engine.New(m, d, db, engine.Options{Logger: log, BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(e, log))
+	t.Cleanup(srv.Close)
+	return srv, logs
+}
+
+func send(t *testing.T, method, url, body string, hdr map[string]string) (*http.Response, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	if _, ok := hdr["Authorization"]; !ok && hdr["noauth"] == "" {
+		req.SetBasicAuth("okta", "okta")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res, out
+}
+
+// Logs carry the request id on every line, the SQL text and argument count at debug,
+// and never a value from the request: no password, no userName, no query string.
+func TestLogsCarryRequestIDAndNoPersonalData(t *testing.T) {
+	srv, logs := quickstart(t, nil)
+	body := `{"userName":"secret.person@example.com","password":"Hunter2-Pw!","name":{"givenName":"Sec","familyName":"Ret"}}`
+	res, _ := send(t, "POST", srv.URL+"/Users", body, map[string]string{"X-Request-Id": "req-abc.123"})
+	if res.StatusCode != 201 || res.Header.Get("X-Request-Id") != "req-abc.123" {
+		t.Fatalf("POST: %d, X-Request-Id %q", res.StatusCode, res.Header.Get("X-Request-Id"))
+	}
+	send(t, "GET", srv.URL+"/Users?filter=userName%20eq%20%22secret.person%40example.com%22", "", map[string]string{"X-Request-Id": "req-filter"})
+	out := logs.String()
+	var sqlLines, accessLines int
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.Contains(line, "msg=sql") {
+			sqlLines++
+			if !strings.Contains(line, "request_id=") || !strings.Contains(line, "args=") {
+				t.Errorf("sql line without request id or argument count: %s", line)
+			}
+		}
+		if strings.Contains(line, "msg=request") {
+			accessLines++
+			if !strings.Contains(line, "request_id=") || !strings.Contains(line, "op=") {
+				t.Errorf("access line without request id or op: %s", line)
+			}
+		}
+	}
+	if sqlLines < 3 || accessLines != 2 {
+		t.Errorf("%d sql lines and %d access lines:\n%s", sqlLines, accessLines, out)
+	}
+	if !strings.Contains(out, "request_id=req-abc.123") || !strings.Contains(out, "op=createUser") {
+		t.Errorf("the client's request id or the operation is missing:\n%s", out)
+	}
+	for _, secret := range []string{"Hunter2", "secret.person", "$2a$", "filter="} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the logs contain %q:\n%s", secret, out)
+		}
+	}
+	// A request id that could forge log lines is replaced.
+	res, _ = send(t, "GET", srv.URL+"/ServiceProviderConfigs", "", map[string]string{"X-Request-Id": "x\" level=ERROR"})
+	if got := res.Header.Get("X-Request-Id"); got == "" || strings.ContainsAny(got, "\" =") {
+		t.Errorf("unsafe request id echoed: %q", got)
+	}
+}
+
+func TestAuth(t *testing.T) {
+	cases := []struct {
+		name string
+		auth mappings.Auth
+		hdr  map[string]string
+		want int
+	}{
+		{"basic ok", mappings.Auth{Type: "basic", Username: "okta", Password: mappings.NewSecret("pw")}, map[string]string{"Authorization": "Basic b2t0YTpwdw=="}, 200},
+		{"basic lower-case scheme", mappings.Auth{Type: "basic", Username: "okta", Password: mappings.NewSecret("pw")}, map[string]string{"Authorization": "basic b2t0YTpwdw=="}, 200},
+		{"basic wrong password", mappings.Auth{Type: "basic", Username: "okta", Password: mappings.NewSecret("pw")}, map[string]string{"Authorization": "Basic b2t0YTpwWA=="}, 401},
+		{"basic missing", mappings.Auth{Type: "basic", Username: "okta", Password: mappings.NewSecret("pw")}, map[string]string{"noauth": "1"}, 401},
+		{"header ok", mappings.Auth{Type: "header", Header: "X-Api-Key", Value: mappings.NewSecret("k3y")}, map[string]string{"X-Api-Key": "k3y", "noauth": "1"}, 200},
+		{"header wrong", mappings.Auth{Type: "header", Header: "X-Api-Key", Value: mappings.NewSecret("k3y")}, map[string]string{"X-Api-Key": "k3", "noauth": "1"}, 401},
+		{"header missing", mappings.Auth{Type: "header", Header: "X-Api-Key", Value: mappings.NewSecret("k3y")}, map[string]string{"noauth": "1"}, 401},
+		{"none", mappings.Auth{Type: "none"}, map[string]string{"noauth": "1"}, 200},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv, logs := quickstart(t, func(m *mappings.Mapping) { m.Server.Auth = c.auth })
+			res, body := send(t, "GET", srv.URL+"/ServiceProviderConfigs", "", c.hdr)
+			if res.StatusCode != c.want {
+				t.Fatalf("status %d, want %d", res.StatusCode, c.want)
+			}
+			if c.want == 401 {
+				errs, _ := body["errors"].([]any)
+				if len(errs) != 1 || body["detail"] == "" {
+					t.Errorf("401 without a SCIM error body: %v", body)
+				}
+				if (c.auth.Type == "basic") != (res.Header.Get("WWW-Authenticate") != "") {
+					t.Errorf("WWW-Authenticate = %q for %s", res.Header.Get("WWW-Authenticate"), c.auth.Type)
+				}
+				if strings.Contains(logs.String(), "pwX") || !strings.Contains(logs.String(), "authentication failed") {
+					t.Errorf("auth failure log: %s", logs.String())
+				}
+			}
+		})
+	}
+}
+
+func TestPaths(t *testing.T) {
+	srv, _ := quickstart(t, func(m *mappings.Mapping) { m.Server.BasePath = "/scim" })
+	cases := []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/scim/ServiceProviderConfigs", 200},
+		{"GET", "/scim/serviceproviderconfigs/", 200},
+		{"GET", "/scim/v1/Users/101", 200},
+		{"GET", "/scim//users/101/", 200},
+		{"GET", "/SCIM/Groups/1001", 200},
+		{"GET", "/scim/Users/101.5", 404},
+		{"GET", "/scim/Users/..%2F..%2Fetc", 404},
+		{"GET", "/ServiceProviderConfigs", 501}, // outside the base path
+		{"PATCH", "/scim/Users/101", 501},
+		{"DELETE", "/scim/Users/101", 501},
+		{"GET", "/scim/Schemas", 501},
+	}
+	for _, c := range cases {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			res, body := send(t, c.method, srv.URL+c.path, "", nil)
+			if res.StatusCode != c.want {
+				t.Fatalf("status %d, want %d: %v", res.StatusCode, c.want, body)
+			}
+			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q", ct)
+			}
+		})
+	}
+}
+
+func TestOperation(t *testing.T) {
+	cases := map[string]string{
+		"GET /ServiceProviderConfigs": "getImplementedUserManagementCapabilities",
+		"GET /Users":                  "getUsers",
+		"GET /v1/Users/7":             "getUser",
+		"POST /Users":                 "createUser",
+		"PUT /Users/7":                "updateUser",
+		"GET /Groups":                 "getGroups",
+		"GET /Groups/1":               "getGroup",
+		"POST /Groups":                "createGroup",
+		"PUT /Groups/1":               "updateGroup",
+		"DELETE /Groups/1":            "deleteGroup",
+		"DELETE /Users/1":             "other",
+		"GET /favicon.ico":            "other",
+	}
+	for in, want := range cases {
+		parts := strings.SplitN(in, " ", 2)
+		if got := Operation(parts[0], "/scim"+parts[1], "/scim"); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestMain(m *testing.M) { os.Exit(m.Run()) }
