@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -168,4 +169,82 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.Write(p)
+}
+
+// TestServeReloadsOnSIGHUP: scimsql serve picks up an edited mapping on SIGHUP, with the
+// file watcher off, and /-/ready reports it.
+func TestServeReloadsOnSIGHUP(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"mapping.yaml", "schema.sql", "seed.sql"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("SCIMSQL_PASSWORD", "")
+	done := make(chan int, 1)
+	stderr := &syncWriter{b: &bytes.Buffer{}}
+	go func() {
+		done <- run([]string{"serve", "-mapping", filepath.Join(dir, "mapping.yaml"), "-listen", addr, "-watch=false"}, io.Discard, stderr)
+	}()
+	caps := func() string {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/ServiceProviderConfigs", nil)
+		req.SetBasicAuth("okta", "okta")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return ""
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	for i := 0; i < 100 && caps() == ""; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(caps(), "PUSH_USER_DEACTIVATION") {
+		t.Fatalf("quickstart capabilities: %s", caps())
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "mapping.yaml"))
+	edited := strings.Replace(string(b), "    active: {column: active, true: 1, false: 0}\n", "", 1)
+	if err := os.WriteFile(filepath.Join(dir, "mapping.yaml"), []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Contains(caps(), "PUSH_USER_DEACTIVATION") {
+		if time.Now().After(deadline) {
+			t.Fatalf("SIGHUP did not reload: %s\n%s", caps(), stderr.b.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	res, err := http.Get("http://" + addr + "/-/ready")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ready map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&ready)
+	res.Body.Close()
+	if ready["ready"] != true || ready["lastReload"].(map[string]any)["trigger"] != "SIGHUP" {
+		t.Errorf("/-/ready: %v", ready)
+	}
+	_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
 }
