@@ -241,9 +241,13 @@ func (e *Engine) getUserTemplated(ctx context.Context, q querier, op *mappings.O
 	return u, nil
 }
 
-// userName returns the request's userName, which every create needs.
-func userNameOf(u *User) (string, error) {
+// userNameOf returns the request's userName, which every create needs unless the
+// mapping computes it (read-only).
+func (e *Engine) userNameOf(u *User) (string, error) {
 	s, _ := u.Values["userName"].(string)
+	if a := e.m.Users.Attr("userName"); a != nil && !a.Writable() {
+		return s, nil
+	}
 	if strings.TrimSpace(s) == "" {
 		return "", fmt.Errorf("%w: userName: required", ErrInvalidValue)
 	}
@@ -257,7 +261,7 @@ func (e *Engine) CreateUser(ctx context.Context, in *User) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	name, err := userNameOf(in)
+	name, err := e.userNameOf(in)
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +382,13 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 			continue
 		}
 		v, present := u.Values[a.Path]
-		if !present && create && a.Default != nil {
+		// Okta sends "" (or null) for attributes unset in its profile. For an attribute
+		// with a default that means "no value": a create stores the default, an update
+		// leaves the column as it is (it is typically NOT NULL).
+		if a.Default != nil && (!present || v == nil || v == "") {
+			if !create {
+				continue
+			}
 			dv, err := Coerce(a, *a.Default)
 			if err != nil {
 				return nil, nil, err

@@ -624,6 +624,10 @@ func (l *loader) template(n *yaml.Node, path string) *Template {
 	if n == nil {
 		return nil
 	}
+	// A template written once with an anchor (&name) may be reused (*name).
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
 	if n.Kind != yaml.ScalarNode {
 		l.errorf(n, path, "expected template text, found %s", kindName(n))
 		return nil
