@@ -23,6 +23,7 @@ var explainMappings = map[string]string{
 	"quickstart": "../examples/quickstart/mapping.yaml",
 	"postgres":   "../examples/postgres/mapping.yaml",
 	"sqlserver":  "../examples/sqlserver/mapping.yaml",
+	"employees":  "../examples/mysql-employees/mapping.yaml",
 	"templated":  "../testdata/conformance/templated.yaml",
 	"golden":     "../testdata/sql/mapping.yaml",
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/scimsql/scimsql/dialects"
@@ -117,4 +118,23 @@ func sqlServerDSN(t *testing.T) string {
 		t.Skip("SCIMSQL_TEST_SQLSERVER_DSN is not set; SQL Server is covered here by the SQL goldens (testdata/sql/explain)")
 	}
 	return dsn
+}
+
+// go-sql-driver returns DATETIME as text without parseTime and as time.Time with it; the
+// engine must read both the same.
+func TestQuickstartMySQLParseTime(t *testing.T) {
+	d := mysql.New()
+	base := conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	dsn := conformance.MySQLDatabase(t, d, base+sep+"parseTime=true")
+	conformance.Run(t, target(t, d, dsn, root("examples", "quickstart", "mapping.yaml"), root("testdata", "conformance", "schema.mysql.sql"), allCapabilities))
+}
+
+func TestSQLServerExample(t *testing.T) {
+	d := sqlserver.New()
+	dsn := conformance.SQLServerDatabase(t, d, sqlServerDSN(t))
+	conformance.Run(t, target(t, d, dsn, root("examples", "sqlserver", "mapping.yaml"), root("examples", "sqlserver", "schema.sql"), allCapabilities))
 }
