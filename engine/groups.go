@@ -45,18 +45,32 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 	if limit == 0 || (limit > 0 && start > page.Total) {
 		return page, nil
 	}
+	order, err := e.orderBy(p, p.idRead, q)
+	if err != nil {
+		return nil, err
+	}
 	walk := "groups|" + strings.TrimSpace(q.Filter)
 	last, offset := e.continuation(walk, limit, start)
-	sel := e.sqlList(p.selectList, p.source, p.idRead, cond, b.args, last, limit, offset)
+	if order != "" {
+		last, offset = nil, start-1
+	}
+	sel := e.sqlList(p.selectList, p.source, p.idRead, cond, b.args, last, limit, offset, order)
 	groups, raws, err := e.queryGroups(ctx, e.q(), sel)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.loadMembers(ctx, e.q(), groups, raws); err != nil {
-		return nil, err
+	if !q.WithoutMembers {
+		if err := e.loadMembers(ctx, e.q(), groups, raws); err != nil {
+			return nil, err
+		}
+	}
+	if q.WithoutMembers {
+		for _, g := range groups {
+			g.HasMembers = false
+		}
 	}
 	page.Groups = groups
-	if limit > 0 && len(groups) > 0 {
+	if limit > 0 && len(groups) > 0 && order == "" {
 		e.cursors.put(walk, start+len(groups), raws[len(raws)-1])
 	}
 	return page, nil
@@ -176,23 +190,24 @@ func (e *Engine) chunkSize() int {
 }
 
 // GetGroup answers getGroup.
-func (e *Engine) GetGroup(ctx context.Context, id string) (*Group, error) {
+func (e *Engine) GetGroup(ctx context.Context, id string, opts ...ReadOption) (*Group, error) {
 	if _, err := e.groupOp(mappings.OpGetGroup); err != nil {
 		return nil, err
 	}
 	ctx, cancel := e.ctx(ctx, "getGroup")
 	defer cancel()
-	return e.getGroup(ctx, e.q(), id)
+	return e.getGroup(ctx, e.q(), id, opts...)
 }
 
-func (e *Engine) getGroup(ctx context.Context, q querier, id string) (*Group, error) {
+func (e *Engine) getGroup(ctx context.Context, q querier, id string, opts ...ReadOption) (*Group, error) {
+	noMembers := len(opts) > 0 && opts[0] == WithoutMembers
 	p := e.groups
 	arg, ok := idArg(&p.m.ID, id)
 	if !ok {
 		return nil, fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 	}
 	if op := p.m.Op(mappings.OpGetGroup); op != nil && !op.Auto {
-		return e.getGroupTemplated(ctx, q, op, id, arg)
+		return e.getGroupTemplated(ctx, q, op, id, arg, noMembers)
 	}
 	groups, raws, err := e.queryGroups(ctx, q, e.sqlByID(p.selectList, p.source, p.idRead, arg))
 	if err != nil {
@@ -201,13 +216,17 @@ func (e *Engine) getGroup(ctx context.Context, q querier, id string) (*Group, er
 	if len(groups) == 0 {
 		return nil, fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 	}
+	if noMembers {
+		groups[0].HasMembers = false
+		return groups[0], nil
+	}
 	if err := e.loadMembers(ctx, q, groups, raws); err != nil {
 		return nil, err
 	}
 	return groups[0], nil
 }
 
-func (e *Engine) getGroupTemplated(ctx context.Context, q querier, op *mappings.Operation, id string, arg any) (*Group, error) {
+func (e *Engine) getGroupTemplated(ctx context.Context, q querier, op *mappings.Operation, id string, arg any, noMembers bool) (*Group, error) {
 	text, args, err := e.render(op.Statements[0], map[string]any{"id": id})
 	if err != nil {
 		return nil, err
@@ -229,6 +248,10 @@ func (e *Engine) getGroupTemplated(ctx context.Context, q querier, op *mappings.
 			s := stringOf(v)
 			g.Description = &s
 		}
+	}
+	if noMembers {
+		g.HasMembers = false
+		return g, nil
 	}
 	if err := e.loadMembers(ctx, q, []*Group{g}, []any{arg}); err != nil {
 		return nil, err

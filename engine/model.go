@@ -41,7 +41,19 @@ type Query struct {
 	StartIndex int
 	Count      int
 	Paged      bool
+	// SortBy is an attribute path to order by (RFC 7644 §3.4.2.3); "" orders by id.
+	SortBy   string
+	SortDesc bool
+	// WithoutMembers leaves group members out (excludedAttributes=members), so listing
+	// large groups does not read every membership.
+	WithoutMembers bool
 }
+
+// ReadOption adjusts a single read.
+type ReadOption int
+
+// WithoutMembers reads a group without its members.
+const WithoutMembers ReadOption = 1
 
 // UserPage is one page of users.
 type UserPage struct {

@@ -23,8 +23,8 @@ func (e *Engine) sqlCount(source, cond string, args []any) *sqlb {
 }
 
 // sqlList selects a page: cond (with args) plus, when last is non-nil, the keyset
-// continuation idRead > last; limit -1 means no limit.
-func (e *Engine) sqlList(selectList, source, idRead, cond string, args []any, last any, limit, offset int) *sqlb {
+// continuation idRead > last; limit -1 means no limit. orderBy "" orders by idRead.
+func (e *Engine) sqlList(selectList, source, idRead, cond string, args []any, last any, limit, offset int, orderBy ...string) *sqlb {
 	b := newSQL(e.d)
 	b.args = append(b.args, args...)
 	b.w("SELECT ", selectList, " FROM ", source)
@@ -38,7 +38,11 @@ func (e *Engine) sqlList(selectList, source, idRead, cond string, args []any, la
 	if len(conds) > 0 {
 		b.w(" WHERE ", strings.Join(conds, " AND "))
 	}
-	b.page(idRead, limit, offset)
+	order := idRead
+	if len(orderBy) > 0 && orderBy[0] != "" {
+		order = orderBy[0]
+	}
+	b.page(order, limit, offset)
 	return b
 }
 
@@ -235,4 +239,14 @@ func (e *Engine) sqlRemoveMembers(gid any, users []any) *sqlb {
 // sqlTableExists is a statement that fails when table does not exist.
 func sqlTableExists(d dialects.Dialect, table string) string {
 	return "SELECT COUNT(*) FROM " + d.Quote(table) + " WHERE 1 = 0"
+}
+
+// sqlMembersAmong selects which of users are current members of one group.
+func (e *Engine) sqlMembersAmong(gid any, users []any) *sqlb {
+	p := e.groups
+	b := newSQL(e.d)
+	b.w("SELECT m.", p.memUser, " FROM ", p.memTable, " m WHERE m.", p.memGroup, " = ", b.arg(gid), " AND ")
+	b.in("m."+p.memUser, users)
+	p.memberWhere(b)
+	return b
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/engine/filter"
 	"github.com/scimsql/scimsql/mappings"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -73,9 +74,16 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	if limit == 0 || (limit > 0 && start > total) {
 		return page, nil
 	}
+	order, err := e.orderBy(p, p.idRead, q)
+	if err != nil {
+		return nil, err
+	}
 	walk := "users|" + strings.TrimSpace(q.Filter)
 	last, offset := e.continuation(walk, limit, start)
-	sel := e.sqlList(p.selectList, p.source, p.idRead, cond, b.args, last, limit, offset)
+	if order != "" {
+		last, offset = nil, start-1 // keyset continuation follows the id order only
+	}
+	sel := e.sqlList(p.selectList, p.source, p.idRead, cond, b.args, last, limit, offset, order)
 	rows, err := e.q().QueryContext(ctx, sel.String(), sel.args...)
 	if err != nil {
 		return nil, e.dbErr("getUsers", err)
@@ -93,7 +101,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	if err := rows.Err(); err != nil {
 		return nil, e.dbErr("getUsers", err)
 	}
-	if limit > 0 && len(page.Users) > 0 {
+	if limit > 0 && len(page.Users) > 0 && order == "" {
 		e.cursors.put(walk, start+len(page.Users), lastRaw)
 	}
 	return page, nil
@@ -105,6 +113,30 @@ func (e *Engine) count(ctx context.Context, b *sqlb) (int, error) {
 		return 0, err
 	}
 	return int(n), nil
+}
+
+// orderBy returns the ORDER BY for a sortBy request ("" for the id order): the sort
+// attribute, then the id so that ties keep a stable order across pages.
+func (e *Engine) orderBy(r resolver, idRead string, q Query) (string, error) {
+	if strings.TrimSpace(q.SortBy) == "" {
+		if q.SortDesc {
+			return idRead + " DESC", nil
+		}
+		return "", nil
+	}
+	path, err := filter.ParsePath(q.SortBy)
+	if err != nil || path.Filter != nil || path.Sub != "" {
+		return "", fmt.Errorf("%w: sortBy %q is not an attribute path", ErrInvalidValue, q.SortBy)
+	}
+	ts, err := r.resolve(path.Attr)
+	if err != nil {
+		return "", fmt.Errorf("%w: sortBy %q is not a mapped attribute", ErrInvalidValue, q.SortBy)
+	}
+	dir := ""
+	if q.SortDesc {
+		dir = " DESC"
+	}
+	return ts[0].expr + dir + ", " + idRead + dir, nil
 }
 
 // continuation returns the keyset position for a page of a walk (nil when the previous
@@ -510,6 +542,17 @@ func (e *Engine) insert(ctx context.Context, tx querier, op, table, idCol string
 // UpdateUser answers updateUser, Okta's PUT of the whole user for every lifecycle change.
 // Attributes the request does not carry are left as they are; read-only ones are ignored.
 func (e *Engine) UpdateUser(ctx context.Context, id string, in *User) (*User, error) {
+	return e.modifyUser(ctx, "updateUser", id, func(*User) (*User, error) { return in, nil })
+}
+
+// PatchUser applies a change computed from the stored user (a SCIM PATCH) atomically:
+// the row is locked and read, apply returns the new state, and it is written and read
+// back in the same transaction.
+func (e *Engine) PatchUser(ctx context.Context, id string, apply func(current *User) (*User, error)) (*User, error) {
+	return e.modifyUser(ctx, "patchUser", id, apply)
+}
+
+func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*User) (*User, error)) (*User, error) {
 	op, err := e.userOp(mappings.OpUpdateUser)
 	if err != nil {
 		return nil, err
@@ -519,15 +562,25 @@ func (e *Engine) UpdateUser(ctx context.Context, id string, in *User) (*User, er
 	if !ok {
 		return nil, fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
 	}
-	ctx, cancel := e.ctx(ctx, "updateUser")
+	ctx, cancel := e.ctx(ctx, name)
 	defer cancel()
 	var out *User
-	err = e.inTx(ctx, "updateUser", func(tx querier) error {
+	err = e.inTx(ctx, name, func(tx querier) error {
 		stored, err := e.lockUser(ctx, tx, arg)
 		if err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
 			}
+			return err
+		}
+		var cur *User
+		if name == "patchUser" {
+			if cur, err = e.getUser(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		in, err := apply(cur)
+		if err != nil {
 			return err
 		}
 		if name, ok := in.Values["userName"].(string); ok {

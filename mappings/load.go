@@ -722,7 +722,11 @@ var coreUserAttrs = map[string]string{
 	"name.honorificsuffix": "name.honorificSuffix", "active": "active", "password": "password",
 }
 
-var typeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+var (
+	typeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+	// Extension attributes may name a sub-attribute of a complex one: manager.value.
+	extNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z$][A-Za-z0-9_-]*)?$`)
+)
 
 func (l *loader) users(n *yaml.Node, app App) *Users {
 	o := l.object(n, "users")
@@ -775,7 +779,7 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 		eo := l.object(en, path)
 		for _, key := range eo.order {
 			p := path + "." + key
-			if !typeRE.MatchString(key) {
+			if !extNameRE.MatchString(key) {
 				l.errorf(eo.keys[key], p, "%q is not a valid attribute name", key)
 				continue
 			}

@@ -66,6 +66,21 @@ func Run(t *testing.T, tg Target) {
 	run("import paging", []string{"IMPORT_NEW_USERS", "PUSH_NEW_USERS"}, s.importPaging)
 	run("group push", []string{"GROUP_PUSH"}, s.groups)
 	run("group import", []string{"IMPORT_NEW_USERS", "GROUP_PUSH"}, s.groupImport)
+
+	// The same mapping and data, spoken as SCIM 2.0 under /v2.
+	c2 := &client{t: t, base: c.base + "/v2", auth: c.auth, http: c.http}
+	run2 := func(name string, need []string, fn func(t *testing.T, c *client)) {
+		run("scim2/"+name, need, func(t *testing.T, _ *client) {
+			fn(t, &client{t: t, base: c2.base, auth: c2.auth, http: c2.http})
+		})
+	}
+	run2("discovery", nil, s.discovery2)
+	run2("errors", nil, s.errors2)
+	run2("users", []string{"PUSH_NEW_USERS", "IMPORT_PROFILE_UPDATES"}, s.users2)
+	run2("patch user", []string{"PUSH_PROFILE_UPDATES", "IMPORT_PROFILE_UPDATES"}, s.patchUser2)
+	run2("put user", []string{"PUSH_PROFILE_UPDATES", "IMPORT_PROFILE_UPDATES"}, s.putUser2)
+	run2("lists", []string{"IMPORT_NEW_USERS", "PUSH_NEW_USERS"}, s.lists2)
+	run2("groups", []string{"GROUP_PUSH"}, s.groups2)
 }
 
 type suite struct {

@@ -212,6 +212,10 @@ func TestOperation(t *testing.T) {
 		"PUT /Groups/1":               "updateGroup",
 		"DELETE /Groups/1":            "deleteGroup",
 		"DELETE /Users/1":             "other",
+		"POST /v2/Users/.search":      "searchUsers",
+		"PATCH /v2/Groups/1":          "patchGroup",
+		"POST /v2/Users":              "createUser",
+		"GET /v2/Schemas":             "discovery",
 		"GET /favicon.ico":            "other",
 	}
 	for in, want := range cases {

@@ -119,7 +119,8 @@ const (
 // difference in the path must not become a confusing 404).
 var segments = map[string]string{
 	"users": "Users", "groups": "Groups", "serviceproviderconfigs": "ServiceProviderConfigs",
-	"serviceproviderconfig": "ServiceProviderConfig", "v1": "v1",
+	"serviceproviderconfig": "ServiceProviderConfig", "v1": "v1", "v2": "v2",
+	"resourcetypes": "ResourceTypes", "schemas": "Schemas",
 }
 
 var reqIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -164,7 +165,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if st.eng.Mapping().Server.Auth.Type == "basic" {
 			rec.Header().Set("WWW-Authenticate", `Basic realm="scimsql"`)
 		}
-		h.writeError(rec, r, http.StatusUnauthorized, scim.CodeUnauthorized, "authentication failed: check the credentials configured for this app in Okta")
+		const msg = "authentication failed: check the credentials configured for this app in Okta"
+		if isV2(r, st.base) {
+			h.writeError2(rec, http.StatusUnauthorized, "", msg)
+		} else {
+			h.writeError(rec, r, http.StatusUnauthorized, scim.CodeUnauthorized, msg)
+		}
 		return
 	}
 	st.router.ServeHTTP(rec, r)
@@ -223,11 +229,22 @@ func (h *Handler) routes(st *state) *httprouter.Router {
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = true
-	notImpl := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if isV2(req, st.base) {
+			h.writeError2(w, http.StatusNotFound, "", fmt.Sprintf("there is no SCIM endpoint at %s", req.URL.Path))
+			return
+		}
 		h.writeError(w, req, http.StatusNotImplemented, scim.CodeNoEndpoint, fmt.Sprintf("there is no resource for %s %s", req.Method, req.URL.Path))
 	})
-	r.NotFound = notImpl
-	r.MethodNotAllowed = notImpl
+	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if isV2(req, st.base) {
+			// Discovery endpoints are read-only; users are never deleted, only deactivated.
+			h.writeError2(w, http.StatusMethodNotAllowed, "", fmt.Sprintf("%s is not supported on %s", req.Method, req.URL.Path))
+			return
+		}
+		h.writeError(w, req, http.StatusNotImplemented, scim.CodeNoEndpoint, fmt.Sprintf("there is no resource for %s %s", req.Method, req.URL.Path))
+	})
+	h.routes2(r, st)
 	for _, prefix := range []string{st.base, st.base + "/v1"} {
 		r.GET(prefix+"/ServiceProviderConfigs", h.serviceProviderConfigs)
 		r.GET(prefix+"/ServiceProviderConfig", h.serviceProviderConfigs)
@@ -323,15 +340,23 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request) (map[string]any
 		}
 	}
 	var mbe *http.MaxBytesError
+	v2 := isV2(r, st.base)
+	fail := func(status int, code, scimType, msg string) {
+		if v2 {
+			h.writeError2(w, status, scimType, msg)
+		} else {
+			h.writeError(w, r, status, code, msg)
+		}
+	}
 	switch {
 	case errors.As(err, &mbe):
-		h.writeError(w, r, http.StatusRequestEntityTooLarge, scim.CodeTooLarge, fmt.Sprintf("request body larger than %d bytes", mbe.Limit))
+		fail(http.StatusRequestEntityTooLarge, scim.CodeTooLarge, "", fmt.Sprintf("request body larger than %d bytes", mbe.Limit))
 		return nil, false
 	case err != nil:
-		h.writeError(w, r, http.StatusBadRequest, scim.CodeBadBody, "the request body is not a valid JSON object: "+err.Error())
+		fail(http.StatusBadRequest, scim.CodeBadBody, "invalidSyntax", "the request body is not a valid JSON object: "+err.Error())
 		return nil, false
 	case doc == nil:
-		h.writeError(w, r, http.StatusBadRequest, scim.CodeBadBody, "the request body must be a JSON object")
+		fail(http.StatusBadRequest, scim.CodeBadBody, "invalidSyntax", "the request body must be a JSON object")
 		return nil, false
 	}
 	return doc, true
@@ -373,7 +398,7 @@ type authFunc func(*http.Request) bool
 // Operation names a request by the SCIMService method it calls, for logs and metrics.
 func Operation(method, path, base string) string {
 	rest := strings.TrimPrefix(path, base)
-	rest = strings.TrimPrefix(rest, "/v1")
+	rest = strings.TrimPrefix(strings.TrimPrefix(rest, "/v1"), "/v2")
 	parts := strings.SplitN(strings.TrimPrefix(rest, "/"), "/", 2)
 	res, hasID := parts[0], len(parts) == 2 && parts[1] != ""
 	switch {
@@ -387,6 +412,14 @@ func Operation(method, path, base string) string {
 		return "createUser"
 	case res == "Users" && method == http.MethodPut && hasID:
 		return "updateUser"
+	case res == "Users" && method == http.MethodPatch && hasID:
+		return "patchUser"
+	case res == "Groups" && method == http.MethodPatch && hasID:
+		return "patchGroup"
+	case (res == "Users" || res == "Groups") && method == http.MethodPost && hasID && parts[1] == ".search":
+		return "search" + res
+	case res == "ResourceTypes" || res == "Schemas":
+		return "discovery"
 	case res == "Groups" && method == http.MethodGet && !hasID:
 		return "getGroups"
 	case res == "Groups" && method == http.MethodGet:

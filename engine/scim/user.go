@@ -29,6 +29,17 @@ func badBody(format string, args ...any) error {
 // engine.User with the values of every bound attribute the document carries. Attributes
 // the mapping does not bind are ignored, as are read-only ones (id, meta, groups).
 func (c *Codec) DecodeUser(doc map[string]any) (*engine.User, error) {
+	return c.decodeUser(doc, false)
+}
+
+// DecodeUserReplace reads a document that replaces the user (a SCIM 2.0 PUT, or the
+// result of a PATCH): a writable attribute it does not carry is cleared. The password is
+// the exception: absent means unchanged.
+func (c *Codec) DecodeUserReplace(doc map[string]any) (*engine.User, error) {
+	return c.decodeUser(doc, true)
+}
+
+func (c *Codec) decodeUser(doc map[string]any, replace bool) (*engine.User, error) {
 	u := &engine.User{Values: map[string]any{}}
 	um := c.M.Users
 	get := func(a *mappings.Attribute, raw any, present bool) error {
@@ -70,7 +81,7 @@ func (c *Codec) DecodeUser(doc map[string]any) (*engine.User, error) {
 				custom[a.URN] = obj
 			}
 			if obj != nil {
-				raw, present := lookupFold(obj, a.Name)
+				raw, present := lookupPath(obj, a.Name)
 				if err := get(a, raw, present); err != nil {
 					return nil, err
 				}
@@ -96,7 +107,31 @@ func (c *Codec) DecodeUser(doc map[string]any) (*engine.User, error) {
 			return nil, err
 		}
 	}
+	if replace {
+		for _, a := range um.Attributes {
+			if _, ok := u.Values[a.Path]; !ok && a.Writable() && a.Path != "password" {
+				u.Values[a.Path] = nil
+			}
+		}
+	}
 	return u, nil
+}
+
+// lookupPath finds a.b in nested objects (manager.value), ignoring case.
+func lookupPath(m map[string]any, name string) (any, bool) {
+	head, rest, nested := strings.Cut(name, ".")
+	if !nested {
+		return lookupFold(m, name)
+	}
+	v, ok := lookupFold(m, head)
+	if !ok {
+		return nil, false
+	}
+	sub, isMap := v.(map[string]any)
+	if !isMap {
+		return nil, false
+	}
+	return lookupPath(sub, rest)
 }
 
 type mv struct {
@@ -218,7 +253,7 @@ func (c *Codec) EncodeUser11(u *engine.User) *Object {
 		obj := &Object{}
 		for _, a := range um.Custom(urn) {
 			if v, ok := u.Values[a.Path]; ok && v != nil {
-				obj.Set(a.Name, v)
+				setPath(obj, a.Name, v)
 			}
 		}
 		o.Set(urn, obj)
