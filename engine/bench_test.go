@@ -148,3 +148,66 @@ func BenchmarkImportWalk(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGroupPatchOneMember adds and removes one member of a group of 1,000 and of
+// 100,000 members: a SCIM 2.0 PATCH touches that membership only, so the two cost the
+// same; the PUT of the whole list (SCIM 1.1) is shown for contrast.
+func BenchmarkGroupPatchOneMember(b *testing.B) {
+	for _, db := range benchDBs() {
+		b.Run(db.name, func(b *testing.B) {
+			e := db.open(b) // benchUsers users, ids 1..benchUsers
+			ctx := context.Background()
+			for _, size := range []int{1000, 100_000} {
+				g, err := e.CreateGroup(ctx, &engine.Group{DisplayName: fmt.Sprintf("bench %d", size)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				fillMembers(b, e, g.ID, size)
+				outsider := fmt.Sprint(size + 1) // a user who is not a member
+				b.Run(fmt.Sprintf("patch/members=%d", size), func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						p := engine.GroupPatch{Add: []string{outsider}}
+						if i%2 == 1 {
+							p = engine.GroupPatch{Remove: []string{outsider}}
+						}
+						if err := e.PatchGroup(ctx, g.ID, p); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+				if size == 100_000 {
+					members := make([]engine.Member, size)
+					for i := range members {
+						members[i] = engine.Member{Value: fmt.Sprint(i + 1)}
+					}
+					b.Run(fmt.Sprintf("put-whole-list/members=%d", size), func(b *testing.B) {
+						for i := 0; i < b.N; i++ {
+							if i%2 == 0 {
+								members[0].Value = outsider
+							} else {
+								members[0].Value = "1"
+							}
+							if _, err := e.UpdateGroup(ctx, g.ID, &engine.Group{DisplayName: g.DisplayName, Members: members, HasMembers: true}); err != nil {
+								b.Fatal(err)
+							}
+						}
+					})
+				}
+			}
+		})
+	}
+}
+
+// fillMembers makes users 1..n members of group gid with one statement.
+func fillMembers(b *testing.B, e *engine.Engine, gid string, n int) {
+	var q string
+	switch e.Dialect().Facts().Name {
+	case "postgres":
+		q = fmt.Sprintf("INSERT INTO group_members (group_id, user_id) SELECT %s, i FROM generate_series(1, %d) AS i", gid, n)
+	default:
+		q = fmt.Sprintf("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < %d) INSERT INTO group_members (group_id, user_id) SELECT %s, i FROM s", n, gid)
+	}
+	if _, err := e.DB().Exec(q); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -31,16 +31,18 @@ type Options struct {
 // Engine serves the SCIMService operations of one mapping on one database. It is
 // immutable after New: a reload builds a new Engine and swaps it in.
 type Engine struct {
-	m       *mappings.Mapping
-	d       dialects.Dialect
-	f       *dialects.Facts
-	db      *sql.DB
-	users   *userPlan
-	groups  *groupPlan
-	caps    []Capability
-	cursors *cursorCache
-	log     *slog.Logger
-	opts    Options
+	m         *mappings.Mapping
+	d         dialects.Dialect
+	f         *dialects.Facts
+	db        *sql.DB
+	users     *userPlan
+	groups    *groupPlan
+	resources map[string]*resourcePlan
+	refs      []*refPlan
+	caps      []Capability
+	cursors   *cursorCache
+	log       *slog.Logger
+	opts      Options
 }
 
 // New compiles the mapping's plans for dialect d over db.
@@ -70,6 +72,17 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 	if m.Groups != nil {
 		if e.groups, err = buildGroupPlan(d, m.Groups); err != nil {
 			return nil, err
+		}
+	}
+	e.resources = map[string]*resourcePlan{}
+	for _, r := range m.Resources {
+		e.resources[r.Name] = buildResourcePlan(d, r)
+	}
+	if m.Users != nil {
+		for _, rp := range []*refPlan{buildRefPlan(d, m, "roles", m.Users.Roles), buildRefPlan(d, m, "entitlements", m.Users.Entitlements)} {
+			if rp != nil {
+				e.refs = append(e.refs, rp)
+			}
 		}
 	}
 	e.caps = Capabilities(m)
@@ -199,7 +212,7 @@ func isEngineErr(err error) bool {
 // includes the DSN; the driver's own message is kept only for statement errors, which
 // name tables and columns, not credentials.
 func (e *Engine) dbErr(op string, err error) error {
-	if isEngineErr(err) {
+	if err == nil || isEngineErr(err) {
 		return err
 	}
 	if errors.Is(err, context.DeadlineExceeded) {

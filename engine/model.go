@@ -15,6 +15,8 @@ type User struct {
 	// Created and LastModified are zero when the mapping cannot say.
 	Created      time.Time
 	LastModified time.Time
+	// Roles and Entitlements are read from join tables when the mapping has them.
+	Roles, Entitlements []Member
 }
 
 // Member is one group member.

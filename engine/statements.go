@@ -250,3 +250,16 @@ func (e *Engine) sqlMembersAmong(gid any, users []any) *sqlb {
 	p.memberWhere(b)
 	return b
 }
+
+// sqlRefs selects (user, value[, display]) join rows for users.
+func (e *Engine) sqlRefs(rp *refPlan, users []any) *sqlb {
+	b := newSQL(e.d)
+	b.w("SELECT ", rp.userCol, ", ", rp.value)
+	if rp.display != "" {
+		b.w(", ", rp.display)
+	}
+	b.w(" FROM ", rp.table, rp.join, " WHERE ")
+	b.in(rp.userCol, users)
+	b.w(" ORDER BY ", rp.userCol, ", ", rp.value)
+	return b
+}

@@ -90,16 +90,22 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	}
 	defer rows.Close()
 	var lastRaw any
+	var raws []any
 	for rows.Next() {
 		u, raw, err := e.scanUser(rows)
 		if err != nil {
 			return nil, err
 		}
 		lastRaw = raw
+		raws = append(raws, raw)
 		page.Users = append(page.Users, u)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, e.dbErr("getUsers", err)
+	}
+	rows.Close()
+	if err := e.loadRefs(ctx, e.q(), page.Users, raws); err != nil {
+		return nil, err
 	}
 	if limit > 0 && len(page.Users) > 0 && order == "" {
 		e.cursors.put(walk, start+len(page.Users), lastRaw)
@@ -227,8 +233,12 @@ func (e *Engine) getUser(ctx context.Context, q querier, id string) (*User, erro
 		}
 		return nil, fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
 	}
-	u, _, err := e.scanUser(rows)
-	return u, err
+	u, raw, err := e.scanUser(rows)
+	if err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return u, e.loadRefs(ctx, q, []*User{u}, []any{raw})
 }
 
 // getUserTemplated runs a templated getUser and matches result columns to bindings by name.

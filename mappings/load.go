@@ -313,7 +313,7 @@ func (l *loader) mapping(doc *yaml.Node) *Mapping {
 		l.errorf(vn, "version", "unsupported version %q (this build reads version: %d)", vn.Value, Version)
 		return nil
 	}
-	root.strict("version", "app", "database", "server", "users", "groups")
+	root.strict("version", "app", "database", "server", "users", "groups", "resources")
 	m := &Mapping{File: l.file, Dir: filepath.Dir(l.file)}
 	m.App = l.app(root)
 	m.Database = l.database(root.node, root.get("database"), m.Dir)
@@ -323,6 +323,16 @@ func (l *loader) mapping(doc *yaml.Node) *Mapping {
 	}
 	if n := root.get("groups"); n != nil {
 		m.Groups = l.groups(n, m.App)
+	}
+	if n := root.get("resources"); n != nil {
+		m.Resources = l.resources(n)
+	}
+	if m.Users != nil {
+		for _, ref := range []*UserRefs{m.Users.Roles, m.Users.Entitlements} {
+			if ref != nil && ref.Resource != "" && m.Resource(ref.Resource) == nil {
+				l.errorf(ref.node, ref.path+".resource", "no resource type %q is declared under resources", ref.Resource)
+			}
+		}
 	}
 	if m.Users == nil && m.Groups == nil {
 		l.errorf(root.node, "", "the mapping binds neither users nor groups")
@@ -730,7 +740,7 @@ var (
 
 func (l *loader) users(n *yaml.Node, app App) *Users {
 	o := l.object(n, "users")
-	o.strict("table", "from", "id", "lastModified", "attributes", "custom", "extensions", "operations")
+	o.strict("table", "from", "id", "lastModified", "attributes", "custom", "extensions", "operations", "roles", "entitlements")
 	u := &Users{byPath: map[string]*Attribute{}}
 	var tn *yaml.Node
 	u.Table, tn = o.str("table", true)
@@ -801,6 +811,8 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 		}
 	}
 	u.Operations = l.operations(o.get("operations"), "users.operations", UserOps)
+	u.Roles = l.userRefs(o.get("roles"), "users.roles")
+	u.Entitlements = l.userRefs(o.get("entitlements"), "users.entitlements")
 	l.checkPrimary(u, n)
 	return u
 }
@@ -1043,4 +1055,78 @@ func (l *loader) groups(n *yaml.Node, app App) *Groups {
 	}
 	g.Operations = l.operations(o.get("operations"), "groups.operations", GroupOps)
 	return g
+}
+
+// userRefs reads users.roles / users.entitlements: a join table of (user, value) rows.
+func (l *loader) userRefs(n *yaml.Node, path string) *UserRefs {
+	if n == nil {
+		return nil
+	}
+	o := l.object(n, path)
+	o.strict("table", "user", "value", "resource")
+	r := &UserRefs{node: n, path: path}
+	var xn *yaml.Node
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"table", &r.Table}, {"user", &r.UserColumn}, {"value", &r.ValueColumn}} {
+		*f.dst, xn = o.str(f.key, true)
+		if xn != nil {
+			l.ident(xn, path+"."+f.key, *f.dst, f.key == "table")
+		}
+	}
+	r.Resource, _ = o.str("resource", false)
+	return r
+}
+
+var resourceNameRE = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+
+// resources reads extra read-only resource types (roles, entitlements, ...).
+func (l *loader) resources(n *yaml.Node) []*Resource {
+	o := l.object(n, "resources")
+	var out []*Resource
+	for _, name := range o.order {
+		path := "resources." + name
+		if !resourceNameRE.MatchString(name) || name == "User" || name == "Group" {
+			l.errorf(o.keys[name], path, "%q is not a resource type name (a capitalised word other than User and Group, e.g. Role)", name)
+			continue
+		}
+		ro := l.object(o.fields[name], path)
+		ro.strict("endpoint", "schema", "table", "id", "attributes")
+		r := &Resource{Name: name, Endpoint: "/" + name + "s", Schema: "urn:ietf:params:scim:schemas:core:2.0:" + name, Attributes: map[string]string{}}
+		if ep, en := ro.str("endpoint", false); ep != "" {
+			if !regexp.MustCompile(`^/[A-Za-z][A-Za-z0-9]*$`).MatchString(ep) || strings.EqualFold(ep, "/Users") || strings.EqualFold(ep, "/Groups") {
+				l.errorf(en, path+".endpoint", "%q is not a free endpoint like /Roles", ep)
+			}
+			r.Endpoint = ep
+		}
+		if sc, sn := ro.str("schema", false); sc != "" {
+			l.urn(sn, path+".schema", sc)
+			r.Schema = sc
+		}
+		var tn *yaml.Node
+		r.Table, tn = ro.str("table", true)
+		if tn != nil {
+			l.ident(tn, path+".table", r.Table, true)
+		}
+		r.ID = l.key(ro.node, ro.get("id"), path+".id")
+		if an := ro.get("attributes"); an != nil {
+			ao := l.object(an, path+".attributes")
+			for _, k := range ao.order {
+				v := ao.fields[k]
+				if !typeRE.MatchString(k) || v.Kind != yaml.ScalarNode {
+					l.errorf(ao.keys[k], path+".attributes."+k, "expected attribute: column")
+					continue
+				}
+				l.ident(v, path+".attributes."+k, v.Value, false)
+				r.Attributes[k] = v.Value
+				r.Order = append(r.Order, k)
+			}
+		}
+		if _, ok := r.Attributes["displayName"]; !ok {
+			l.errorf(ro.node, path+".attributes.displayName", "required: Okta shows a resource by its displayName")
+		}
+		out = append(out, r)
+	}
+	return out
 }

@@ -85,6 +85,17 @@ func opNames(ops map[string]*Operation) []string {
 // goodFacts holds a few facts about the model of each good corpus file, by base name.
 // Every good file must have an entry, so a new file comes with what it demonstrates.
 var goodFacts = map[string]func(t *testing.T, m *Mapping){
+	"governance": func(t *testing.T, m *Mapping) {
+		eq(t, "resources", len(m.Resources), 2)
+		role := m.Resource("Role")
+		eq(t, "Role", []any{role.Endpoint, role.Schema, role.Table, role.ID.Column, role.Attributes["displayName"], strings.Join(role.Order, ",")},
+			[]any{"/Roles", "urn:ietf:params:scim:schemas:core:2.0:Role", "roles", "role_id", "role_name", "displayName,description"})
+		ent := m.Resource("Entitlement")
+		eq(t, "Entitlement", []any{ent.Endpoint, ent.Schema}, []any{"/Entitlements", "urn:okta:scim:schemas:core:1.0:Entitlement"})
+		r := m.Users.Roles
+		eq(t, "users.roles", []any{r.Table, r.UserColumn, r.ValueColumn, r.Resource}, []any{"user_roles", "user_id", "role_id", "Role"})
+		eq(t, "users.entitlements", m.Users.Entitlements.Resource, "")
+	},
 	"users_minimal": func(t *testing.T, m *Mapping) {
 		eq(t, "App.UserSchema", m.App.UserSchema, "urn:okta:minimal:1.0:user:custom")
 		eq(t, "App.GroupSchema", m.App.GroupSchema, DefaultGroupURN)

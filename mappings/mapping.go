@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Version is the only mapping format version this build reads.
@@ -33,6 +35,40 @@ type Mapping struct {
 	Server   Server
 	Users    *Users  // nil when the mapping does not provision users
 	Groups   *Groups // nil when the mapping does not provision groups
+	// Resources are extra read-only resource types (roles, entitlements) served under
+	// SCIM 2.0 for Okta Identity Governance.
+	Resources []*Resource
+}
+
+// Resource returns the resource type name, or nil.
+func (m *Mapping) Resource(name string) *Resource {
+	for _, r := range m.Resources {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// Resource is an extra read-only resource type read from a table.
+type Resource struct {
+	Name       string // Role
+	Endpoint   string // /Roles
+	Schema     string // its schema URN
+	Table      string
+	ID         Key
+	Attributes map[string]string // SCIM attribute → column, all strings
+	Order      []string          // attribute names in mapping order
+}
+
+// UserRefs is a multi-valued user attribute (roles, entitlements) read from a join table.
+type UserRefs struct {
+	Table       string
+	UserColumn  string // holds the user's id column value
+	ValueColumn string // holds the value (the resource's id)
+	Resource    string // optional resource type whose displayName is the display
+	node        *yaml.Node
+	path        string
 }
 
 // App names the application and its custom schema URNs.
@@ -201,7 +237,9 @@ type Users struct {
 	LastModified *LastModified
 	Attributes   []*Attribute // in mapping order
 	Operations   map[string]*Operation
-	byPath       map[string]*Attribute
+	// Roles and Entitlements, when set, are read from join tables (read-only).
+	Roles, Entitlements *UserRefs
+	byPath              map[string]*Attribute
 }
 
 // Attr returns the attribute bound at path (case-insensitive), or nil.

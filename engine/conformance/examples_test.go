@@ -435,3 +435,67 @@ func TestPostgresExampleRefusesBadValues(t *testing.T) {
 		})
 	}
 }
+
+// TestPostgresExampleGovernance: roles and entitlements for Okta Identity Governance, as
+// read-only resource types and on each account, under SCIM 2.0.
+func TestPostgresExampleGovernance(t *testing.T) {
+	tg := postgresExample(t)
+	seed, err := os.ReadFile(root("examples", "postgres", "seed.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conformance.Exec(t, tg.DB, engine.SplitStatements(string(seed)))
+
+	rts := mustCall(t, tg, 200, "GET", "/v2/ResourceTypes", nil)
+	var names []string
+	for _, r := range rts["Resources"].([]any) {
+		names = append(names, r.(map[string]any)["name"].(string))
+	}
+	if strings.Join(names, ",") != "User,Group,Role,Entitlement" {
+		t.Fatalf("resource types: %v", names)
+	}
+	roles := mustCall(t, tg, 200, "GET", "/v2/Roles?startIndex=1&count=2", nil)
+	if jsonOf(roles["totalResults"]) != "3" || len(roles["Resources"].([]any)) != 2 || jsonOf(roles["itemsPerPage"]) != "2" {
+		t.Fatalf("/v2/Roles page 1: %s", jsonOf(roles))
+	}
+	next := mustCall(t, tg, 200, "GET", "/v2/Roles?startIndex=3&count=2", nil)
+	if r := next["Resources"].([]any); len(r) != 1 || r[0].(map[string]any)["displayName"] != "Auditor" {
+		t.Fatalf("/v2/Roles page 2: %s", jsonOf(next))
+	}
+	one := mustCall(t, tg, 200, "GET", "/v2/Roles/1", nil)
+	if one["displayName"] != "Payroll Admin" || one["description"] != "Runs payroll" || one["schemas"].([]any)[0] != "urn:ietf:params:scim:schemas:core:2.0:Role" {
+		t.Fatalf("/v2/Roles/1: %s", jsonOf(one))
+	}
+	found := mustCall(t, tg, 200, "GET", "/v2/Entitlements?filter="+url.QueryEscape(`displayName sw "change"`), nil)
+	if r := found["Resources"].([]any); len(r) != 1 || r[0].(map[string]any)["id"] != "payroll.write" || r[0].(map[string]any)["type"] != "permission" {
+		t.Fatalf("entitlement filter: %s", jsonOf(found))
+	}
+	mustCall(t, tg, 404, "GET", "/v2/Roles/99", nil)
+	mustCall(t, tg, 404, "GET", "/v2/Roles/abc", nil)
+	for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
+		mustCall(t, tg, 405, m, "/v2/Roles", map[string]any{"displayName": "x"})
+	}
+	alice := mustCall(t, tg, 200, "GET", "/v2/Users/6b1f0c52-3a0e-4e61-9d59-2f6b3a1c0001", nil)
+	if got := jsonOf(alice["roles"]); got != `[{"display":"Payroll Admin","value":"1"},{"display":"HR Viewer","value":"2"}]` {
+		t.Errorf("alice's roles: %s", got)
+	}
+	if got := jsonOf(alice["entitlements"]); got != `[{"display":"Read payroll","value":"payroll.read"},{"display":"Change payroll","value":"payroll.write"}]` {
+		t.Errorf("alice's entitlements: %s", got)
+	}
+	// In a list too, one query per page and kind, and an account without any has [].
+	list := mustCall(t, tg, 200, "GET", "/v2/Users?startIndex=1&count=100", nil)
+	counts := map[string]int{}
+	for _, u := range list["Resources"].([]any) {
+		m := u.(map[string]any)
+		counts[m["userName"].(string)] = len(m["roles"].([]any))
+	}
+	if counts["alice.anders"] != 2 || counts["bob.brown"] != 1 {
+		t.Errorf("roles per user in a list: %v", counts)
+	}
+	schemas := jsonOf(mustCall(t, tg, 200, "GET", "/v2/Schemas", nil))
+	for _, want := range []string{`"id":"urn:ietf:params:scim:schemas:core:2.0:Role"`, `"id":"urn:okta:scim:schemas:core:1.0:Entitlement"`, `"name":"roles"`} {
+		if !strings.Contains(schemas, want) {
+			t.Errorf("/v2/Schemas lacks %s", want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/julienschmidt/httprouter"
 	"github.com/scimsql/scimsql/engine"
 	"github.com/scimsql/scimsql/engine/scim"
+	"github.com/scimsql/scimsql/mappings"
 )
 
 // SCIM 2.0 (RFC 7643/7644) under <base>/v2, from the same mapping and engine as 1.1: an
@@ -39,6 +40,46 @@ func (h *Handler) routes2(r *httprouter.Router, st *state) {
 	r.PUT(v2+"/Groups/*id", h.putGroup2)
 	r.PATCH(v2+"/Groups/*id", h.patchGroup2)
 	r.DELETE(v2+"/Groups/*id", h.deleteGroup2)
+	for _, res := range st.eng.Resources() {
+		res := res
+		r.GET(v2+res.Endpoint, func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+			h.listResources2(w, r, res)
+		})
+		r.GET(v2+res.Endpoint+"/*id", func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+			h.getResource2(w, r, res, idParam(ps))
+		})
+	}
+}
+
+// listResources2 serves an extra read-only resource type (roles, entitlements).
+func (h *Handler) listResources2(w http.ResponseWriter, r *http.Request, res *mappings.Resource) {
+	st := stateOf(r)
+	p, err := query2(r)
+	if err != nil {
+		h.fail2(w, r, err)
+		return
+	}
+	page, err := st.eng.ListResources(r.Context(), res.Name, p.q)
+	if err != nil {
+		h.fail2(w, r, err)
+		return
+	}
+	base := baseURL2(r, st.base)
+	out := make([]any, len(page.Resources))
+	for i, x := range page.Resources {
+		out[i] = scim.Project(scim.EncodeResource2(res, x, base), p.attributes, p.excluded)
+	}
+	h.writeJSON2(w, http.StatusOK, scim.List2(page.Total, page.StartIndex, out))
+}
+
+func (h *Handler) getResource2(w http.ResponseWriter, r *http.Request, res *mappings.Resource, id string) {
+	st := stateOf(r)
+	x, err := st.eng.GetResource(r.Context(), res.Name, id)
+	if err != nil {
+		h.fail2(w, r, err)
+		return
+	}
+	h.writeJSON2(w, http.StatusOK, scim.EncodeResource2(res, x, baseURL2(r, st.base)))
 }
 
 func isV2(r *http.Request, base string) bool {

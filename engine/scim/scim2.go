@@ -80,7 +80,39 @@ func (c *Codec) EncodeUser2(u *engine.User, base string) *Object {
 		}
 		o.Set(urn, obj)
 	}
+	for _, ref := range []struct {
+		name   string
+		mapped bool
+		ms     []engine.Member
+	}{{"roles", um.Roles != nil, u.Roles}, {"entitlements", um.Entitlements != nil, u.Entitlements}} {
+		if !ref.mapped {
+			continue
+		}
+		items := make([]any, 0, len(ref.ms))
+		for _, m := range ref.ms {
+			it := &Object{}
+			it.Set("value", m.Value)
+			if m.Display != "" {
+				it.Set("display", m.Display)
+			}
+			items = append(items, it)
+		}
+		o.Set(ref.name, items)
+	}
 	o.Set("meta", meta2("User", base+"/Users/"+u.ID, u.Created, u.LastModified))
+	return o
+}
+
+// EncodeResource2 renders a row of an extra resource type.
+func EncodeResource2(r *mappings.Resource, res *engine.Resource, base string) *Object {
+	o := &Object{}
+	o.Set("schemas", []string{r.Schema}).Set("id", res.ID)
+	for _, a := range r.Order {
+		if v, ok := res.Values[a]; ok {
+			o.Set(a, v)
+		}
+	}
+	o.Set("meta", map[string]any{"resourceType": r.Name, "location": base + r.Endpoint + "/" + res.ID})
 	return o
 }
 
@@ -265,6 +297,13 @@ func (c *Codec) ResourceTypes2(base string) []any {
 		rt.Set("meta", map[string]any{"resourceType": "ResourceType", "location": base + "/ResourceTypes/Group"})
 		out = append(out, rt)
 	}
+	for _, r := range c.M.Resources {
+		rt := &Object{}
+		rt.Set("schemas", []string{ResourceType2}).Set("id", r.Name).Set("name", r.Name).
+			Set("endpoint", r.Endpoint).Set("description", r.Name+" (read-only)").Set("schema", r.Schema).
+			Set("meta", map[string]any{"resourceType": "ResourceType", "location": base + "/ResourceTypes/" + r.Name})
+		out = append(out, rt)
+	}
 	return out
 }
 
@@ -367,6 +406,17 @@ func (c *Codec) Schemas2(base string) []any {
 				attrs = append(attrs, attrSchema(k, "complex", false, "readWrite", "default", "none", false, names[k]))
 			}
 		}
+		for _, ref := range []struct {
+			name string
+			r    *mappings.UserRefs
+		}{{"roles", um.Roles}, {"entitlements", um.Entitlements}} {
+			if ref.r != nil {
+				attrs = append(attrs, attrSchema(ref.name, "complex", true, "readOnly", "default", "none", false, []any{
+					attrSchema("value", "string", false, "readOnly", "default", "none", true, nil),
+					attrSchema("display", "string", false, "readOnly", "default", "none", false, nil),
+				}))
+			}
+		}
 		out = append(out, schema(User2, "User", "User account", attrs))
 		for _, urn := range um.URNs() {
 			var ext []any
@@ -375,6 +425,13 @@ func (c *Codec) Schemas2(base string) []any {
 			}
 			out = append(out, schema(urn, lastSegment(urn), "Extension attributes mapped for this app", ext))
 		}
+	}
+	for _, r := range c.M.Resources {
+		attrs := []any{attrSchema("id", "string", false, "readOnly", "always", "server", true, nil)}
+		for _, a := range r.Order {
+			attrs = append(attrs, attrSchema(a, "string", false, "readOnly", "default", "none", false, nil))
+		}
+		out = append(out, schema(r.Schema, r.Name, r.Name+" (read-only)", attrs))
 	}
 	if gm := c.M.Groups; gm != nil {
 		attrs := []any{

@@ -84,3 +84,27 @@ CREATE TABLE team_members (
 -- The other direction: the foreign key's ON DELETE CASCADE from accounts, and "the teams
 -- of this account", look memberships up by account_id.
 CREATE INDEX team_members_account ON team_members (account_id);
+
+-- Okta Identity Governance reads what access the app grants: roles and entitlements,
+-- served read-only at /v2/Roles and /v2/Entitlements, and on each account's roles and
+-- entitlements under SCIM 2.0.
+CREATE TABLE roles (
+    role_id     INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,                         -- displayName
+    description TEXT
+);
+CREATE TABLE account_roles (
+    account_id UUID    NOT NULL REFERENCES accounts (account_id) ON DELETE CASCADE,
+    role_id    INTEGER NOT NULL REFERENCES roles (role_id) ON DELETE CASCADE,
+    PRIMARY KEY (account_id, role_id)
+);
+CREATE TABLE permissions (
+    code  TEXT PRIMARY KEY,                            -- e.g. payroll.read
+    label TEXT NOT NULL,                               -- displayName
+    kind  TEXT                                         -- type
+);
+CREATE TABLE account_permissions (
+    account_id UUID NOT NULL REFERENCES accounts (account_id) ON DELETE CASCADE,
+    code       TEXT NOT NULL REFERENCES permissions (code) ON DELETE CASCADE,
+    PRIMARY KEY (account_id, code)
+);

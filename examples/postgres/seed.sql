@@ -53,3 +53,19 @@ INSERT INTO team_members (team_id, account_id)
 SELECT t.team_id, a.account_id FROM teams t, accounts a
 WHERE (t.name, a.login) IN (('Engineering', 'alice.anders'), ('Engineering', 'carol.chen'),
                             ('Finance', 'bob.brown'), ('On-call', 'alice.anders'));
+
+-- Roles and entitlements, for Okta Identity Governance.
+INSERT INTO roles (role_id, name, description) VALUES
+    (1, 'Payroll Admin', 'Runs payroll'),
+    (2, 'HR Viewer', 'Reads HR records'),
+    (3, 'Auditor', NULL);
+INSERT INTO account_roles (account_id, role_id) VALUES
+    ('6b1f0c52-3a0e-4e61-9d59-2f6b3a1c0001', 1),
+    ('6b1f0c52-3a0e-4e61-9d59-2f6b3a1c0001', 2),
+    ('6b1f0c52-3a0e-4e61-9d59-2f6b3a1c0002', 2);
+INSERT INTO permissions (code, label, kind) VALUES
+    ('payroll.read', 'Read payroll', 'permission'),
+    ('payroll.write', 'Change payroll', 'permission');
+INSERT INTO account_permissions (account_id, code) VALUES
+    ('6b1f0c52-3a0e-4e61-9d59-2f6b3a1c0001', 'payroll.read'),
+    ('6b1f0c52-3a0e-4e61-9d59-2f6b3a1c0001', 'payroll.write');
