@@ -51,13 +51,16 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 		opts.Logger = slog.Default()
 	}
 	if opts.MaxPageSize <= 0 {
-		opts.MaxPageSize = 1000
+		opts.MaxPageSize = m.Server.Limits.MaxPageSize
+	}
+	if opts.MaxPageSize <= 0 {
+		opts.MaxPageSize = mappings.DefaultLimits.MaxPageSize
 	}
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = 10
 	}
 	if opts.FilterLimits.MaxLength == 0 {
-		opts.FilterLimits = filter.DefaultLimits
+		opts.FilterLimits = filter.Limits{MaxLength: m.Server.Limits.MaxFilterLength, MaxDepth: m.Server.Limits.MaxFilterDepth}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -88,6 +91,9 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 	e.caps = Capabilities(m)
 	return e, nil
 }
+
+// MaxPageSize is the largest page served (filter.maxResults in the discovery documents).
+func (e *Engine) MaxPageSize() int { return e.opts.MaxPageSize }
 
 // Mapping returns the mapping the engine was built from.
 func (e *Engine) Mapping() *mappings.Mapping { return e.m }

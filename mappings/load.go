@@ -470,13 +470,13 @@ func (l *loader) strings(parent, n *yaml.Node, path string, required bool) []*ya
 }
 
 func (l *loader) server(parent, n *yaml.Node) Server {
-	s := Server{Listen: "127.0.0.1:8080", MaxBody: 1 << 20, Auth: Auth{Type: "none"}}
+	s := Server{Listen: "127.0.0.1:8080", MaxBody: 1 << 20, Auth: Auth{Type: "none"}, Limits: DefaultLimits, Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}}
 	if n == nil {
 		l.errorf(parent, "server.auth", "required: choose basic, header, or none explicitly")
 		return s
 	}
 	o := l.object(n, "server")
-	o.strict("listen", "basePath", "tls", "auth", "maxBodyBytes", "admin")
+	o.strict("listen", "basePath", "tls", "plainHTTP", "auth", "maxBodyBytes", "admin", "limits")
 	if v, _ := o.str("listen", false); v != "" {
 		s.Listen = v
 	}
@@ -490,14 +490,28 @@ func (l *loader) server(parent, n *yaml.Node) Server {
 	}
 	s.BasePath = bp
 	s.MaxBody = int64(o.integer("maxBodyBytes", int(s.MaxBody)))
+	if s.MaxBody == 0 {
+		l.errorf(o.get("maxBodyBytes"), "server.maxBodyBytes", "must be at least 1")
+	}
 	if tn := o.get("tls"); tn != nil {
 		to := l.object(tn, "server.tls")
 		to.strict("cert", "key")
 		t := &TLS{}
 		t.Cert, _ = to.str("cert", true)
 		t.Key, _ = to.str("key", true)
+		// Relative paths are the mapping's, like init scripts and secret files.
+		for _, p := range []*string{&t.Cert, &t.Key} {
+			if *p != "" && !filepath.IsAbs(*p) {
+				*p = filepath.Join(filepath.Dir(l.file), *p)
+			}
+		}
 		s.TLS = t
 	}
+	s.PlainHTTP = o.boolean("plainHTTP")
+	if s.PlainHTTP && s.TLS != nil {
+		l.errorf(o.keys["plainHTTP"], "server.plainHTTP", "give either tls or plainHTTP: true, not both")
+	}
+	s.Limits = l.limits(o.get("limits"))
 	an := o.get("auth")
 	if an == nil {
 		l.errorf(n, "server.auth", "required: choose basic, header, or none explicitly")
@@ -526,14 +540,26 @@ func (l *loader) server(parent, n *yaml.Node) Server {
 func (l *loader) auth(n *yaml.Node, path string) Auth {
 	a := Auth{}
 	ao := l.object(n, path)
-	ao.strict("type", "username", "password", "header", "value")
+	ao.strict("type", "username", "password", "passwordHash", "header", "value")
 	typ, tn := ao.str("type", true)
 	a.Type = typ
 	switch typ {
 	case "none":
 	case "basic":
 		a.Username, _ = ao.str("username", true)
-		a.Password, a.Defaulted = l.secret(ao, "password")
+		switch {
+		case ao.get("passwordHash") != nil && ao.get("password") != nil:
+			l.errorf(ao.keys["passwordHash"], path+".passwordHash", "give either password or passwordHash, not both")
+		case ao.get("passwordHash") != nil:
+			var h Secret
+			h, a.Defaulted = l.secret(ao, "passwordHash")
+			if v := h.Reveal(); v != "" && !strings.HasPrefix(v, "$2a$") && !strings.HasPrefix(v, "$2b$") && !strings.HasPrefix(v, "$2y$") {
+				l.errorf(ao.get("passwordHash"), path+".passwordHash", "is not a bcrypt hash ($2a$, $2b$ or $2y$...)")
+			}
+			a.PasswordHash = h
+		default:
+			a.Password, a.Defaulted = l.secret(ao, "password")
+		}
 	case "header":
 		var hn *yaml.Node
 		a.Header, hn = ao.str("header", true)
@@ -1129,4 +1155,40 @@ func (l *loader) resources(n *yaml.Node) []*Resource {
 		out = append(out, r)
 	}
 	return out
+}
+
+// limits reads server.limits; every limit has a safe default.
+func (l *loader) limits(n *yaml.Node) Limits {
+	lim := DefaultLimits
+	if n == nil {
+		return lim
+	}
+	o := l.object(n, "server.limits")
+	o.strict("maxPageSize", "maxFilterLength", "maxFilterDepth", "maxHeaderBytes", "readHeaderTimeout", "readTimeout", "writeTimeout", "idleTimeout", "shutdownTimeout")
+	lim.MaxPageSize = o.integer("maxPageSize", lim.MaxPageSize)
+	lim.MaxFilterLength = o.integer("maxFilterLength", lim.MaxFilterLength)
+	lim.MaxFilterDepth = o.integer("maxFilterDepth", lim.MaxFilterDepth)
+	lim.MaxHeaderBytes = o.integer("maxHeaderBytes", lim.MaxHeaderBytes)
+	lim.ReadHeaderTimeout = o.duration("readHeaderTimeout", lim.ReadHeaderTimeout)
+	lim.ReadTimeout = o.duration("readTimeout", lim.ReadTimeout)
+	lim.WriteTimeout = o.duration("writeTimeout", lim.WriteTimeout)
+	lim.IdleTimeout = o.duration("idleTimeout", lim.IdleTimeout)
+	lim.ShutdownTimeout = o.duration("shutdownTimeout", lim.ShutdownTimeout)
+	for _, c := range []struct {
+		key string
+		v   int
+	}{{"maxPageSize", lim.MaxPageSize}, {"maxFilterLength", lim.MaxFilterLength}, {"maxFilterDepth", lim.MaxFilterDepth}, {"maxHeaderBytes", lim.MaxHeaderBytes}} {
+		if c.v == 0 {
+			l.errorf(o.get(c.key), "server.limits."+c.key, "must be at least 1")
+		}
+	}
+	for _, c := range []struct {
+		key string
+		v   time.Duration
+	}{{"readHeaderTimeout", lim.ReadHeaderTimeout}, {"readTimeout", lim.ReadTimeout}, {"writeTimeout", lim.WriteTimeout}, {"idleTimeout", lim.IdleTimeout}} {
+		if c.v == 0 {
+			l.errorf(o.get(c.key), "server.limits."+c.key, "must be longer than 0: without it a slow client holds a connection forever")
+		}
+	}
+	return lim
 }

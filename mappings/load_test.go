@@ -35,6 +35,7 @@ const (
 // testEnv is the whole environment the tests see, so results do not depend on the machine.
 var testEnv = map[string]string{
 	"SCIMSQL_TEST_SECRET": testSecret,
+	"SCIMSQL_TEST_BCRYPT": testBcrypt,
 	"SCIMSQL_TEST_DSN":    "postgres://app:" + testDSNSecret + "@db.internal/app",
 	"SCIMSQL_TEST_EMPTY":  "",
 }
@@ -103,7 +104,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "pool", []any{m.Database.MaxOpen, m.Database.MaxIdle, m.Database.MaxLifetime, m.Database.QueryTimeout},
 			[]any{10, 5, 30 * time.Minute, 20 * time.Second})
 		eq(t, "Init", m.Database.Init, (*Init)(nil))
-		eq(t, "Server", m.Server, Server{Listen: "127.0.0.1:8080", MaxBody: 1 << 20, Auth: Auth{Type: "none"}, Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}})
+		eq(t, "Server", m.Server, Server{Listen: "127.0.0.1:8080", MaxBody: 1 << 20, Auth: Auth{Type: "none"}, Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}, Limits: DefaultLimits})
 		eq(t, "Groups", m.Groups, (*Groups)(nil))
 		eq(t, "Users.ID", m.Users.ID, Key{Column: "id", Type: "string", Generate: "database"})
 		eq(t, "Users.LastModified", m.Users.LastModified, (*LastModified)(nil))
@@ -210,13 +211,22 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "Listen", s.Listen, "0.0.0.0:8443")
 		eq(t, "BasePath", s.BasePath, "/scim")
 		eq(t, "MaxBody", s.MaxBody, int64(65536))
-		eq(t, "TLS", *s.TLS, TLS{Cert: "certs/server.crt", Key: "certs/server.key"})
+		eq(t, "TLS", *s.TLS, TLS{Cert: filepath.Join(m.Dir, "certs", "server.crt"), Key: filepath.Join(m.Dir, "certs", "server.key")})
 		eq(t, "Auth", []any{s.Auth.Type, s.Auth.Header, s.Auth.Value.Reveal(), s.Auth.Defaulted}, []any{"header", "X-Api-Key", testSecret, false})
 		eq(t, "DSN", m.Database.DSN.Reveal(), "postgres://app:"+testSecret+"@localhost:5432/app")
 		ad := s.Admin
 		eq(t, "Admin", []any{ad.Reload, ad.Metrics, ad.Auth.Type, ad.Auth.Username, ad.Auth.Password.Reveal()}, []any{true, true, "basic", "ops", testSecret})
 	},
+	"hardened": func(t *testing.T, m *Mapping) {
+		s := m.Server
+		eq(t, "TLS", *s.TLS, TLS{Cert: filepath.Join(m.Dir, "tls", "cert.pem"), Key: filepath.Join(m.Dir, "tls", "key.pem")})
+		eq(t, "PasswordHash", []any{s.Auth.PasswordHash.Reveal(), s.Auth.Password.Reveal()}, []any{testBcrypt, ""})
+		eq(t, "Limits", s.Limits, Limits{MaxPageSize: 200, MaxFilterLength: 1024, MaxFilterDepth: 8, MaxHeaderBytes: 16384,
+			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 45 * time.Second, IdleTimeout: time.Minute, ShutdownTimeout: 20 * time.Second})
+		eq(t, "PlainHTTP", s.PlainHTTP, false)
+	},
 	"auth_basic_default": func(t *testing.T, m *Mapping) {
+		eq(t, "PlainHTTP", m.Server.PlainHTTP, true)
 		a := m.Server.Auth
 		eq(t, "Auth", []any{a.Type, a.Username, a.Password.Reveal(), a.Defaulted}, []any{"basic", "okta", "okta-demo-password", true})
 	},
@@ -289,6 +299,9 @@ func corpusFiles(t *testing.T, dir string) []string {
 	}
 	return names
 }
+
+// testBcrypt is bcrypt("okta") at cost 4.
+const testBcrypt = "$2a$04$Jcd2R9kC4wo1MbslWk7A/eCbBMzYDa9DuiGznkOL3Z8OQ35j.cEjW"
 
 func TestGoodCorpus(t *testing.T) {
 	chdirRoot(t)

@@ -103,6 +103,30 @@ type Server struct {
 	Auth     Auth
 	MaxBody  int64
 	Admin    Admin
+	// PlainHTTP is the explicit choice to serve without TLS.
+	PlainHTTP bool
+	Limits    Limits
+}
+
+// Limits bound what one request may cost.
+type Limits struct {
+	MaxPageSize       int // largest count served; larger requests get shorter pages
+	MaxFilterLength   int // bytes
+	MaxFilterDepth    int // nesting of parentheses, not and value paths
+	MaxHeaderBytes    int
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	ShutdownTimeout   time.Duration // how long in-flight requests may finish on SIGTERM
+}
+
+// DefaultLimits are safe for the agent: its pages are 100 users, its filters short, and
+// its per-call timeout at least 30 s.
+var DefaultLimits = Limits{
+	MaxPageSize: 1000, MaxFilterLength: 4096, MaxFilterDepth: 16, MaxHeaderBytes: 64 << 10,
+	ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 2 * time.Minute,
+	IdleTimeout: 2 * time.Minute, ShutdownTimeout: 30 * time.Second,
 }
 
 // Admin governs the operator endpoints: /-/healthy and /-/ready (always open, for
@@ -124,8 +148,11 @@ type Auth struct {
 	Type     string // none, basic, header
 	Username string
 	Password Secret // basic
-	Header   string // header name, for type header
-	Value    Secret // header value, for type header
+	// PasswordHash is a bcrypt hash of the basic password, when the mapping gives one
+	// instead of the password.
+	PasswordHash Secret
+	Header       string // header name, for type header
+	Value        Secret // header value, for type header
 	// Defaulted is true when the secret came from the mapping's default rather than the
 	// environment or a file, so the server can warn that it runs with a demo secret.
 	Defaulted bool

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -56,6 +57,7 @@ Usage:
   scimsql serve    -mapping FILE [-listen ADDR] [-dsn DSN] [-log-format text|json] [-log-level info|debug]
   scimsql validate -mapping FILE
   scimsql explain  -mapping FILE [-op NAME]
+  scimsql test     -url BASE [-method NAME [-file F] [-arg k=v]...] [-header k=v]... [-json]
   scimsql version
 `
 
@@ -71,6 +73,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return validate(args[1:], stdout, stderr)
 	case "explain":
 		return explain(args[1:], stdout, stderr)
+	case "cert":
+		return certCmd(args[1:], stdout, stderr)
+	case "test":
+		return testCmd(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "scimsql", version)
 		return 0
@@ -141,6 +147,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	watch := fs.Bool("watch", true, "reload when the mapping or a file it names changes (SIGHUP always reloads)")
+	plainHTTP := fs.Bool("plain-http", false, "serve plain HTTP without server.tls (the agent then needs allowHttp=true)")
+	selfSigned := fs.String("self-signed", "", "serve HTTPS with a self-signed certificate for these comma-separated host names and IPs (made once, kept beside the mapping)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -173,14 +181,46 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if err := s.Engine().Ping(ctx); err != nil {
 		log.Error("database check failed", "err", err.Error())
 	}
+	lim := m.Server.Limits
 	srv := &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	certFile, keyFile := "", ""
+	switch {
+	case m.Server.TLS != nil:
+		certFile, keyFile = m.Server.TLS.Cert, m.Server.TLS.Key
+	case *selfSigned != "":
+		dir := filepath.Join(m.Dir, ".scimsql-tls")
+		path, made, err := server.WriteSelfSigned(dir, splitHosts(*selfSigned), 825)
+		if err != nil {
+			fmt.Fprintln(stderr, "scimsql serve: -self-signed:", err)
+			return 1
+		}
+		certFile, keyFile = path, filepath.Join(dir, "key.pem")
+		if made {
+			log.Warn("made a self-signed certificate; the agent must trust it", "cert", path)
+			fmt.Fprint(stderr, server.KeytoolHelp(path))
+		}
+	case m.Server.PlainHTTP || *plainHTTP:
+		log.Warn("serving plain HTTP, as chosen: the Okta Provisioning Agent needs allowHttp=true in agent.config; credentials and user data cross the network unencrypted")
+	default:
+		fmt.Fprintln(stderr, "scimsql serve: no TLS: configure server.tls (cert and key files), or use -self-signed HOSTS, "+
+			"or choose plain HTTP explicitly with plainHTTP: true in server or -plain-http (the agent then needs allowHttp=true)")
+		return 1
+	}
+	var certs *server.CertLoader
+	if certFile != "" {
+		if certs, err = server.NewCertLoader(certFile, keyFile, log); err != nil {
+			fmt.Fprintln(stderr, "scimsql serve:", err)
+			return 1
+		}
+		srv.TLSConfig = server.TLSConfig(certs)
 	}
 	ln, err := net.Listen("tcp", m.Server.Listen)
 	if err != nil {
@@ -188,10 +228,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	scheme := "http"
-	if m.Server.TLS != nil {
+	if certs != nil {
 		scheme = "https"
-	} else {
-		log.Warn("serving plain HTTP: the Okta Provisioning Agent needs allowHttp=true in agent.config, or configure server.tls")
 	}
 	a := m.Server.Auth
 	switch {
@@ -229,8 +267,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	errc := make(chan error, 1)
 	go func() {
-		if m.Server.TLS != nil {
-			errc <- srv.ServeTLS(ln, m.Server.TLS.Cert, m.Server.TLS.Key)
+		if certs != nil {
+			errc <- srv.ServeTLS(ln, "", "")
 		} else {
 			errc <- srv.Serve(ln)
 		}
@@ -241,8 +279,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing requests in flight (30 s at most)")
-	sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
+	log.Info("shutting down: finishing requests in flight", "within", lim.ShutdownTimeout.String())
+	sctx, scancel := context.WithTimeout(context.Background(), lim.ShutdownTimeout)
 	defer scancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Error("shutdown", "err", err.Error())
@@ -438,3 +476,52 @@ func checkDatabase(m *mappings.Mapping, d dialects.Dialect, mode string, stdout,
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+func splitHosts(s string) []string {
+	var out []string
+	for _, h := range strings.Split(s, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// certCmd makes a self-signed certificate for the names and addresses the agent uses to
+// reach scimsql, and prints how to make the agent trust it.
+func certCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("cert", stderr)
+	hosts := fs.String("hosts", "", "comma-separated host names and IP addresses (required)")
+	out := fs.String("out", ".", "directory for cert.pem and key.pem")
+	days := fs.Int("days", 825, "validity in days")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *hosts == "" || *days < 1 {
+		fmt.Fprintln(stderr, "scimsql cert: -hosts is required (e.g. -hosts scim.corp.example,10.0.0.5) and -days must be positive")
+		return 2
+	}
+	certPEM, keyPEM, err := server.SelfSigned(splitHosts(*hosts), *days)
+	if err != nil {
+		fmt.Fprintln(stderr, "scimsql cert:", err)
+		return 1
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintln(stderr, "scimsql cert:", err)
+		return 1
+	}
+	certPath, keyPath := filepath.Join(*out, "cert.pem"), filepath.Join(*out, "key.pem")
+	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
+		fmt.Fprintln(stderr, "scimsql cert:", err)
+		return 1
+	}
+	if err := os.WriteFile(certPath, certPEM, 0o644); err != nil {
+		fmt.Fprintln(stderr, "scimsql cert:", err)
+		return 1
+	}
+	abs, _ := filepath.Abs(certPath)
+	fmt.Fprintf(stdout, "wrote %s and %s (valid %d days for %s)\n\n", certPath, keyPath, *days, *hosts)
+	fmt.Fprintf(stdout, "In the mapping:\n\n  server:\n    tls: {cert: %s, key: %s}\n\n", certPath, keyPath)
+	fmt.Fprint(stdout, server.KeytoolHelp(abs))
+	return 0
+}

@@ -17,7 +17,7 @@ func (h *Handler) serviceProviderConfigs(w http.ResponseWriter, r *http.Request,
 	case "header":
 		schemes = append(schemes, map[string]any{"type": "httpheader", "name": "HTTP header", "description": "Authentication with a secret in the " + st.eng.Mapping().Server.Auth.Header + " header", "primary": true})
 	}
-	h.writeJSON(w, http.StatusOK, scim.ServiceProviderConfigs11(engine.Enabled(st.eng.Capabilities()), 1000, schemes))
+	h.writeJSON(w, http.StatusOK, scim.ServiceProviderConfigs11(engine.Enabled(st.eng.Capabilities()), st.eng.MaxPageSize(), schemes))
 }
 
 func (h *Handler) getUsers(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {

@@ -17,6 +17,7 @@ import (
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/engine"
 	"github.com/scimsql/scimsql/mappings"
+	"golang.org/x/crypto/bcrypt"
 )
 
 type syncBuf struct {
@@ -144,6 +145,10 @@ func TestAuth(t *testing.T) {
 		{"header wrong", mappings.Auth{Type: "header", Header: "X-Api-Key", Value: mappings.NewSecret("k3y")}, map[string]string{"X-Api-Key": "k3", "noauth": "1"}, 401},
 		{"header missing", mappings.Auth{Type: "header", Header: "X-Api-Key", Value: mappings.NewSecret("k3y")}, map[string]string{"noauth": "1"}, 401},
 		{"none", mappings.Auth{Type: "none"}, map[string]string{"noauth": "1"}, 200},
+		// bcrypt("pw") at cost 4: the mapping holds only the hash.
+		{"basic bcrypt ok", mappings.Auth{Type: "basic", Username: "okta", PasswordHash: mappings.NewSecret(pwHash)}, map[string]string{"Authorization": "Basic b2t0YTpwdw=="}, 200},
+		{"basic bcrypt wrong", mappings.Auth{Type: "basic", Username: "okta", PasswordHash: mappings.NewSecret(pwHash)}, map[string]string{"Authorization": "Basic b2t0YTpwWA=="}, 401},
+		{"basic bcrypt wrong user", mappings.Auth{Type: "basic", Username: "okta", PasswordHash: mappings.NewSecret(pwHash)}, map[string]string{"Authorization": "Basic b2t0OnB3"}, 401},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -165,6 +170,37 @@ func TestAuth(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+var pwHash = func() string {
+	h, _ := bcrypt.GenerateFromPassword([]byte("pw"), 4)
+	return string(h)
+}()
+
+// The limits from the mapping bound what one request may ask for.
+func TestLimits(t *testing.T) {
+	srv, _ := quickstart(t, func(m *mappings.Mapping) {
+		m.Server.Limits.MaxPageSize = 1
+		m.Server.Limits.MaxFilterLength = 40
+		m.Server.MaxBody = 200
+	})
+	res, body := send(t, "GET", srv.URL+"/Users?startIndex=1&count=5000", "", nil)
+	if res.StatusCode != 200 || body["itemsPerPage"] != float64(1) || body["totalResults"] != float64(2) {
+		t.Errorf("maxPageSize 1: %d %v", res.StatusCode, body)
+	}
+	_, body = send(t, "GET", srv.URL+"/ServiceProviderConfigs", "", nil)
+	if f, _ := body["filter"].(map[string]any); f["maxResults"] != float64(1) {
+		t.Errorf("filter.maxResults does not follow maxPageSize: %v", body["filter"])
+	}
+	long := strings.Repeat("a", 50)
+	res, body = send(t, "GET", srv.URL+"/Users?filter=userName%20eq%20%22"+long+"%22", "", nil)
+	if res.StatusCode != 400 || !strings.Contains(body["detail"].(string), "longer than 40") {
+		t.Errorf("a filter over maxFilterLength: %d %v", res.StatusCode, body)
+	}
+	res, _ = send(t, "POST", srv.URL+"/Users", `{"userName":"`+strings.Repeat("x", 300)+`"}`, nil)
+	if res.StatusCode != 413 {
+		t.Errorf("a body over maxBodyBytes: %d", res.StatusCode)
 	}
 }
 

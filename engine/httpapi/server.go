@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/scimsql/scimsql/engine"
 	"github.com/scimsql/scimsql/engine/scim"
 	"github.com/scimsql/scimsql/mappings"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Handler serves SCIM for whichever engine is current. Swap replaces it atomically:
@@ -395,6 +397,42 @@ func query(r *http.Request) (engine.Query, error) {
 
 type authFunc func(*http.Request) bool
 
+// bcryptAuth checks Basic credentials against a bcrypt hash. bcrypt is slow on purpose,
+// so credentials that passed are remembered (by SHA-256 digest, never in clear) and the
+// agent's steady traffic costs a map lookup; a wrong password pays bcrypt every time.
+func bcryptAuth(user, hash string) func(*http.Request) bool {
+	var mu sync.Mutex
+	good := map[[32]byte]bool{}
+	wantUser := sha256.Sum256([]byte(user))
+	return func(r *http.Request) bool {
+		u, p, ok := r.BasicAuth()
+		if !ok {
+			return false
+		}
+		gotUser := sha256.Sum256([]byte(u))
+		if subtle.ConstantTimeCompare(gotUser[:], wantUser[:]) != 1 {
+			return false
+		}
+		key := sha256.Sum256([]byte(u + "\x00" + p))
+		mu.Lock()
+		hit := good[key]
+		mu.Unlock()
+		if hit {
+			return true
+		}
+		if bcrypt.CompareHashAndPassword([]byte(hash), []byte(p)) != nil {
+			return false
+		}
+		mu.Lock()
+		if len(good) > 64 { // a few credentials at most are ever right
+			clear(good)
+		}
+		good[key] = true
+		mu.Unlock()
+		return true
+	}
+}
+
 // Operation names a request by the SCIMService method it calls, for logs and metrics.
 func Operation(method, path, base string) string {
 	rest := strings.TrimPrefix(path, base)
@@ -441,6 +479,9 @@ func Authenticator(a mappings.Auth) func(*http.Request) bool {
 	digest := func(s string) [32]byte { return sha256.Sum256([]byte(s)) }
 	switch a.Type {
 	case "basic":
+		if h := a.PasswordHash.Reveal(); h != "" {
+			return bcryptAuth(a.Username, h)
+		}
 		want := digest(base64.StdEncoding.EncodeToString([]byte(a.Username + ":" + a.Password.Reveal())))
 		return func(r *http.Request) bool {
 			h := r.Header.Get("Authorization")

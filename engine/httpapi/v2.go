@@ -241,7 +241,7 @@ func (h *Handler) authSchemes(st *state) []any {
 
 func (h *Handler) spConfig2(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	st := stateOf(r)
-	h.writeJSON2(w, http.StatusOK, scim.ServiceProviderConfig2(engine.Enabled(st.eng.Capabilities()), 1000, h.authSchemes(st), baseURL2(r, st.base)))
+	h.writeJSON2(w, http.StatusOK, scim.ServiceProviderConfig2(engine.Enabled(st.eng.Capabilities()), st.eng.MaxPageSize(), h.authSchemes(st), baseURL2(r, st.base)))
 }
 
 func (h *Handler) resourceTypes2(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {

@@ -266,6 +266,12 @@ func (s *Server) restartNeeded(m *mappings.Mapping) []string {
 	if m.Server.Listen != s.first.Server.Listen {
 		out = append(out, fmt.Sprintf("server.listen changed from %s to %s: restart scimsql to listen there", s.first.Server.Listen, m.Server.Listen))
 	}
+	if m.Server.Limits != s.first.Server.Limits {
+		out = append(out, "server.limits changed: the page size and filter limits apply now, the HTTP timeouts and header size after a restart")
+	}
+	if m.Server.PlainHTTP != s.first.Server.PlainHTTP {
+		out = append(out, "server.plainHTTP changed: restart scimsql to change how it listens")
+	}
 	oldTLS, newTLS := s.first.Server.TLS, m.Server.TLS
 	if (oldTLS == nil) != (newTLS == nil) || oldTLS != nil && *oldTLS != *newTLS {
 		out = append(out, "server.tls changed: restart scimsql to serve with the new certificate settings")
