@@ -16,11 +16,12 @@ import (
 // returned exactly once; rows inserted or deleted during the walk may or may not be seen,
 // and never shift other rows between pages as OFFSET would.
 type cursorCache struct {
-	mu    sync.Mutex
-	max   int
-	ttl   time.Duration
-	ll    *list.List
-	items map[cursorKey]*list.Element
+	mu     sync.Mutex
+	max    int
+	ttl    time.Duration
+	ll     *list.List
+	items  map[cursorKey]*list.Element
+	totals map[string]totalEntry
 }
 
 type cursorKey struct {
@@ -70,4 +71,29 @@ func (c *cursorCache) put(walk string, startIndex int, last any) {
 		c.ll.Remove(el)
 		delete(c.items, el.Value.(*cursorEntry).key)
 	}
+}
+
+type totalEntry struct {
+	n  int
+	at time.Time
+}
+
+// putTotal and getTotal remember a walk's count for a short while.
+func (c *cursorCache) putTotal(walk string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.totals == nil || len(c.totals) > c.max {
+		c.totals = map[string]totalEntry{}
+	}
+	c.totals[walk] = totalEntry{n: n, at: time.Now()}
+}
+
+func (c *cursorCache) getTotal(walk string, ttl time.Duration) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.totals[walk]
+	if !ok || time.Since(t.at) > ttl {
+		return 0, false
+	}
+	return t.n, true
 }

@@ -39,17 +39,15 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 		return nil, err
 	}
 	page := &GroupPage{StartIndex: start}
-	if page.Total, err = e.count(ctx, e.sqlCount(p.source, cond, b.args)); err != nil {
-		return nil, e.dbErr("getGroups", err)
-	}
-	if limit == 0 || (limit > 0 && start > page.Total) {
-		return page, nil
+	walk := "groups|" + strings.TrimSpace(q.Filter)
+	if limit == 0 {
+		page.Total, err = e.total(ctx, walk, 1, 0, 0, e.sqlCount(p.source, cond, b.args))
+		return page, e.dbErr("getGroups", err)
 	}
 	order, err := e.orderBy(p, p.idRead, q)
 	if err != nil {
 		return nil, err
 	}
-	walk := "groups|" + strings.TrimSpace(q.Filter)
 	last, offset := e.continuation(walk, limit, start)
 	if order != "" {
 		last, offset = nil, start-1
@@ -73,7 +71,8 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 	if limit > 0 && len(groups) > 0 && order == "" {
 		e.cursors.put(walk, start+len(groups), raws[len(raws)-1])
 	}
-	return page, nil
+	page.Total, err = e.total(ctx, walk, start, limit, len(groups), e.sqlCount(p.source, cond, b.args))
+	return page, e.dbErr("getGroups", err)
 }
 
 func (e *Engine) queryGroups(ctx context.Context, q querier, sel *sqlb) ([]*Group, []any, error) {

@@ -88,17 +88,15 @@ func (e *Engine) ListResources(ctx context.Context, typ string, q Query) (*Resou
 		return nil, err
 	}
 	page := &ResourcePage{StartIndex: start}
-	if page.Total, err = e.count(ctx, e.sqlCount(p.source, cond, b.args)); err != nil {
-		return nil, e.dbErr("list "+typ, err)
-	}
-	if limit == 0 || limit > 0 && start > page.Total {
-		return page, nil
+	walk := typ + "|" + strings.TrimSpace(q.Filter)
+	if limit == 0 {
+		page.Total, err = e.total(ctx, walk, 1, 0, 0, e.sqlCount(p.source, cond, b.args))
+		return page, e.dbErr("list "+typ, err)
 	}
 	order, err := e.orderBy(p, p.idRead, q)
 	if err != nil {
 		return nil, err
 	}
-	walk := typ + "|" + strings.TrimSpace(q.Filter)
 	last, offset := e.continuation(walk, limit, start)
 	if order != "" {
 		last, offset = nil, start-1
@@ -112,7 +110,8 @@ func (e *Engine) ListResources(ctx context.Context, typ string, q Query) (*Resou
 	if limit > 0 && len(res) > 0 && order == "" {
 		e.cursors.put(walk, start+len(res), raws[len(raws)-1])
 	}
-	return page, nil
+	page.Total, err = e.total(ctx, walk, start, limit, len(res), e.sqlCount(p.source, cond, b.args))
+	return page, e.dbErr("list "+typ, err)
 }
 
 // GetResource answers one resource by id.

@@ -66,19 +66,15 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 		return nil, err
 	}
 	page := &UserPage{StartIndex: start}
-	total, err := e.count(ctx, e.sqlCount(p.source, cond, b.args))
-	if err != nil {
-		return nil, e.dbErr("getUsers", err)
-	}
-	page.Total = total
-	if limit == 0 || (limit > 0 && start > total) {
-		return page, nil
+	walk := "users|" + strings.TrimSpace(q.Filter)
+	if limit == 0 {
+		page.Total, err = e.total(ctx, walk, 1, 0, 0, e.sqlCount(p.source, cond, b.args))
+		return page, e.dbErr("getUsers", err)
 	}
 	order, err := e.orderBy(p, p.idRead, q)
 	if err != nil {
 		return nil, err
 	}
-	walk := "users|" + strings.TrimSpace(q.Filter)
 	last, offset := e.continuation(walk, limit, start)
 	if order != "" {
 		last, offset = nil, start-1 // keyset continuation follows the id order only
@@ -110,7 +106,41 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	if limit > 0 && len(page.Users) > 0 && order == "" {
 		e.cursors.put(walk, start+len(page.Users), lastRaw)
 	}
-	return page, nil
+	page.Total, err = e.total(ctx, walk, start, limit, len(page.Users), e.sqlCount(p.source, cond, b.args))
+	return page, e.dbErr("getUsers", err)
+}
+
+// totalTTL is how old a walk's count may be before a page counts again.
+const totalTTL = 10 * time.Second
+
+// total is totalResults for a page of got rows at start. A COUNT(*) over the whole
+// match is what makes a walk quadratic, so it is avoided where the answer is known:
+//   - the first page is shorter than asked (the agent's check-exists, any small list):
+//     the total is what it holds, exactly;
+//   - a later page of a walk reuses the walk's count if it is at most totalTTL old.
+//
+// The guarantee: totalResults is exact as of a moment at most 10 s before the response,
+// and never less than the position of the page's last row. Rows added or removed
+// during a walk show in totalResults at the next count; the keyset walk itself returns
+// every row that exists throughout it exactly once.
+func (e *Engine) total(ctx context.Context, walk string, start, limit, got int, count *sqlb) (int, error) {
+	if limit < 0 || start == 1 && got < limit {
+		e.cursors.putTotal(walk, got)
+		return got, nil
+	}
+	n, ok := e.cursors.getTotal(walk, totalTTL)
+	if !ok || start == 1 {
+		c, err := e.count(ctx, count)
+		if err != nil {
+			return 0, err
+		}
+		n = c
+		e.cursors.putTotal(walk, n)
+	}
+	if got > 0 && start-1+got > n {
+		n = start - 1 + got // rows were added since the count
+	}
+	return n, nil
 }
 
 func (e *Engine) count(ctx context.Context, b *sqlb) (int, error) {

@@ -1174,6 +1174,11 @@ func (l *loader) limits(n *yaml.Node) Limits {
 	lim.WriteTimeout = o.duration("writeTimeout", lim.WriteTimeout)
 	lim.IdleTimeout = o.duration("idleTimeout", lim.IdleTimeout)
 	lim.ShutdownTimeout = o.duration("shutdownTimeout", lim.ShutdownTimeout)
+	if lim.MaxPageSize < 100 && lim.MaxPageSize > 0 {
+		// The agent asks for count=100 and continues at startIndex+100: a shorter page
+		// would make every import skip users.
+		l.errorf(o.get("maxPageSize"), "server.limits.maxPageSize", "must be at least 100: Okta's agent imports in pages of 100 and would skip the rest of each page")
+	}
 	for _, c := range []struct {
 		key string
 		v   int

@@ -120,6 +120,7 @@ func TestBrokenServers(t *testing.T) {
 		{"wrong totalResults", false, 150, func(f *fake) { f.wrongTotal = true }, "IMPORT_NEW_USERS", "totalResults"},
 		{"duplicate ids across pages", false, 230, func(f *fake) { f.dupAcrossPages = true }, "IMPORT_NEW_USERS", "returned on page 1 and again on page 2"},
 		{"duplicate ids, small pages", false, 5, func(f *fake) { f.dupAcrossPages = true }, "IMPORT_NEW_USERS", "comes back on two pages"},
+		{"pages capped below 100", false, 150, func(f *fake) { f.maxPage = 50 }, "IMPORT_NEW_USERS", "asks for startIndex=101 next"},
 		{"500 on a filter", false, 3, func(f *fake) { f.filter500 = true }, "PUSH_NEW_USERS", "answered 500"},
 		{"declared deactivation that does not store", false, 3, func(f *fake) { f.ignoreActive = true }, "PUSH_USER_DEACTIVATION", "active=true after setting active=false"},
 		{"deactivation answered but not stored", false, 3, func(f *fake) { f.ignoreActive, f.echoActive = true, true }, "PUSH_USER_DEACTIVATION", "the change was not stored"},
@@ -297,5 +298,25 @@ func TestPaths(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Refused credentials or an unreachable connector: one clear failure, not ten.
+func TestUnreachableOrRefused(t *testing.T) {
+	f := newFake(false, 1)
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	bad, err := tester.NewClient(tester.Config{BaseURL: srv.URL, Username: "okta", Password: "wrong"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := bad.Check(context.Background(), tester.Options{})
+	if rep.ExitCode() != 1 || len(rep.Broken()) != 1 || !strings.Contains(rep.Checks[0].Summary, "refused the credentials (401)") || rep.Requests != 1 {
+		t.Fatalf("wrong credentials: %v, %s, %d requests", statuses(rep), rep.Checks[0].Summary, rep.Requests)
+	}
+	srv.Close()
+	rep = client(t, srv.URL, tester.V1).Check(context.Background(), tester.Options{})
+	if rep.ExitCode() != 1 || !strings.Contains(rep.Checks[0].Summary, "cannot reach the connector") {
+		t.Fatalf("unreachable: %v, %s", statuses(rep), rep.Checks[0].Summary)
 	}
 }

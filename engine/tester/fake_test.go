@@ -39,6 +39,7 @@ type fake struct {
 	notFoundOnEmpty bool // no match is a 404
 	noPatch         bool // 2.0: PATCH is a 501
 	echoActive      bool // with ignoreActive: the answer echoes the active sent
+	maxPage         int  // caps count, as RFC 7644 allows but the agent's walk does not
 }
 
 type fuser struct {
@@ -400,6 +401,9 @@ func (f *fake) list(w http.ResponseWriter, r *http.Request, users bool) {
 	}
 	if q.Get("count") == "" {
 		count = len(all)
+	}
+	if f.maxPage > 0 && count > f.maxPage {
+		count = f.maxPage
 	}
 	page := []any{}
 	for i := start - 1; i < len(all) && len(page) < count; i++ {

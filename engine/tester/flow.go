@@ -39,6 +39,7 @@ type runner struct {
 	users    []*testUser
 	groups   []*testGroup
 	family   string
+	fatal    string // why no flow can run
 }
 
 type testUser struct {
@@ -86,6 +87,15 @@ func (c *Client) Check(ctx context.Context, opts Options) *Report {
 	}
 
 	r.capabilities()
+	if r.fatal != "" {
+		r.rep.Fatal = r.fatal
+		for _, name := range AllCapabilities {
+			r.rep.Checks = append(r.rep.Checks, &Check{Name: name, Kind: "capability", Status: Skipped, Summary: "not checked"})
+		}
+		r.rep.Requests = c.Requests()
+		r.rep.DurationMS = opts.Now().Sub(r.start).Milliseconds()
+		return r.rep
+	}
 	flows := map[string]func(*flow){
 		PushNewUsers:         r.flowPushNewUsers,
 		ImportProfileUpdates: r.flowImportProfile,
@@ -268,6 +278,22 @@ func (r *runner) capabilities() {
 	r.rep.Capabilities = caps
 	last := caps.Exchanges[len(caps.Exchanges)-1]
 	if !caps.Found {
+		// Unreachable, or the credentials are refused: no flow can say anything.
+		for _, ex := range caps.Exchanges {
+			why := ""
+			switch {
+			case ex.Error != "":
+				why = "cannot reach the connector: " + ex.Error
+			case ex.Status == 401 || ex.Status == 403:
+				why = fmt.Sprintf("the connector refused the credentials (%d): check -header, or -user and -password", ex.Status)
+			}
+			if why != "" {
+				f.errorf("capabilities", ex, "", "%s", why)
+				chk.Status, chk.Summary = Broken, why
+				r.fatal = why
+				return
+			}
+		}
 		for _, p := range caps.Problems {
 			f.errorf("capabilities", last, "a JSON object with "+URNProviderConfig10+".userManagementCapabilities, an array of capability names", "%s", p)
 		}
@@ -1068,7 +1094,7 @@ func (r *runner) walk(f *flow, resource string, required bool) ([]string, int, b
 			break
 		}
 		if len(l.Resources) < 100 {
-			f.errorf(step, ex, fmt.Sprintf("pages of 100 until totalResults (%d) is reached", total), "page %d holds only %d %s though totalResults (%d) says more remain", page+1, len(l.Resources), strings.ToLower(resource), total)
+			f.errorf(step, ex, fmt.Sprintf("pages of 100 until totalResults (%d) is reached", total), "page %d holds only %d %s (count was 100) though totalResults (%d) says more remain: the agent asks for startIndex=%d next, so the %s in between are never imported", page+1, len(l.Resources), strings.ToLower(resource), total, start+100, strings.ToLower(resource))
 			done = true
 			break
 		}
@@ -1078,7 +1104,7 @@ func (r *runner) walk(f *flow, resource string, required bool) ([]string, int, b
 		return all, total, true
 	}
 	if len(all) != total && len(f.chk.Findings) < 40 {
-		f.errorf(step, nil, fmt.Sprintf("%d %s, as totalResults says", total, strings.ToLower(resource)), "the walk returned %d %s but totalResults is %d: the agent stops on totalResults", len(all), strings.ToLower(resource), total)
+		f.errorf(step, nil, fmt.Sprintf("%d %s, as totalResults says", total, strings.ToLower(resource)), "the walk read %d %s of the %d that totalResults announces", len(all), strings.ToLower(resource), total)
 	}
 	// Past the end: an empty page (never a 404), and nothing the agent would never see.
 	start := total + 1

@@ -88,7 +88,9 @@ type Report struct {
 	Left     []string `json:"left,omitempty"`
 	Requests int      `json:"requests"`
 	OK       bool     `json:"ok"`
-	Notes    []string `json:"notes,omitempty"`
+	// Fatal says why nothing could be checked (unreachable, credentials refused).
+	Fatal string   `json:"fatal,omitempty"`
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Record is a test record the flow check created.
@@ -191,7 +193,9 @@ func statusWord(s Status) string {
 func (r *Report) WriteText(w io.Writer, colour bool) {
 	p := palette{colour}
 	fmt.Fprintf(w, "%s %s (%s)\n", p.bold("scimsql test"), r.URL, r.Version)
-	if r.Capabilities != nil && r.Capabilities.Found {
+	if r.Fatal != "" {
+		fmt.Fprintln(w, p.red("cannot check: "+r.Fatal))
+	} else if r.Capabilities != nil && r.Capabilities.Found {
 		fmt.Fprintf(w, "declared (%s): %s\n", r.Capabilities.Path, strings.Join(r.Capabilities.Names, ", "))
 	} else {
 		fmt.Fprintln(w, "declared: "+p.red("no capability list could be read; Okta assumes every capability, so every one is checked"))
@@ -212,6 +216,8 @@ func (r *Report) WriteText(w io.Writer, colour bool) {
 		switch {
 		case c.Kind == "protocol":
 			decl = "-"
+		case r.Fatal != "":
+			decl = "?"
 		case c.Declared:
 			decl = "yes"
 		}
