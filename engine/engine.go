@@ -41,6 +41,7 @@ type Engine struct {
 	refs      []*refPlan
 	caps      []Capability
 	cursors   *cursorCache
+	stmts     *stmtCache
 	log       *slog.Logger
 	opts      Options
 }
@@ -65,7 +66,7 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, opts: opts, cursors: newCursorCache(4096, 15*time.Minute)}
+	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, opts: opts, cursors: newCursorCache(4096, 15*time.Minute), stmts: newStmtCache(db, 512)}
 	var err error
 	if m.Users != nil {
 		if e.users, err = buildUserPlan(d, m.Users); err != nil {
@@ -138,30 +139,60 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// logq logs every statement at debug (the SQL text and the number of arguments, never
-// their values, which are personal data and passwords) before running it.
+// logq runs statements through the engine's prepared-statement cache and logs each one
+// at debug (the SQL text and the number of arguments, never their values, which are
+// personal data and passwords).
 type logq struct {
-	q   querier
-	log *slog.Logger
+	q     querier
+	tx    *sql.Tx // set inside a transaction
+	log   *slog.Logger
+	stmts *stmtCache
+}
+
+// stmt returns the cached prepared statement for query, bound to the transaction when
+// there is one, or nil to run the text directly.
+func (l logq) stmt(ctx context.Context, query string) *sql.Stmt {
+	st := l.stmts.get(ctx, query, l.tx != nil)
+	if st != nil && l.tx != nil {
+		return l.tx.StmtContext(ctx, st) // closed with the transaction
+	}
+	return st
 }
 
 func (l logq) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	l.log.DebugContext(ctx, "sql", "op", opOf(ctx), "sql", query, "args", len(args))
+	if st := l.stmt(ctx, query); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		l.stmts.failed(query, err)
+		return rows, err
+	}
 	return l.q.QueryContext(ctx, query, args...)
 }
 
 func (l logq) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	l.log.DebugContext(ctx, "sql", "op", opOf(ctx), "sql", query, "args", len(args))
+	if st := l.stmt(ctx, query); st != nil {
+		res, err := st.ExecContext(ctx, args...)
+		l.stmts.failed(query, err)
+		return res, err
+	}
 	return l.q.ExecContext(ctx, query, args...)
 }
 
 func (l logq) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	l.log.DebugContext(ctx, "sql", "op", opOf(ctx), "sql", query, "args", len(args))
+	if st := l.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return l.q.QueryRowContext(ctx, query, args...)
 }
 
-// q is the pool, logging.
-func (e *Engine) q() querier { return logq{e.db, e.log} }
+// q is the pool, logging and using prepared statements.
+func (e *Engine) q() querier { return logq{q: e.db, log: e.log, stmts: e.stmts} }
+
+// Close releases the engine's prepared statements. The server calls it when a reload
+// has replaced the engine and its last request is done; the pool may live on.
+func (e *Engine) Close() { e.stmts.close() }
 
 // inTx runs fn in a transaction, again (a bounded number of times) when the database
 // reports a deadlock or serialization failure.
@@ -185,7 +216,7 @@ func (e *Engine) inTx(ctx context.Context, op string, fn func(tx querier) error)
 			}
 			return e.dbErr(op, err)
 		}
-		err = fn(logq{tx, e.log})
+		err = fn(logq{q: tx, tx: tx, log: e.log, stmts: e.stmts})
 		if err == nil {
 			err = tx.Commit()
 		} else {

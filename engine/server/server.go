@@ -235,9 +235,7 @@ func (s *Server) Reload(ctx context.Context, trigger string) Status {
 	restart := s.restartNeeded(g.m)
 	s.gen.Store(g)
 	drained := s.scim.Swap(g.eng)
-	if g.db != prev.db {
-		s.retire(prev, drained)
-	}
+	s.retire(prev, drained, g.db != prev.db)
 	s.recordSuccess(trigger, g, restart)
 	for _, r := range restart {
 		s.log.Warn("restart needed", "reason", r)
@@ -246,17 +244,21 @@ func (s *Server) Reload(ctx context.Context, trigger string) Status {
 	return s.Status()
 }
 
-// retire closes a replaced pool once no request runs on it any more.
-func (s *Server) retire(prev *generation, drained func(context.Context) error) {
+// retire releases a replaced generation once no request runs on it any more: its
+// prepared statements, and its pool when the new generation has another.
+func (s *Server) retire(prev *generation, drained func(context.Context) error, closePool bool) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout)
 		defer cancel()
 		if err := drained(ctx); err != nil {
-			s.log.Warn("closing the previous database pool with requests still running", "err", err.Error())
+			s.log.Warn("retiring the previous mapping with requests still running", "err", err.Error())
 		}
-		prev.db.Close()
+		prev.eng.Close()
+		if closePool {
+			prev.db.Close()
+		}
 	}()
 }
 
