@@ -283,7 +283,10 @@ func (e *Engine) explainUpdateUser(op *mappings.Operation) ([]Statement, error) 
 	if pw != nil && pw.Hash == "bcrypt" && pw.Column != "" {
 		extra = append(extra, e.d.Quote(pw.Column))
 	}
-	out := []Statement{st("does the user exist? (locks the row)", e.sqlLock(p.table, p.idCol, arg, extra...))}
+	var out []Statement
+	if len(extra) > 0 || p.m.Op(mappings.OpGetUser) == nil {
+		out = append(out, st("does the user exist, and its stored password hash? (locks the row)", e.sqlLock(p.table, p.idCol, arg, extra...)))
+	}
 	if rc, ok := p.exprs["username"]; ok && rc.attr.Writable() {
 		out = append(out, st("is the new userName taken by another user?", e.sqlTaken(p.source, p.idRead, rc.expr, rc.attr.CaseExact, "sample.user@example.com", arg)))
 	}

@@ -352,9 +352,9 @@ func memberIDs(g *Group) []string {
 	return ids
 }
 
-func (e *Engine) groupReadBack(ctx context.Context, q querier, in *Group, id string) (*Group, error) {
+func (e *Engine) groupReadBack(ctx context.Context, q querier, in *Group, id string, opts ...ReadOption) (*Group, error) {
 	if e.m.Groups.Op(mappings.OpGetGroup) != nil {
-		return e.getGroup(ctx, q, id)
+		return e.getGroup(ctx, q, id, opts...)
 	}
 	out := *in
 	out.ID = id
@@ -398,6 +398,19 @@ func (e *Engine) displayNameFree(ctx context.Context, tx querier, name string, e
 // memberArgs checks that every member is a user and returns the members' key values in
 // request order without duplicates.
 func (e *Engine) memberArgs(ctx context.Context, tx querier, members []Member) ([]any, error) {
+	args, err := e.parseMembers(members)
+	if err != nil || len(args) == 0 {
+		return args, err
+	}
+	if err := e.usersExist(ctx, tx, args); err != nil {
+		return nil, err
+	}
+	return args, nil
+}
+
+// parseMembers converts member ids to key values, in request order without duplicates;
+// an id that cannot be a user's is a 400. It does not ask the database.
+func (e *Engine) parseMembers(members []Member) ([]any, error) {
 	if len(members) == 0 {
 		return nil, nil
 	}
@@ -406,7 +419,7 @@ func (e *Engine) memberArgs(ctx context.Context, tx querier, members []Member) (
 	}
 	k := &e.users.m.ID
 	args := make([]any, 0, len(members))
-	want := map[string]bool{}
+	want := make(map[string]bool, len(members))
 	for _, m := range members {
 		if want[m.Value] {
 			continue
@@ -417,9 +430,6 @@ func (e *Engine) memberArgs(ctx context.Context, tx querier, members []Member) (
 		}
 		want[m.Value] = true
 		args = append(args, arg)
-	}
-	if err := e.usersExist(ctx, tx, args); err != nil {
-		return nil, err
 	}
 	return args, nil
 }
@@ -534,10 +544,9 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 				return err
 			}
 		}
-		var add, remove []any
+		var add, remove, want []any
 		if in.HasMembers {
-			want, err := e.memberArgs(ctx, tx, in.Members)
-			if err != nil {
+			if want, err = e.parseMembers(in.Members); err != nil {
 				return err
 			}
 			if p.memTable != "" {
@@ -548,6 +557,11 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 				add, remove = diffKeys(have, want)
 			} else {
 				add = want
+			}
+			// Only new members are checked: the stored ones were when they were added,
+			// so moving one member of a large group asks the database about one user.
+			if err := e.usersExist(ctx, tx, add); err != nil {
+				return err
 			}
 		}
 		if op.Auto {
@@ -574,8 +588,25 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 				return err
 			}
 		}
-		out, err = e.groupReadBack(ctx, tx, in, id)
-		return err
+		if !in.HasMembers || p.memTable == "" {
+			out, err = e.groupReadBack(ctx, tx, in, id)
+			return err
+		}
+		// The members are now exactly the requested ones: answer with them rather than
+		// reading and joining every membership again.
+		if out, err = e.groupReadBack(ctx, tx, in, id, WithoutMembers); err != nil {
+			return err
+		}
+		out.HasMembers, out.Members = true, make([]Member, 0, len(want))
+		display := make(map[string]string, len(in.Members))
+		for _, m := range in.Members {
+			display[m.Value] = m.Display
+		}
+		for _, k := range want {
+			s := idString(k)
+			out.Members = append(out.Members, Member{Value: s, Display: display[s]})
+		}
+		return nil
 	})
 	return out, err
 }

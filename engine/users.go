@@ -605,15 +605,24 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 	ctx, cancel := e.ctx(ctx, name)
 	defer cancel()
 	var out *User
+	pw := p.m.Attr("password")
+	needLock := name == "patchUser" || pw != nil && pw.Hash == "bcrypt" && pw.Column != "" || p.m.Op(mappings.OpGetUser) == nil
 	err = e.inTx(ctx, name, func(tx querier) error {
-		stored, err := e.lockUser(ctx, tx, arg)
-		if err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
+		// The row is read first only when something stored is needed (the password hash,
+		// or the user a PATCH applies to); otherwise the UPDATE locks it and the read-back
+		// tells a missing user, a round trip fewer on every profile push.
+		var stored *string
+		if needLock {
+			var err error
+			if stored, err = e.lockUser(ctx, tx, arg); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
+				}
+				return err
 			}
-			return err
 		}
 		var cur *User
+		var err error
 		if name == "patchUser" {
 			if cur, err = e.getUser(ctx, tx, id); err != nil {
 				return err
