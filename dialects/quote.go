@@ -3,6 +3,7 @@ package dialects
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"strings"
 )
@@ -24,12 +25,13 @@ func QuoteParts(ident string, open, close byte) string {
 }
 
 // IsNetwork reports whether err comes from the network rather than the database: a refused
-// or reset connection, a DNS failure, or a dial timeout. Every dialect treats these as
+// or reset connection, a DNS failure, a dial timeout, or a connection closed under a
+// statement (pgx reports that as io.ErrUnexpectedEOF). Every dialect treats these as
 // Unavailable.
 func IsNetwork(err error) bool {
 	var ne net.Error
 	var oe *net.OpError
-	if errors.As(err, &oe) || errors.As(err, &ne) {
+	if errors.As(err, &oe) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return true
 	}
 	if errors.Is(err, context.DeadlineExceeded) {

@@ -110,7 +110,7 @@ func (e *Engine) Capabilities() []Capability { return e.caps }
 
 // Ping checks that the database answers.
 func (e *Engine) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, min(5*time.Second, e.m.Database.QueryTimeout))
 	defer cancel()
 	if err := e.db.PingContext(ctx); err != nil {
 		return e.dbErr("ping", err)

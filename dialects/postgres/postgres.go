@@ -59,8 +59,9 @@ func (*Postgres) Classify(err error) dialects.Class {
 		case strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P"):
 			return dialects.Unavailable
 		// Class 22 is data exceptions (too long, out of range, bad format); 23502 and 23514
-		// are NOT NULL and CHECK violations: the request's value was refused.
-		case strings.HasPrefix(pe.Code, "22") || pe.Code == "23502" || pe.Code == "23514":
+		// are NOT NULL and CHECK violations; 54000 is a value too large for an index entry
+		// (a userName of 3 kB under its LOWER() index): the request's value was refused.
+		case strings.HasPrefix(pe.Code, "22") || pe.Code == "23502" || pe.Code == "23514" || pe.Code == "54000":
 			return dialects.Invalid
 		}
 		return dialects.Other
