@@ -26,52 +26,33 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 	if _, err := e.groupOp(mappings.OpGetGroups); err != nil {
 		return nil, err
 	}
-	limit, start, err := e.pageBounds(q)
-	if err != nil {
-		return nil, err
-	}
 	ctx, cancel := e.ctx(ctx, "getGroups")
 	defer cancel()
 	p := e.groups
-	b := newSQL(e.d)
-	cond, err := e.compileFilter(b, p, q.Filter)
+	l, err := e.plan("groups", p, p.source, p.idRead, q)
 	if err != nil {
 		return nil, err
 	}
-	page := &GroupPage{StartIndex: start}
-	walk := "groups|" + strings.TrimSpace(q.Filter)
-	if limit == 0 {
-		page.Total, err = e.total(ctx, walk, 1, 0, 0, e.sqlCount(p.source, cond, b.args))
-		return page, e.dbErr("getGroups", err)
-	}
-	order, err := e.orderBy(p, p.idRead, q)
-	if err != nil {
-		return nil, err
-	}
-	last, offset := e.continuation(walk, limit, start)
-	if order != "" {
-		last, offset = nil, start-1
-	}
-	sel := e.sqlList(p.selectList, p.source, p.idRead, cond, b.args, last, limit, offset, order)
-	groups, raws, err := e.queryGroups(ctx, e.q(), sel)
-	if err != nil {
-		return nil, err
-	}
-	if !q.WithoutMembers {
-		if err := e.loadMembers(ctx, e.q(), groups, raws); err != nil {
+	page := &GroupPage{StartIndex: l.start}
+	var lastRaw any
+	if !l.totalsOnly() {
+		groups, raws, err := e.queryGroups(ctx, e.q(), e.pageSQL(l, p.selectList))
+		if err != nil {
 			return nil, err
 		}
-	}
-	if q.WithoutMembers {
-		for _, g := range groups {
-			g.HasMembers = false
+		if q.WithoutMembers {
+			for _, g := range groups {
+				g.HasMembers = false
+			}
+		} else if err := e.loadMembers(ctx, e.q(), groups, raws); err != nil {
+			return nil, err
+		}
+		page.Groups = groups
+		if len(raws) > 0 {
+			lastRaw = raws[len(raws)-1]
 		}
 	}
-	page.Groups = groups
-	if limit > 0 && len(groups) > 0 && order == "" {
-		e.cursors.put(walk, start+len(groups), raws[len(raws)-1])
-	}
-	page.Total, err = e.total(ctx, walk, start, limit, len(groups), e.sqlCount(p.source, cond, b.args))
+	page.Total, err = e.finish(ctx, l, len(page.Groups), lastRaw)
 	return page, e.dbErr("getGroups", err)
 }
 

@@ -76,41 +76,25 @@ func (e *Engine) ListResources(ctx context.Context, typ string, q Query) (*Resou
 	if err != nil {
 		return nil, err
 	}
-	limit, start, err := e.pageBounds(q)
-	if err != nil {
-		return nil, err
-	}
 	ctx, cancel := e.ctx(ctx, "list"+typ)
 	defer cancel()
-	b := newSQL(e.d)
-	cond, err := e.compileFilter(b, p, q.Filter)
+	l, err := e.plan(typ, p, p.source, p.idRead, q)
 	if err != nil {
 		return nil, err
 	}
-	page := &ResourcePage{StartIndex: start}
-	walk := typ + "|" + strings.TrimSpace(q.Filter)
-	if limit == 0 {
-		page.Total, err = e.total(ctx, walk, 1, 0, 0, e.sqlCount(p.source, cond, b.args))
-		return page, e.dbErr("list "+typ, err)
+	page := &ResourcePage{StartIndex: l.start}
+	var lastRaw any
+	if !l.totalsOnly() {
+		res, raws, err := e.queryResources(ctx, p, e.pageSQL(l, p.selectList))
+		if err != nil {
+			return nil, err
+		}
+		page.Resources = res
+		if len(raws) > 0 {
+			lastRaw = raws[len(raws)-1]
+		}
 	}
-	order, err := e.orderBy(p, p.idRead, q)
-	if err != nil {
-		return nil, err
-	}
-	last, offset := e.continuation(walk, limit, start)
-	if order != "" {
-		last, offset = nil, start-1
-	}
-	sel := e.sqlList(p.selectList, p.source, p.idRead, cond, b.args, last, limit, offset, order)
-	res, raws, err := e.queryResources(ctx, p, sel)
-	if err != nil {
-		return nil, err
-	}
-	page.Resources = res
-	if limit > 0 && len(res) > 0 && order == "" {
-		e.cursors.put(walk, start+len(res), raws[len(raws)-1])
-	}
-	page.Total, err = e.total(ctx, walk, start, limit, len(res), e.sqlCount(p.source, cond, b.args))
+	page.Total, err = e.finish(ctx, l, len(page.Resources), lastRaw)
 	return page, e.dbErr("list "+typ, err)
 }
 

@@ -53,33 +53,19 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	if _, err := e.userOp(mappings.OpGetUsers); err != nil {
 		return nil, err
 	}
-	limit, start, err := e.pageBounds(q)
-	if err != nil {
-		return nil, err
-	}
 	ctx, cancel := e.ctx(ctx, "getUsers")
 	defer cancel()
 	p := e.users
-	b := newSQL(e.d)
-	cond, err := e.compileFilter(b, p, q.Filter)
+	l, err := e.plan("users", p, p.source, p.idRead, q)
 	if err != nil {
 		return nil, err
 	}
-	page := &UserPage{StartIndex: start}
-	walk := "users|" + strings.TrimSpace(q.Filter)
-	if limit == 0 {
-		page.Total, err = e.total(ctx, walk, 1, 0, 0, e.sqlCount(p.source, cond, b.args))
+	page := &UserPage{StartIndex: l.start}
+	if l.totalsOnly() {
+		page.Total, err = e.finish(ctx, l, 0, nil)
 		return page, e.dbErr("getUsers", err)
 	}
-	order, err := e.orderBy(p, p.idRead, q)
-	if err != nil {
-		return nil, err
-	}
-	last, offset := e.continuation(walk, limit, start)
-	if order != "" {
-		last, offset = nil, start-1 // keyset continuation follows the id order only
-	}
-	sel := e.sqlList(p.selectList, p.source, p.idRead, cond, b.args, last, limit, offset, order)
+	sel := e.pageSQL(l, p.selectList)
 	rows, err := e.q().QueryContext(ctx, sel.String(), sel.args...)
 	if err != nil {
 		return nil, e.dbErr("getUsers", err)
@@ -103,10 +89,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	if err := e.loadRefs(ctx, e.q(), page.Users, raws); err != nil {
 		return nil, err
 	}
-	if limit > 0 && len(page.Users) > 0 && order == "" {
-		e.cursors.put(walk, start+len(page.Users), lastRaw)
-	}
-	page.Total, err = e.total(ctx, walk, start, limit, len(page.Users), e.sqlCount(p.source, cond, b.args))
+	page.Total, err = e.finish(ctx, l, len(page.Users), lastRaw)
 	return page, e.dbErr("getUsers", err)
 }
 
