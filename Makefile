@@ -3,7 +3,7 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 
-.PHONY: quickstart test build check bench fuzz clean
+.PHONY: quickstart test build check bench bench-load fuzz clean
 
 ## quickstart: serve the demo app on embedded SQLite at http://127.0.0.1:8080 (user okta)
 quickstart:
@@ -26,6 +26,21 @@ check:
 ## bench: paging and filter benchmarks (PostgreSQL ones need SCIMSQL_TEST_POSTGRES_DSN)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/...
+
+## bench-load: the load benchmark, scimsql bench, on each database whose SCIMSQL_TEST_*_DSN is set
+##   make bench-load BENCH_SIZE=1000000 BENCH_FLAGS='-scenarios import -json'
+BENCH_SIZE  ?= 100000
+BENCH_FLAGS ?=
+bench-load:
+	@test -n "$$SCIMSQL_TEST_MYSQL_DSN$$SCIMSQL_TEST_POSTGRES_DSN" || \
+		{ echo "bench-load: set SCIMSQL_TEST_MYSQL_DSN and/or SCIMSQL_TEST_POSTGRES_DSN"; exit 1; }
+	$(GO) build -o bin/scimsql-bench ./cmd/scimsql
+	@if [ -n "$$SCIMSQL_TEST_MYSQL_DSN" ]; then \
+		echo "bin/scimsql-bench bench -driver mysql -size $(BENCH_SIZE) $(BENCH_FLAGS)"; \
+		bin/scimsql-bench bench -driver mysql -size $(BENCH_SIZE) $(BENCH_FLAGS) || exit 1; fi
+	@if [ -n "$$SCIMSQL_TEST_POSTGRES_DSN" ]; then \
+		echo "bin/scimsql-bench bench -driver postgres -size $(BENCH_SIZE) $(BENCH_FLAGS)"; \
+		bin/scimsql-bench bench -driver postgres -size $(BENCH_SIZE) $(BENCH_FLAGS) || exit 1; fi
 
 ## fuzz: a short fuzz run of the filter parser
 fuzz:

@@ -58,6 +58,7 @@ Usage:
   scimsql validate -mapping FILE
   scimsql explain  -mapping FILE [-op NAME]
   scimsql test     -url BASE [-method NAME [-file F] [-arg k=v]...] [-header k=v]... [-json]
+  scimsql bench    -driver mysql|postgres [-dsn DSN] [-size N] [-scenarios LIST] [-json]  (scimsql bench -h)
   scimsql version
 `
 
@@ -77,6 +78,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return certCmd(args[1:], stdout, stderr)
 	case "test":
 		return testCmd(args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "scimsql", version)
 		return 0

@@ -1,0 +1,236 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is a whole bench run, as -json prints it.
+type Report struct {
+	Time        time.Time `json:"time"`
+	Driver      string    `json:"driver"`
+	Database    string    `json:"databaseVersion"`
+	Mapping     string    `json:"mapping"`
+	Size        int       `json:"size"`
+	Concurrency int       `json:"concurrency"`
+	Duration    string    `json:"duration"`
+	CPUs        int       `json:"cpus"`
+	GoVersion   string    `json:"goVersion"`
+	// Server says where scimsql ran: a child process of its own, or the bench's process.
+	Server string `json:"server"`
+	// LoadAvg is /proc/loadavg's 1-minute figure before the first scenario and after the
+	// last: well above the bench's own load means something else ran on the machine.
+	LoadAvg   [2]string `json:"loadAverage"`
+	Setup     Setup     `json:"setup"`
+	Scenarios []Result  `json:"scenarios"`
+}
+
+// Setup describes the generated database.
+type Setup struct {
+	Database         string  `json:"database"`
+	Kept             bool    `json:"kept"`
+	Seconds          float64 `json:"seconds"`
+	Employees        int     `json:"employees"`
+	Memberships      int     `json:"memberships"`
+	GroupPush        string  `json:"groupPush"`
+	GroupPushMembers int     `json:"groupPushMembers"`
+	MixGroups        int     `json:"mixGroups"`
+	MixGroupMembers  int     `json:"mixGroupMembers"`
+}
+
+// Result is one scenario's outcome.
+type Result struct {
+	Name         string   `json:"name"`
+	Description  string   `json:"description"`
+	Concurrency  int      `json:"concurrency"`
+	Seconds      float64  `json:"seconds"`
+	Requests     int      `json:"requests"`
+	Errors       int      `json:"errors"`
+	ErrorSamples []string `json:"errorSamples,omitempty"`
+	Throughput   float64  `json:"throughput"` // successful requests per second
+	Latency      Summary  `json:"latency"`
+	// Reference is the hand-written Java connector's figure from the issue (MariaDB, 2
+	// cores, 8 clients), Target scimsql's, and Verdict ok, miss or n/a with Why.
+	Reference  string     `json:"reference,omitempty"`
+	Target     string     `json:"target,omitempty"`
+	Verdict    string     `json:"verdict,omitempty"`
+	Why        string     `json:"why,omitempty"`
+	Import     *Import    `json:"import,omitempty"`
+	Mix        []MixLevel `json:"mix,omitempty"`
+	CPUProfile string     `json:"cpuProfile,omitempty"`
+}
+
+// MixLevel is the mix at one level of concurrency.
+type MixLevel struct {
+	Concurrency  int                `json:"concurrency"`
+	Seconds      float64            `json:"seconds"`
+	Requests     int                `json:"requests"`
+	Errors       int                `json:"errors"`
+	ErrorSamples []string           `json:"errorSamples,omitempty"`
+	Throughput   float64            `json:"throughput"`
+	Latency      Summary            `json:"latency"`
+	Ops          map[string]OpStats `json:"ops"`
+}
+
+// Targets from the issue, for the scenarios that have one.
+var targets = map[string]struct{ reference, target string }{
+	"get":       {"4,700 req/s, p50 1.5 ms", ">= 4,700 req/s"},
+	"check":     {"58 req/s at 100k; p50 1.4 s at 1M", "p50 <= 5 ms (at 1M)"},
+	"post":      {"790 req/s", ">= 1,580 req/s (2x)"},
+	"put":       {"1,840 req/s", ">= 1,840 req/s"},
+	"grouppush": {"184 ms", "p50 <= 60 ms (25,800 members)"},
+	"import":    {"36 s at 100k; ~53 min at 1M", "1M in <= 60 s; last/first <= 1.5; < 100 MB; ids once"},
+}
+
+const mb = 1 << 20
+
+// verdict compares the result with its target.
+func (r *Result) verdict(size int, ds *dataset) {
+	t, ok := targets[r.Name]
+	if !ok {
+		return
+	}
+	r.Reference, r.Target = t.reference, t.target
+	var miss []string
+	switch r.Name {
+	case "get":
+		if r.Throughput < 4700 {
+			miss = append(miss, fmt.Sprintf("%.0f req/s < 4,700", r.Throughput))
+		}
+	case "check":
+		if r.Latency.P50 > 5 {
+			miss = append(miss, fmt.Sprintf("p50 %.2f ms > 5 ms", r.Latency.P50))
+		}
+	case "post":
+		if r.Throughput < 1580 {
+			miss = append(miss, fmt.Sprintf("%.0f req/s < 1,580", r.Throughput))
+		}
+	case "put":
+		if r.Throughput < 1840 {
+			miss = append(miss, fmt.Sprintf("%.0f req/s < 1,840", r.Throughput))
+		}
+	case "grouppush":
+		if n := len(ds.push.members); n != GroupPushMembers {
+			r.Verdict, r.Why = "n/a", fmt.Sprintf("the group has %d members, not %d", n, GroupPushMembers)
+			return
+		}
+		if r.Latency.P50 > 60 {
+			miss = append(miss, fmt.Sprintf("p50 %.1f ms > 60 ms", r.Latency.P50))
+		}
+	case "import":
+		i := r.Import
+		if i == nil {
+			miss = append(miss, "no import")
+			break
+		}
+		if !i.ExactlyOnce {
+			miss = append(miss, fmt.Sprintf("ids not exactly once (%d duplicate, %d missing, %d unexpected)", i.Duplicates, i.Missing, i.Unexpected))
+		}
+		if i.UsersPerSec < 1_000_000/60.0 {
+			miss = append(miss, fmt.Sprintf("%.0f users/s < 16,667 (1M would take %.0f s)", i.UsersPerSec, 1_000_000/max(i.UsersPerSec, 1)))
+		}
+		if i.LastToFirst > 1.5 {
+			miss = append(miss, fmt.Sprintf("last pages %.1fx the first", i.LastToFirst))
+		}
+		if i.PeakRSS >= 100*mb {
+			miss = append(miss, fmt.Sprintf("peak RSS %.0f MB", float64(i.PeakRSS)/mb))
+		}
+	}
+	if r.Errors > 0 {
+		miss = append([]string{fmt.Sprintf("%d errors", r.Errors)}, miss...)
+	}
+	r.Verdict = "ok"
+	if len(miss) > 0 {
+		r.Verdict, r.Why = "miss", strings.Join(miss, "; ")
+	}
+}
+
+// WriteText prints the report as tables.
+func (rep *Report) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "scimsql bench  %s  %s (%s)\n", rep.Time.Format(time.RFC3339), rep.Driver, rep.Database)
+	fmt.Fprintf(w, "  %d employees, %d clients, %s per scenario; %d CPUs, %s\n", rep.Size, rep.Concurrency, rep.Duration, rep.CPUs, rep.GoVersion)
+	fmt.Fprintf(w, "  mapping: %s\n  scimsql: %s\n", rep.Mapping, rep.Server)
+	if rep.LoadAvg[0] != "" {
+		fmt.Fprintf(w, "  load average (1 min) before and after: %s, %s\n", rep.LoadAvg[0], rep.LoadAvg[1])
+	}
+	s := rep.Setup
+	kept := "dropped at the end"
+	if s.Kept {
+		kept = "kept (-keep)"
+	}
+	fmt.Fprintf(w, "  database %s (%s): generated in %.1f s, %d memberships; group push on %s (%d members); the mix pushes %d groups of %d\n\n",
+		s.Database, kept, s.Seconds, s.Memberships, s.GroupPush, s.GroupPushMembers, s.MixGroups, s.MixGroupMembers)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\tclients\trequests\treq/s\tp50 ms\tp99 ms\tmax ms\terrors\tJava connector\ttarget\tverdict")
+	for _, r := range rep.Scenarios {
+		v := r.Verdict
+		if r.Why != "" {
+			v += ": " + r.Why
+		}
+		requests, errors := r.Requests, r.Errors
+		for _, l := range r.Mix {
+			if l.Concurrency == r.Concurrency && l.Throughput == r.Throughput {
+				requests, errors = l.Requests, l.Errors
+				v = "the best level; every level below"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t%s\t%s\t%s\n", r.Name, r.Concurrency, requests, r.Throughput,
+			r.Latency.P50, r.Latency.P99, r.Latency.Max, errors, r.Reference, r.Target, v)
+	}
+	tw.Flush()
+	for _, r := range rep.Scenarios {
+		if i := r.Import; i != nil {
+			once := "every id exactly once"
+			if !i.ExactlyOnce {
+				once = fmt.Sprintf("NOT exactly once: %d duplicate, %d missing, %d unexpected", i.Duplicates, i.Missing, i.Unexpected)
+			}
+			fmt.Fprintf(w, "\nimport: %d users in %d pages in %.2f s (%.0f users/s); %s (%d ids)\n", i.Users, i.Pages, i.Seconds, i.UsersPerSec, once, i.Expected)
+			fmt.Fprintf(w, "  page latency: first %.2f ms, last %.2f ms; median of the first ten %.2f ms, of the last ten %.2f ms (%.2fx)\n",
+				i.FirstPage, i.LastPage, i.FirstPages, i.LastPages, i.LastToFirst)
+			fmt.Fprintf(w, "  peak RSS during the walk: %.1f MB (%s; sampled peak %.1f MB) of the %s\n",
+				float64(i.PeakRSS)/mb, i.RSSMethod, float64(i.SampledRSS)/mb, i.RSSScope)
+		}
+	}
+	for _, r := range rep.Scenarios {
+		if len(r.Mix) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nmix: %s\n", r.Description)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "clients\trequests\treq/s\tp50 ms\tp99 ms\tmax ms\terrors\tp50/p99 ms by operation")
+		for _, l := range r.Mix {
+			var ops []string
+			for _, m := range mixWeights {
+				if o, ok := l.Ops[m.op]; ok {
+					ops = append(ops, fmt.Sprintf("%s %.1f/%.1f", m.op, o.P50, o.P99))
+				}
+			}
+			fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t%s\n", l.Concurrency, l.Requests, l.Throughput,
+				l.Latency.P50, l.Latency.P99, l.Latency.Max, l.Errors, strings.Join(ops, "  "))
+		}
+		tw.Flush()
+	}
+	var errs []string
+	for _, r := range rep.Scenarios {
+		for _, e := range r.ErrorSamples {
+			errs = append(errs, r.Name+": "+e)
+		}
+	}
+	if len(errs) > 0 {
+		fmt.Fprintf(w, "\nerrors (first of each kind):\n  %s\n", strings.Join(errs, "\n  "))
+	}
+	var profs []string
+	for _, r := range rep.Scenarios {
+		if r.CPUProfile != "" {
+			profs = append(profs, r.CPUProfile)
+		}
+	}
+	if len(profs) > 0 {
+		fmt.Fprintf(w, "\nCPU profiles of scimsql: %s (go tool pprof -top FILE)\n", strings.Join(profs, " "))
+	}
+	fmt.Fprintln(w, "\nJava connector: the issue's hand-written connector on MariaDB, 2 cores, 8 clients. Targets are scimsql's.")
+}
