@@ -470,7 +470,7 @@ func (l *loader) strings(parent, n *yaml.Node, path string, required bool) []*ya
 }
 
 func (l *loader) server(parent, n *yaml.Node) Server {
-	s := Server{Listen: "127.0.0.1:8080", MaxBody: 1 << 20, Auth: Auth{Type: "none"}, Limits: DefaultLimits, Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}}
+	s := Server{Listen: "127.0.0.1:8080", MaxBody: 16 << 20, Auth: Auth{Type: "none"}, Limits: DefaultLimits, Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}}
 	if n == nil {
 		l.errorf(parent, "server.auth", "required: choose basic, header, or none explicitly")
 		return s

@@ -99,7 +99,7 @@ func baseURL2(r *http.Request, base string) string {
 }
 
 func (h *Handler) writeJSON2(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"detail":"internal error encoding the response"}`)
 	}

@@ -278,3 +278,30 @@ func TestProject(t *testing.T) {
 		}
 	}
 }
+
+// Object writes JSON exactly as encoding/json would for every value it handles itself.
+func TestObjectJSONMatchesEncodingJSON(t *testing.T) {
+	strs := []string{"", "plain", `quote " and \ backslash`, "ctl \x00\x01\x1f\n\r\t", "<tag> & amp", "ünïcödé ✓ 😀", "bad \xff utf8", "line\u2028sep\u2029"}
+	for _, s := range strs {
+		o := &Object{}
+		o.Set(s, s).Set("n", int64(-42)).Set("i", 7).Set("b", true).Set("nil", nil).Set("list", []any{s, int64(1), false}).Set("ss", []string{s}).
+			Set("nested", (&Object{}).Set("k", s)).Set("f", 1.5).Set("m", map[string]any{"z": s})
+		got, err := o.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		std := `{` + q(s) + `:` + q(s) + `,"n":-42,"i":7,"b":true,"nil":null,"list":[` + q(s) + `,1,false],"ss":[` + q(s) + `],"nested":{"k":` + q(s) + `},"f":1.5,"m":{"z":` + q(s) + `}}`
+		if string(got) != std {
+			t.Errorf("%q:\n got %s\nwant %s", s, got, std)
+		}
+		var back map[string]any
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Errorf("%q: not valid JSON: %v", s, err)
+		}
+	}
+}
+
+func q(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
