@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scimsql/scimsql/dialects"
@@ -42,6 +43,7 @@ type Engine struct {
 	caps      []Capability
 	cursors   *cursorCache
 	stmts     *stmtCache
+	tmplPools *sync.Map // *mappings.Template → *sync.Pool of *tmplRun
 	log       *slog.Logger
 	opts      Options
 }
@@ -66,7 +68,7 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, opts: opts, cursors: newCursorCache(4096, 15*time.Minute), stmts: newStmtCache(db, 512)}
+	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, opts: opts, cursors: newCursorCache(4096, 15*time.Minute), stmts: newStmtCache(db, 512), tmplPools: &sync.Map{}}
 	var err error
 	if m.Users != nil {
 		if e.users, err = buildUserPlan(d, m.Users); err != nil {
