@@ -121,13 +121,8 @@ func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, ps httprouter
 
 func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	st := stateOf(r)
-	doc, ok := h.decode(w, r)
+	in, ok := h.decodeGroup(w, r)
 	if !ok {
-		return
-	}
-	in, err := st.codec.DecodeGroup(doc)
-	if err != nil {
-		h.fail(w, r, err, "group")
 		return
 	}
 	g, err := st.eng.CreateGroup(r.Context(), in)
@@ -140,13 +135,8 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, _ httprout
 
 func (h *Handler) updateGroup(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 	st := stateOf(r)
-	doc, ok := h.decode(w, r)
+	in, ok := h.decodeGroup(w, r)
 	if !ok {
-		return
-	}
-	in, err := st.codec.DecodeGroup(doc)
-	if err != nil {
-		h.fail(w, r, err, "group")
 		return
 	}
 	g, err := st.eng.UpdateGroup(r.Context(), idParam(ps), in)

@@ -482,16 +482,7 @@ func (h *Handler) getGroup2(w http.ResponseWriter, r *http.Request, ps httproute
 }
 
 func (h *Handler) decodeGroup2(w http.ResponseWriter, r *http.Request) (*engine.Group, bool) {
-	doc, ok := h.decode(w, r)
-	if !ok {
-		return nil, false
-	}
-	g, err := stateOf(r).codec.DecodeGroup(doc)
-	if err != nil {
-		h.fail2(w, r, err)
-		return nil, false
-	}
-	return g, true
+	return h.decodeGroup(w, r)
 }
 
 func (h *Handler) createGroup2(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {

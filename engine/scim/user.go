@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -481,4 +482,61 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// memberIn is one member as a request carries it; value may be a string or a number.
+type memberIn struct {
+	Value   json.RawMessage `json:"value"`
+	Display string          `json:"display"`
+}
+
+// DecodeGroupRaw reads a group whose top-level members are still raw JSON: the member
+// list is decoded into typed structs, the rest as DecodeGroup does.
+func (c *Codec) DecodeGroupRaw(raw map[string]json.RawMessage) (*engine.Group, error) {
+	rest := make(map[string]any, len(raw))
+	var members json.RawMessage
+	hasMembers := false
+	for k, v := range raw {
+		if strings.EqualFold(k, "members") {
+			members, hasMembers = v, true
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber()
+		var x any
+		if err := dec.Decode(&x); err != nil {
+			return nil, badBody("%s: %v", k, err)
+		}
+		rest[k] = x
+	}
+	g, err := c.DecodeGroup(rest)
+	if err != nil || !hasMembers {
+		return g, err
+	}
+	g.HasMembers = true
+	if string(bytes.TrimSpace(members)) == "null" {
+		return g, nil
+	}
+	var list []memberIn
+	if err := json.Unmarshal(members, &list); err != nil {
+		return nil, badBody("members: expected an array of objects with a value")
+	}
+	g.Members = make([]engine.Member, 0, len(list))
+	for i, m := range list {
+		v := bytes.TrimSpace(m.Value)
+		var s string
+		switch {
+		case len(v) > 0 && v[0] == '"':
+			if err := json.Unmarshal(v, &s); err != nil {
+				return nil, badBody("members[%d].value: %v", i, err)
+			}
+		case len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9'):
+			s = string(v)
+		}
+		if s == "" {
+			return nil, badBody("members[%d].value: expected a user id", i)
+		}
+		g.Members = append(g.Members, engine.Member{Value: s, Display: m.Display})
+	}
+	return g, nil
 }
