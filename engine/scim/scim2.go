@@ -134,32 +134,9 @@ func setPath(o *Object, name string, v any) {
 
 // EncodeGroup2 renders a group as SCIM 2.0.
 func (c *Codec) EncodeGroup2(g *engine.Group, base string) *Object {
-	gm := c.M.Groups
-	o := &Object{}
-	schemas := []string{Group2}
-	if gm.Description != nil {
-		schemas = append(schemas, gm.Description.URN)
-	}
-	o.Set("schemas", schemas).Set("id", g.ID).Set("displayName", g.DisplayName)
-	if g.HasMembers {
-		members := make([]any, 0, len(g.Members))
-		for _, m := range g.Members {
-			item := &Object{}
-			item.Set("value", m.Value).Set("$ref", base+"/Users/"+m.Value).Set("type", "User")
-			if m.Display != "" {
-				item.Set("display", m.Display)
-			}
-			members = append(members, item)
-		}
-		o.Set("members", members)
-	}
-	if gm.Description != nil {
-		d := &Object{}
-		if g.Description != nil {
-			d.Set("description", *g.Description)
-		}
-		o.Set(gm.Description.URN, d)
-	}
+	o := c.encodeGroup(g, Group2, g.HasMembers, func(item *Object, m engine.Member) {
+		item.Set("$ref", base+"/Users/"+m.Value).Set("type", "User")
+	})
 	o.Set("meta", meta2("Group", base+"/Groups/"+g.ID, time.Time{}, g.LastModified))
 	return o
 }

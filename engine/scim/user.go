@@ -408,34 +408,46 @@ func (c *Codec) DecodeGroup(doc map[string]any) (*engine.Group, error) {
 
 // EncodeGroup11 renders a group as SCIM 1.1.
 func (c *Codec) EncodeGroup11(g *engine.Group) *Object {
+	o := c.encodeGroup(g, Core11, true, nil)
+	if !g.LastModified.IsZero() {
+		meta := &Object{}
+		meta.Set("lastModified", formatTime(g.LastModified))
+		o.Set("meta", meta)
+	}
+	return o
+}
+
+// encodeGroup writes what SCIM 1.1 and 2.0 groups share: schemas, id, displayName,
+// members (each completed by member, when given) and the description extension.
+func (c *Codec) encodeGroup(g *engine.Group, core string, withMembers bool, member func(*Object, engine.Member)) *Object {
 	gm := c.M.Groups
 	o := &Object{}
-	schemas := []string{Core11}
+	schemas := []string{core}
 	if gm.Description != nil {
 		schemas = append(schemas, gm.Description.URN)
 	}
 	o.Set("schemas", schemas).Set("id", g.ID).Set("displayName", g.DisplayName)
-	members := make([]any, 0, len(g.Members))
-	for _, m := range g.Members {
-		item := &Object{}
-		item.Set("value", m.Value)
-		if m.Display != "" {
-			item.Set("display", m.Display)
+	if withMembers {
+		members := make([]any, 0, len(g.Members))
+		for _, m := range g.Members {
+			item := &Object{}
+			item.Set("value", m.Value)
+			if member != nil {
+				member(item, m)
+			}
+			if m.Display != "" {
+				item.Set("display", m.Display)
+			}
+			members = append(members, item)
 		}
-		members = append(members, item)
+		o.Set("members", members)
 	}
-	o.Set("members", members)
 	if gm.Description != nil {
 		d := &Object{}
 		if g.Description != nil {
 			d.Set("description", *g.Description)
 		}
 		o.Set(gm.Description.URN, d)
-	}
-	if !g.LastModified.IsZero() {
-		meta := &Object{}
-		meta.Set("lastModified", formatTime(g.LastModified))
-		o.Set("meta", meta)
 	}
 	return o
 }
