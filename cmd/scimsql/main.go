@@ -340,14 +340,19 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintln(stdout, "\ncapabilities:")
-	for _, c := range e.Capabilities() {
+	printCapabilities(stdout, e.Capabilities())
+	return 0
+}
+
+// printCapabilities lists every capability, on or off, with the reason.
+func printCapabilities(w io.Writer, caps []engine.Capability) {
+	for _, c := range caps {
 		mark := "off"
 		if c.On {
 			mark = "on "
 		}
-		fmt.Fprintf(stdout, "  %s %-29s %s\n", mark, c.Name, c.Reason)
+		fmt.Fprintf(w, "  %s %-29s %s\n", mark, c.Name, c.Reason)
 	}
-	return 0
 }
 
 // explain prints, for each mapped operation, the SQL and the arguments it runs on the
@@ -394,13 +399,7 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	}
 	if *only == "" {
 		fmt.Fprintln(stdout, "## capabilities")
-		for _, c := range e.Capabilities() {
-			mark := "off"
-			if c.On {
-				mark = "on "
-			}
-			fmt.Fprintf(stdout, "  %s %-29s %s\n", mark, c.Name, c.Reason)
-		}
+		printCapabilities(stdout, e.Capabilities())
 	}
 	return 0
 }

@@ -10,14 +10,7 @@ import (
 
 func (h *Handler) serviceProviderConfigs(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	st := stateOf(r)
-	var schemes []any
-	switch st.eng.Mapping().Server.Auth.Type {
-	case "basic":
-		schemes = append(schemes, map[string]any{"type": "httpbasic", "name": "HTTP Basic", "description": "Authentication with a user name and password (HTTP Basic)", "primary": true})
-	case "header":
-		schemes = append(schemes, map[string]any{"type": "httpheader", "name": "HTTP header", "description": "Authentication with a secret in the " + st.eng.Mapping().Server.Auth.Header + " header", "primary": true})
-	}
-	h.writeJSON(w, http.StatusOK, scim.ServiceProviderConfigs11(engine.Enabled(st.eng.Capabilities()), st.eng.MaxPageSize(), schemes))
+	h.writeJSON(w, http.StatusOK, scim.ServiceProviderConfigs11(engine.Enabled(st.eng.Capabilities()), st.eng.MaxPageSize(), h.authSchemes(st)))
 }
 
 func (h *Handler) getUsers(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {

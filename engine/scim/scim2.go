@@ -228,20 +228,7 @@ func SplitList(s string) []string {
 // list under both providerconfig URNs (which one the agent reads under /v2 is not
 // documented).
 func ServiceProviderConfig2(caps []string, maxResults int, authSchemes []any, base string) *Object {
-	o := &Object{}
-	o.Set("schemas", []string{SPConfig2, ProviderConfigURN1, ProviderConfig2})
-	o.Set("documentationUrl", "https://github.com/scimsql/scimsql")
-	o.Set("patch", map[string]any{"supported": true})
-	o.Set("bulk", map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0})
-	o.Set("filter", map[string]any{"supported": true, "maxResults": maxResults})
-	o.Set("changePassword", map[string]any{"supported": contains(caps, "PUSH_PASSWORD_UPDATES")})
-	o.Set("sort", map[string]any{"supported": true})
-	o.Set("etag", map[string]any{"supported": false})
-	if authSchemes == nil {
-		authSchemes = []any{}
-	}
-	o.Set("authenticationSchemes", authSchemes)
-	o.Set(ProviderConfigURN1, map[string]any{"userManagementCapabilities": caps})
+	o := spConfig([]string{SPConfig2, ProviderConfigURN1, ProviderConfig2}, true, caps, maxResults, authSchemes)
 	o.Set(ProviderConfig2, map[string]any{"userManagementCapabilities": caps})
 	o.Set("meta", map[string]any{"resourceType": "ServiceProviderConfig", "location": base + "/ServiceProviderConfig"})
 	return o

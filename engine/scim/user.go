@@ -470,14 +470,20 @@ func List11(total int, paged bool, startIndex int, resources []any) *Object {
 // ServiceProviderConfigs11 is the body of GET /ServiceProviderConfigs with the
 // capability names the engine derived.
 func ServiceProviderConfigs11(caps []string, maxResults int, authSchemes []any) *Object {
+	return spConfig([]string{Core11, ProviderConfigURN1}, false, caps, maxResults, authSchemes)
+}
+
+// spConfig is what the 1.1 and 2.0 service provider configurations share; patch and
+// sort are supported under 2.0 only.
+func spConfig(schemas []string, v2 bool, caps []string, maxResults int, authSchemes []any) *Object {
 	o := &Object{}
-	o.Set("schemas", []string{Core11, ProviderConfigURN1})
+	o.Set("schemas", schemas)
 	o.Set("documentationUrl", "https://github.com/scimsql/scimsql")
-	o.Set("patch", map[string]any{"supported": false})
+	o.Set("patch", map[string]any{"supported": v2})
 	o.Set("bulk", map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0})
 	o.Set("filter", map[string]any{"supported": true, "maxResults": maxResults})
 	o.Set("changePassword", map[string]any{"supported": contains(caps, "PUSH_PASSWORD_UPDATES")})
-	o.Set("sort", map[string]any{"supported": false})
+	o.Set("sort", map[string]any{"supported": v2})
 	o.Set("etag", map[string]any{"supported": false})
 	if authSchemes == nil {
 		authSchemes = []any{}
