@@ -6,7 +6,7 @@
 #
 # Every driver scimsql uses is pure Go, so CGO is off and the binary needs no libc.
 
-FROM golang:1.24-bookworm AS build
+FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

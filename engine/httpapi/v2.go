@@ -99,13 +99,7 @@ func baseURL2(r *http.Request, base string) string {
 }
 
 func (h *Handler) writeJSON2(w http.ResponseWriter, status int, v any) {
-	b, err := marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"detail":"internal error encoding the response"}`)
-	}
-	w.Header().Set("Content-Type", contentType2)
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	writeBody(w, status, contentType2, v, h.log)
 }
 
 func (h *Handler) writeError2(w http.ResponseWriter, status int, scimType, detail string) {

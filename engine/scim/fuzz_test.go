@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -61,7 +62,7 @@ func fuzzDoc(data []byte) (map[string]any, bool) {
 	if err := dec.Decode(&doc); err != nil || doc == nil {
 		return nil, false
 	}
-	if _, err := dec.Token(); err == nil {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, false // trailing data: a 400 before decoding
 	}
 	return doc, true

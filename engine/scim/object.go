@@ -75,6 +75,8 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		return strconv.AppendInt(b, x, 10), nil
 	case *Object:
 		return x.AppendJSON(b)
+	case memberList:
+		return x.AppendJSON(b)
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {
@@ -112,6 +114,12 @@ const hexDigits = "0123456789abcdef"
 // invalid UTF-8 becomes U+FFFD, as encoding/json does.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	b = appendEscaped(b, s)
+	return append(b, '"')
+}
+
+// appendEscaped appends the inside of s as a JSON string, escaped as appendString says.
+func appendEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -154,6 +162,5 @@ func appendString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }

@@ -134,9 +134,7 @@ func setPath(o *Object, name string, v any) {
 
 // EncodeGroup2 renders a group as SCIM 2.0.
 func (c *Codec) EncodeGroup2(g *engine.Group, base string) *Object {
-	o := c.encodeGroup(g, Group2, g.HasMembers, func(item *Object, m engine.Member) {
-		item.Set("$ref", base+"/Users/"+m.Value).Set("type", "User")
-	})
+	o := c.encodeGroup(g, Group2, g.HasMembers, base+"/Users/")
 	o.Set("meta", meta2("Group", base+"/Groups/"+g.ID, time.Time{}, g.LastModified))
 	return o
 }

@@ -1,9 +1,9 @@
 package scim
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -408,7 +408,7 @@ func (c *Codec) DecodeGroup(doc map[string]any) (*engine.Group, error) {
 
 // EncodeGroup11 renders a group as SCIM 1.1.
 func (c *Codec) EncodeGroup11(g *engine.Group) *Object {
-	o := c.encodeGroup(g, Core11, true, nil)
+	o := c.encodeGroup(g, Core11, true, "")
 	if !g.LastModified.IsZero() {
 		meta := &Object{}
 		meta.Set("lastModified", formatTime(g.LastModified))
@@ -418,8 +418,9 @@ func (c *Codec) EncodeGroup11(g *engine.Group) *Object {
 }
 
 // encodeGroup writes what SCIM 1.1 and 2.0 groups share: schemas, id, displayName,
-// members (each completed by member, when given) and the description extension.
-func (c *Codec) encodeGroup(g *engine.Group, core string, withMembers bool, member func(*Object, engine.Member)) *Object {
+// members (with a $ref to each user under SCIM 2.0, when ref is the users' location)
+// and the description extension.
+func (c *Codec) encodeGroup(g *engine.Group, core string, withMembers bool, ref string) *Object {
 	gm := c.M.Groups
 	o := &Object{}
 	schemas := []string{core}
@@ -428,19 +429,7 @@ func (c *Codec) encodeGroup(g *engine.Group, core string, withMembers bool, memb
 	}
 	o.Set("schemas", schemas).Set("id", g.ID).Set("displayName", g.DisplayName)
 	if withMembers {
-		members := make([]any, 0, len(g.Members))
-		for _, m := range g.Members {
-			item := &Object{}
-			item.Set("value", m.Value)
-			if member != nil {
-				member(item, m)
-			}
-			if m.Display != "" {
-				item.Set("display", m.Display)
-			}
-			members = append(members, item)
-		}
-		o.Set("members", members)
+		o.Set("members", memberList{list: g.Members, ref: ref})
 	}
 	if gm.Description != nil {
 		d := &Object{}
@@ -450,6 +439,45 @@ func (c *Codec) encodeGroup(g *engine.Group, core string, withMembers bool, memb
 		o.Set(gm.Description.URN, d)
 	}
 	return o
+}
+
+// memberList is a group's members as a response carries them, written straight from the
+// engine's list: a department of 25,800 members is a 1.5 MB answer, and an object per
+// member would cost more than the rest of the group push.
+type memberList struct {
+	list []engine.Member
+	ref  string // SCIM 2.0: the users' location, for each member's $ref
+}
+
+// AppendJSON appends [{"value":...,["$ref":...,"type":"User",]["display":...]}, ...].
+func (ml memberList) AppendJSON(b []byte) ([]byte, error) {
+	n := 2
+	for _, m := range ml.list {
+		n += len(`{"value":"","display":""},`) + len(m.Value) + len(m.Display)
+		if ml.ref != "" {
+			n += len(`,"$ref":"","type":"User"`) + len(ml.ref) + len(m.Value)
+		}
+	}
+	b = slices.Grow(b, n) // once, not a doubling at a time: few strings need escapes
+	b = append(b, '[')
+	for i, m := range ml.list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"value":`...)
+		b = appendString(b, m.Value)
+		if ml.ref != "" {
+			b = append(b, `,"$ref":"`...)
+			b = appendEscaped(appendEscaped(b, ml.ref), m.Value)
+			b = append(b, `","type":"User"`...)
+		}
+		if m.Display != "" {
+			b = append(b, `,"display":`...)
+			b = appendString(b, m.Display)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']'), nil
 }
 
 // List11 is the SCIM 1.1 list envelope. startIndex and itemsPerPage appear only for
@@ -500,61 +528,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// memberIn is one member as a request carries it; value may be a string or a number.
-type memberIn struct {
-	Value   json.RawMessage `json:"value"`
-	Display string          `json:"display"`
-}
-
-// DecodeGroupRaw reads a group whose top-level members are still raw JSON: the member
-// list is decoded into typed structs, the rest as DecodeGroup does.
-func (c *Codec) DecodeGroupRaw(raw map[string]json.RawMessage) (*engine.Group, error) {
-	rest := make(map[string]any, len(raw))
-	var members json.RawMessage
-	hasMembers := false
-	for k, v := range raw {
-		if strings.EqualFold(k, "members") {
-			members, hasMembers = v, true
-			continue
-		}
-		dec := json.NewDecoder(bytes.NewReader(v))
-		dec.UseNumber()
-		var x any
-		if err := dec.Decode(&x); err != nil {
-			return nil, badBody("%s: %v", k, err)
-		}
-		rest[k] = x
-	}
-	g, err := c.DecodeGroup(rest)
-	if err != nil || !hasMembers {
-		return g, err
-	}
-	g.HasMembers = true
-	if string(bytes.TrimSpace(members)) == "null" {
-		return g, nil
-	}
-	var list []memberIn
-	if err := json.Unmarshal(members, &list); err != nil {
-		return nil, badBody("members: expected an array of objects with a value")
-	}
-	g.Members = make([]engine.Member, 0, len(list))
-	for i, m := range list {
-		v := bytes.TrimSpace(m.Value)
-		var s string
-		switch {
-		case len(v) > 0 && v[0] == '"':
-			if err := json.Unmarshal(v, &s); err != nil {
-				return nil, badBody("members[%d].value: %v", i, err)
-			}
-		case len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9'):
-			s = string(v)
-		}
-		if s == "" {
-			return nil, badBody("members[%d].value: expected a user id", i)
-		}
-		g.Members = append(g.Members, engine.Member{Value: s, Display: m.Display})
-	}
-	return g, nil
 }
