@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/scimsql/scimsql/mappings"
@@ -392,27 +393,103 @@ func (e *Engine) memberArgs(ctx context.Context, tx querier, members []Member) (
 // parseMembers converts member ids to key values, in request order without duplicates;
 // an id that cannot be a user's is a 400. It does not ask the database.
 func (e *Engine) parseMembers(members []Member) ([]any, error) {
+	w, err := e.wanted(members)
+	if err != nil {
+		return nil, err
+	}
+	return w.keys, nil
+}
+
+// wantedMembers is a requested member list: the key values in request order without
+// duplicates, each member as the answer gives it back (its id as the key reads, with the
+// request's display), and where each key is in the list.
+type wantedMembers struct {
+	keys    []any
+	members []Member
+	index   map[any]int
+}
+
+// wanted parses a requested member list; an id that cannot be a user's is a 400.
+func (e *Engine) wanted(members []Member) (*wantedMembers, error) {
+	w := &wantedMembers{}
 	if len(members) == 0 {
-		return nil, nil
+		return w, nil
 	}
 	if e.users == nil {
 		return nil, fmt.Errorf("%w: members: users are not mapped", ErrInvalidValue)
 	}
 	k := &e.users.m.ID
-	args := make([]any, 0, len(members))
-	want := make(map[string]bool, len(members))
+	w.keys = make([]any, 0, len(members))
+	w.members = make([]Member, 0, len(members))
+	w.index = make(map[any]int, len(members))
+	var num [20]byte
 	for _, m := range members {
-		if want[m.Value] {
-			continue
-		}
 		arg, ok := idArg(k, m.Value)
 		if !ok {
 			return nil, fmt.Errorf("%w: members: %q is not the id of a user", ErrInvalidValue, m.Value)
 		}
-		want[m.Value] = true
-		args = append(args, arg)
+		if _, dup := w.index[arg]; dup {
+			continue
+		}
+		w.index[arg] = len(w.keys)
+		w.keys = append(w.keys, arg)
+		// The id as the key reads (10001 for "010001"), without formatting it again
+		// when the request already wrote it so.
+		switch x := arg.(type) {
+		case int64:
+			if string(strconv.AppendInt(num[:0], x, 10)) != m.Value {
+				m.Value = strconv.FormatInt(x, 10)
+			}
+		case string:
+			m.Value = x
+		}
+		w.members = append(w.members, m)
 	}
-	return args, nil
+	return w, nil
+}
+
+// ids are the members' ids, as the key reads them, in request order without duplicates.
+func (w *wantedMembers) ids() []string {
+	if w == nil {
+		return []string{}
+	}
+	out := make([]string, len(w.members))
+	for i, m := range w.members {
+		out[i] = m.Value
+	}
+	return out
+}
+
+// diff compares the list with a group's current members, as the database returns them:
+// add is what the list has and the group lacks, remove what the group has and the list
+// lacks. The stored keys are compared as the request's are (userKey).
+func (w *wantedMembers) diff(e *Engine, have []any) (add, remove []any) {
+	seen := make([]bool, len(w.keys))
+	for _, h := range have {
+		if i, ok := w.index[e.userKey(h)]; ok {
+			seen[i] = true
+		} else {
+			remove = append(remove, h)
+		}
+	}
+	for i, k := range w.keys {
+		if !seen[i] {
+			add = append(add, k)
+		}
+	}
+	return add, remove
+}
+
+// userKey converts a user key value read from the database to the form idArg gives a
+// request's id, so that the two compare: an int64 for an integer key, else a string.
+func (e *Engine) userKey(v any) any {
+	if x, ok := v.(int64); ok && e.users.m.ID.Type == "integer" {
+		return x
+	}
+	if k, ok := idArg(&e.users.m.ID, idString(v)); ok {
+		return k
+	}
+	return idString(v)
 }
 
 // usersExist fails with ErrInvalidValue naming the first id that is not a user.
@@ -525,9 +602,10 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 				return err
 			}
 		}
-		var add, remove, want []any
+		var add, remove []any
+		var want *wantedMembers
 		if in.HasMembers {
-			if want, err = e.parseMembers(in.Members); err != nil {
+			if want, err = e.wanted(in.Members); err != nil {
 				return err
 			}
 			if p.memTable != "" {
@@ -535,9 +613,9 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 				if err != nil {
 					return err
 				}
-				add, remove = diffKeys(have, want)
+				add, remove = want.diff(e, have)
 			} else {
-				add = want
+				add = want.keys
 			}
 			// Only new members are checked: the stored ones were when they were added,
 			// so moving one member of a large group asks the database about one user.
@@ -564,7 +642,7 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 				return err
 			}
 		} else {
-			data := map[string]any{"id": id, "group": groupData(in), "members": memberIDs(in), "add": keyStrings(add), "remove": keyStrings(remove)}
+			data := map[string]any{"id": id, "group": groupData(in), "members": want.ids(), "add": keyStrings(add), "remove": keyStrings(remove)}
 			if _, err := e.runStatements(ctx, tx, op, data); err != nil {
 				return err
 			}
@@ -578,14 +656,9 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 		if out, err = e.groupReadBack(ctx, tx, in, id, WithoutMembers); err != nil {
 			return err
 		}
-		out.HasMembers, out.Members = true, make([]Member, 0, len(want))
-		display := make(map[string]string, len(in.Members))
-		for _, m := range in.Members {
-			display[m.Value] = m.Display
-		}
-		for _, k := range want {
-			s := idString(k)
-			out.Members = append(out.Members, Member{Value: s, Display: display[s]})
+		out.HasMembers, out.Members = true, want.members
+		if out.Members == nil {
+			out.Members = []Member{}
 		}
 		return nil
 	})
@@ -598,28 +671,6 @@ func keyStrings(keys []any) []string {
 		out[i] = idString(k)
 	}
 	return out
-}
-
-// diffKeys returns what is in want but not have (add) and in have but not want (remove).
-func diffKeys(have, want []any) (add, remove []any) {
-	h := make(map[string]bool, len(have))
-	for _, k := range have {
-		h[idString(k)] = true
-	}
-	w := make(map[string]bool, len(want))
-	for _, k := range want {
-		s := idString(k)
-		w[s] = true
-		if !h[s] {
-			add = append(add, k)
-		}
-	}
-	for _, k := range have {
-		if !w[idString(k)] {
-			remove = append(remove, k)
-		}
-	}
-	return add, remove
 }
 
 func (e *Engine) lockGroup(ctx context.Context, tx querier, gid any) error {

@@ -53,7 +53,7 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch) error 
 		var add, remove []any
 		switch {
 		case p.ReplaceMembers:
-			want, err := e.memberArgs(ctx, tx, toMembers(p.Members))
+			want, err := e.wanted(toMembers(p.Members))
 			if err != nil {
 				return err
 			}
@@ -61,21 +61,28 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch) error 
 			if err != nil {
 				return err
 			}
-			add, remove = diffKeys(have, want)
+			add, remove = want.diff(e, have)
+			// As a PUT: only the users who join are checked.
+			if err := e.usersExist(ctx, tx, add); err != nil {
+				return err
+			}
 		default:
-			want, err := e.memberArgs(ctx, tx, toMembers(p.Add))
+			want, err := e.wanted(toMembers(p.Add))
 			if err != nil {
 				return err
 			}
-			if len(want) > 0 && gp.memTable != "" {
+			if err := e.usersExist(ctx, tx, want.keys); err != nil {
+				return err
+			}
+			if len(want.keys) > 0 && gp.memTable != "" {
 				// Only the named rows are read: which of these users are members already.
-				have, err := e.membersAmong(ctx, tx, gid, want)
+				have, err := e.membersAmong(ctx, tx, gid, want.keys)
 				if err != nil {
 					return err
 				}
-				add, _ = diffKeys(have, want)
+				add, _ = want.diff(e, have)
 			} else {
-				add = want
+				add = want.keys
 			}
 			for _, r := range dedupe(p.Remove) {
 				if arg, ok := idArg(&e.users.m.ID, r); ok {
