@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -847,6 +848,28 @@ func (s *suite) groups(t *testing.T, c *client) {
 	g = c.must(200, "GET", "/Groups/"+url.PathEscape(gid), nil)
 	if str(g["displayName"]) != name || strings.Join(memberIDs(g), ",") != strings.Join(sorted(u2, u3), ",") {
 		t.Fatalf("a failed PUT changed the group: %s", mustJSON(g))
+	}
+	// Bodies that are not a group (read by the one-pass group decoder) are a 400 or a 413
+	// naming what is wrong, and change nothing.
+	gpath := "/Groups/" + url.PathEscape(gid)
+	renamed := `{"displayName":` + strconv.Quote(name+" renamed") + `,"members":[`
+	c.wantError(400, "PUT", gpath, renamed+`{"value":"`+u1+`"},]}`, "JSON")
+	c.wantError(400, "PUT", gpath, renamed+`{"value":"`+u1+`"}`, "JSON")
+	c.wantError(400, "PUT", gpath, `[{"value":"`+u1+`"}]`, "JSON")
+	c.wantError(400, "PUT", gpath, renamed+`]} {}`, "after the JSON object")
+	c.wantError(400, "PUT", gpath, `{"displayName":"x","members":"`+u1+`"}`, "members")
+	c.wantError(400, "PUT", gpath, renamed+`{"display":"no value"}]}`, "members[0].value")
+	c.wantError(400, "POST", "/Groups", `{"displayName":"Broken `+s.tag+`","members":[{"value":"`+u1+`"}`, "JSON")
+	huge := renamed + strings.Repeat(`{"value":"`+u1+`"},`, int(s.m.Server.MaxBody)/len(u1)) + `{"value":"` + u1 + `"}]}`
+	c.wantError(413, "PUT", gpath, huge)
+	g = c.must(200, "GET", gpath, nil)
+	if str(g["displayName"]) != name || strings.Join(memberIDs(g), ",") != strings.Join(sorted(u2, u3), ",") {
+		t.Fatalf("a refused body changed the group: %s", mustJSON(g))
+	}
+	for _, it := range list(c.must(200, "GET", "/Groups", nil)["Resources"]) {
+		if str(obj(it)["displayName"]) == "Broken "+s.tag {
+			t.Fatalf("a refused POST created a group: %s", mustJSON(it))
+		}
 	}
 	// Rename, and empty the group.
 	doc["displayName"] = name + " renamed"
