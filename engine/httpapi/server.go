@@ -280,13 +280,13 @@ func idParam(ps httprouter.Params) string {
 
 const contentType = "application/json;charset=UTF-8"
 
-// marshal writes v; a *scim.Object writes itself, which is much faster than going through
-// encoding/json (that would compact every nested object's output again).
 // responses are response buffers, reused: a group answer is megabytes.
 var responses = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// writeBody encodes v into a pooled buffer and writes it with status and content type ct.
-func writeBody(w http.ResponseWriter, status int, ct string, v any, log *slog.Logger) {
+// writeBody writes v with status and content type ct. A *scim.Object writes itself into a
+// pooled buffer, which is much faster than going through encoding/json (that would
+// compact every nested object's output again).
+func (h *Handler) writeBody(w http.ResponseWriter, status int, ct string, v any) {
 	bp := responses.Get().(*[]byte)
 	var b []byte
 	var err error
@@ -296,22 +296,20 @@ func writeBody(w http.ResponseWriter, status int, ct string, v any, log *slog.Lo
 		b, err = json.Marshal(v)
 	}
 	if err != nil {
-		if log != nil {
-			log.Error("encoding response", "err", err)
-		}
+		h.log.Error("encoding response", "err", err)
 		status, b = http.StatusInternalServerError, []byte(`{"detail":"internal error encoding the response"}`)
 	}
 	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 	if cap(b) <= 32<<20 && cap(b) >= cap(*bp) {
-		*bp = b[:0]
+		*bp = b[:0] // the writer keeps nothing of b once Write returns
 	}
 	responses.Put(bp)
 }
 
 func (h *Handler) writeJSON(w http.ResponseWriter, status int, v any) {
-	writeBody(w, status, contentType, v, h.log)
+	h.writeBody(w, status, contentType, v)
 }
 
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, status int, code, detail string) {

@@ -99,7 +99,7 @@ func baseURL2(r *http.Request, base string) string {
 }
 
 func (h *Handler) writeJSON2(w http.ResponseWriter, status int, v any) {
-	writeBody(w, status, contentType2, v, h.log)
+	h.writeBody(w, status, contentType2, v)
 }
 
 func (h *Handler) writeError2(w http.ResponseWriter, status int, scimType, detail string) {

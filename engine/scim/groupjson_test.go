@@ -2,6 +2,7 @@ package scim
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -183,4 +184,46 @@ func foldCollision(v any) bool {
 		}
 	}
 	return false
+}
+
+// Members are written straight from the engine's list; they read back as the objects
+// SCIM 1.1 and 2.0 describe, whatever the ids and display names hold.
+func TestEncodeGroupMembers(t *testing.T) {
+	c := codec(t)
+	g := &engine.Group{ID: "7", DisplayName: "G", HasMembers: true, Members: []engine.Member{
+		{Value: "101", Display: "okta"}, {Value: `a"b\c`}, {Value: "x<y>&z", Display: "Zoë \u2028 \x01"}, {Value: "bad\xff"},
+	}}
+	for _, tc := range []struct {
+		name string
+		o    *Object
+		want []map[string]any
+	}{
+		{"1.1", c.EncodeGroup11(g), []map[string]any{
+			{"value": "101", "display": "okta"}, {"value": `a"b\c`}, {"value": "x<y>&z", "display": "Zoë \u2028 \x01"}, {"value": "bad\uFFFD"},
+		}},
+		{"2.0", c.EncodeGroup2(g, "https://h/v2"), []map[string]any{
+			{"value": "101", "$ref": "https://h/v2/Users/101", "type": "User", "display": "okta"},
+			{"value": `a"b\c`, "$ref": `https://h/v2/Users/a"b\c`, "type": "User"},
+			{"value": "x<y>&z", "$ref": "https://h/v2/Users/x<y>&z", "type": "User", "display": "Zoë \u2028 \x01"},
+			{"value": "bad\uFFFD", "$ref": "https://h/v2/Users/bad\uFFFD", "type": "User"},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := tc.o.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got struct{ Members []map[string]any }
+			if err := json.Unmarshal(b, &got); err != nil {
+				t.Fatalf("%s: %v", b, err)
+			}
+			if !reflect.DeepEqual(got.Members, tc.want) {
+				t.Fatalf("members %v\nwant %v", got.Members, tc.want)
+			}
+		})
+	}
+	empty, _ := c.EncodeGroup11(&engine.Group{ID: "8", HasMembers: true}).MarshalJSON()
+	if !bytes.Contains(empty, []byte(`"members":[]`)) {
+		t.Fatalf("a group without members: %s, want an empty members list", empty)
+	}
 }
