@@ -400,7 +400,7 @@ func (l *loader) expand(n *yaml.Node, path, s, dir string) string {
 }
 
 func (l *loader) database(parent, n *yaml.Node, dir string) Database {
-	d := Database{MaxOpen: 10, MaxIdle: 5, MaxLifetime: 30 * time.Minute, QueryTimeout: 20 * time.Second}
+	d := Database{MaxOpen: 10, MaxLifetime: 30 * time.Minute, QueryTimeout: 20 * time.Second}
 	if n == nil {
 		l.errorf(parent, "database", "required (driver and dsn)")
 		return d
@@ -417,7 +417,10 @@ func (l *loader) database(parent, n *yaml.Node, dir string) Database {
 		d.DSN = NewSecret(l.expand(sn, "database.dsn", dsn, dir))
 	}
 	d.MaxOpen = o.integer("maxOpenConns", d.MaxOpen)
-	d.MaxIdle = o.integer("maxIdleConns", d.MaxIdle)
+	// Idle connections default to the pool's size: a pool that keeps fewer than its
+	// clients use closes and reopens connections under steady load, and re-prepares every
+	// statement on each new one. Idle connections still close after five minutes.
+	d.MaxIdle = o.integer("maxIdleConns", d.MaxOpen)
 	d.MaxLifetime = o.duration("connMaxLifetime", d.MaxLifetime)
 	d.QueryTimeout = o.duration("queryTimeout", d.QueryTimeout)
 	if d.MaxOpen == 0 {
@@ -839,6 +842,7 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 	u.Operations = l.operations(o.get("operations"), "users.operations", UserOps)
 	u.Roles = l.userRefs(o.get("roles"), "users.roles")
 	u.Entitlements = l.userRefs(o.get("entitlements"), "users.entitlements")
+	u.index()
 	l.checkPrimary(u, n)
 	return u
 }

@@ -102,7 +102,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "App.GroupSchema", m.App.GroupSchema, DefaultGroupURN)
 		eq(t, "DSN", m.Database.DSN.Reveal(), filepath.Join(m.Dir, "minimal.db"))
 		eq(t, "pool", []any{m.Database.MaxOpen, m.Database.MaxIdle, m.Database.MaxLifetime, m.Database.QueryTimeout},
-			[]any{10, 5, 30 * time.Minute, 20 * time.Second})
+			[]any{10, 10, 30 * time.Minute, 20 * time.Second})
 		eq(t, "Init", m.Database.Init, (*Init)(nil))
 		eq(t, "Server", m.Server, Server{Listen: "127.0.0.1:8080", MaxBody: 16 << 20, Auth: Auth{Type: "none"}, Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}, Limits: DefaultLimits})
 		eq(t, "Groups", m.Groups, (*Groups)(nil))

@@ -267,6 +267,22 @@ type Users struct {
 	// Roles and Entitlements, when set, are read from join tables (read-only).
 	Roles, Entitlements *UserRefs
 	byPath              map[string]*Attribute
+	// The answers of Multi, Custom and URNs, worked out once when the mapping is loaded:
+	// every request that reads or writes a user asks them.
+	multi  map[string][]*Attribute // by lower-case name
+	custom map[string][]*Attribute // by lower-case URN
+	urns   []string
+}
+
+// index fills the lookups of Multi, Custom and URNs from Attributes.
+func (u *Users) index() {
+	u.multi, u.custom, u.urns = map[string][]*Attribute{}, map[string][]*Attribute{}, u.findURNs()
+	for _, name := range []string{"emails", "phoneNumbers"} {
+		u.multi[strings.ToLower(name)] = u.findMulti(name)
+	}
+	for _, urn := range u.urns {
+		u.custom[strings.ToLower(urn)] = u.findCustom(urn)
+	}
 }
 
 // Attr returns the attribute bound at path (case-insensitive), or nil.
@@ -277,8 +293,16 @@ func (u *Users) Attr(path string) *Attribute {
 	return u.byPath[strings.ToLower(path)]
 }
 
-// Multi returns the bindings of a multi-valued attribute (emails, phoneNumbers) in mapping order.
+// Multi returns the bindings of a multi-valued attribute (emails, phoneNumbers) in mapping
+// order. The slice is shared: callers must not change it.
 func (u *Users) Multi(name string) []*Attribute {
+	if u.multi != nil {
+		return u.multi[strings.ToLower(name)]
+	}
+	return u.findMulti(name)
+}
+
+func (u *Users) findMulti(name string) []*Attribute {
 	var out []*Attribute
 	for _, a := range u.Attributes {
 		if a.URN == "" && strings.EqualFold(strings.SplitN(a.Path, ".", 2)[0], name) && isMultiValued(name) {
@@ -288,8 +312,16 @@ func (u *Users) Multi(name string) []*Attribute {
 	return out
 }
 
-// Custom returns the attributes of extension schema urn.
+// Custom returns the attributes of extension schema urn. The slice is shared: callers
+// must not change it.
 func (u *Users) Custom(urn string) []*Attribute {
+	if u.custom != nil {
+		return u.custom[strings.ToLower(urn)]
+	}
+	return u.findCustom(urn)
+}
+
+func (u *Users) findCustom(urn string) []*Attribute {
 	var out []*Attribute
 	for _, a := range u.Attributes {
 		if strings.EqualFold(a.URN, urn) {
@@ -299,8 +331,16 @@ func (u *Users) Custom(urn string) []*Attribute {
 	return out
 }
 
-// URNs returns the extension schema URNs that have attributes, sorted.
+// URNs returns the extension schema URNs that have attributes, sorted. The slice is
+// shared: callers must not change it.
 func (u *Users) URNs() []string {
+	if u.custom != nil {
+		return u.urns
+	}
+	return u.findURNs()
+}
+
+func (u *Users) findURNs() []string {
 	seen := map[string]bool{}
 	for _, a := range u.Attributes {
 		if a.URN != "" {

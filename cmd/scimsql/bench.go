@@ -25,8 +25,13 @@ serves it with the examples/mysql-employees mapping and measures the Okta agent'
 
 Usage:
   scimsql bench -driver mysql|postgres [-dsn DSN] [-size 100000] [-concurrency 8] [-duration 10s]
-                [-scenarios import,get,check,post,put,grouppush,mix] [-mix-concurrency 1,2,4,8,16]
+                [-scenarios import,get,check,check-id,post,put,grouppush,mix] [-mix-concurrency 1,2,4,8,16]
+                [-baseline=true] [-rounds 2] [-baseline-import-budget 2m]
                 [-server child|inprocess] [-mapping FILE] [-max-body BYTES] [-cpuprofile FILE] [-keep] [-json]
+
+Every scenario runs against scimsql and, unless -baseline=false, against a hand-written
+connector for the same schema (database/sql, prepared statements, encoding/json), on the
+same data, pool, credentials and transport, alternating between the two in -rounds rounds.
 
 -dsn defaults to $SCIMSQL_TEST_MYSQL_DSN or $SCIMSQL_TEST_POSTGRES_DSN. The bench creates
 scimsql_bench_<n> there (a database on MySQL, a schema on PostgreSQL) and drops it at the end
@@ -61,7 +66,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	dsn := fs.String("dsn", "", "the server to create the bench database on (default $SCIMSQL_TEST_MYSQL_DSN or $SCIMSQL_TEST_POSTGRES_DSN)")
 	size := fs.Int("size", 100_000, "employees to generate")
 	conc := fs.Int("concurrency", 8, "concurrent clients for get, check, post and put")
-	dur := fs.Duration("duration", 10*time.Second, "how long each scenario (and each level of the mix) runs")
+	dur := fs.Duration("duration", 10*time.Second, "how long each scenario (and each level of the mix) runs, per server")
+	baseline := fs.Bool("baseline", true, "measure the hand-written connector beside scimsql and judge the relative targets against it")
+	rounds := fs.Int("rounds", 2, "alternating runs per server in each timed scenario")
+	budget := fs.Duration("baseline-import-budget", 2*time.Minute, "cut the hand-written connector's import walk after this long and estimate the rest")
 	scenarios := fs.String("scenarios", strings.Join(bench.Scenarios, ","), "scenarios to run, in order")
 	mixConc := fs.String("mix-concurrency", "1,2,4,8,16", "the mix's levels of concurrency")
 	serverMode := fs.String("server", "child", "where scimsql runs: child (a process of its own: clean memory figures and profiles) or inprocess")
@@ -103,6 +111,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		Driver: *driver, DSN: *dsn, Size: *size, Concurrency: *conc, Duration: *dur,
 		Scenarios: splitList(*scenarios), MixConcurrency: levels, Keep: *keep,
 		Mapping: *mapping, MaxBody: *maxBody, CPUProfile: *cpuprofile, Progress: stderr,
+		Baseline: *baseline, Rounds: *rounds, BaselineImportBudget: *budget,
+	}
+	if *rounds <= 0 {
+		return bad("-rounds must be positive, not %d", *rounds)
 	}
 	switch *serverMode {
 	case "child":
@@ -153,13 +165,19 @@ func intList(s string) ([]int, error) {
 	return out, nil
 }
 
-// childLauncher starts each scenario's scimsql as `scimsql bench serve`, a process of its
-// own, so that its peak memory and CPU profile are the server's alone.
+// childLauncher starts each scenario's scimsql (or hand-written connector) as `scimsql
+// bench serve`, a process of its own, so that its peak memory and CPU profile are the
+// server's alone.
 func childLauncher(stderr io.Writer) bench.Launcher {
 	return func(ctx context.Context, spec bench.ServerSpec) (*bench.Server, error) {
 		args := []string{"bench", "serve", "-mapping", spec.MappingPath}
 		if spec.CPUProfile != "" {
 			args = append(args, "-cpuprofile", spec.CPUProfile)
+		}
+		what := "scimsql"
+		if spec.Handwritten {
+			args = append(args, "-handwritten")
+			what = "the hand-written connector"
 		}
 		cmd, err := childCommand(args...)
 		if err != nil {
@@ -194,7 +212,7 @@ func childLauncher(stderr io.Writer) bench.Launcher {
 				return err
 			case <-time.After(time.Minute):
 				_ = cmd.Process.Kill()
-				return errors.New("scimsql did not stop within a minute; killed")
+				return errors.New(what + " did not stop within a minute; killed")
 			}
 		}
 		select {
@@ -204,7 +222,7 @@ func childLauncher(stderr io.Writer) bench.Launcher {
 				_ = stop()
 				return nil, fmt.Errorf("scimsql bench serve did not start (it said %q)", line)
 			}
-			return &bench.Server{URL: url, PID: cmd.Process.Pid, Scope: "scimsql in a child process (scimsql bench serve), measured alone", Stop: stop}, nil
+			return &bench.Server{URL: url, PID: cmd.Process.Pid, Scope: what + " in a child process (scimsql bench serve), measured alone", Stop: stop}, nil
 		case <-time.After(2 * time.Minute):
 			_ = cmd.Process.Kill()
 			return nil, errors.New("scimsql bench serve did not start within two minutes")
@@ -216,19 +234,21 @@ func childLauncher(stderr io.Writer) bench.Launcher {
 }
 
 // benchServe is the child side: scimsql serving the mapping at a free port on 127.0.0.1
-// (built like `scimsql serve`), with the DSN from the environment. It prints
+// (built like `scimsql serve`), or with -handwritten the hand-written connector on the
+// mapping's database settings, with the DSN from the environment. It prints
 // "listening URL" and runs until its stdin closes or it is interrupted.
 func benchServe(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("bench serve", stderr)
 	mapping := fs.String("mapping", "", "mapping file (required)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile here")
+	hand := fs.Bool("handwritten", false, "serve the hand-written connector instead of scimsql")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	sv, err := bench.Serve(ctx, bench.ServerSpec{MappingPath: *mapping, DSN: os.Getenv(childDSNEnv), CPUProfile: *cpuprofile}, dialectTable, log)
+	sv, err := bench.Serve(ctx, bench.ServerSpec{MappingPath: *mapping, DSN: os.Getenv(childDSNEnv), CPUProfile: *cpuprofile, Handwritten: *hand}, dialectTable, log)
 	if err != nil {
 		fmt.Fprintln(stdout, "error:", oneLine(err.Error()))
 		fmt.Fprintln(stderr, "scimsql bench serve:", err)

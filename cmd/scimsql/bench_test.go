@@ -81,8 +81,8 @@ func TestBench(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 				t.Fatalf("the report is not JSON: %v\n%s", err, out.String())
 			}
-			if !strings.Contains(rep.Server, "child process") {
-				t.Errorf("scimsql ran in %q, want a child process", rep.Server)
+			if !strings.Contains(rep.Server, "child process") || !strings.Contains(rep.Handwritten, "hand-written connector in a child process") {
+				t.Errorf("scimsql ran in %q, the hand-written connector in %q: want a child process each", rep.Server, rep.Handwritten)
 			}
 			got := map[string]bench.Result{}
 			for _, r := range rep.Scenarios {
@@ -97,6 +97,8 @@ func TestBench(t *testing.T) {
 					t.Errorf("%s: %d requests, %.1f req/s", name, r.Requests, r.Throughput)
 				case r.Errors > 0:
 					t.Errorf("%s: %d errors: %v", name, r.Errors, r.ErrorSamples)
+				case r.Handwritten == nil || r.Handwritten.Requests == 0 || r.Handwritten.Errors > 0:
+					t.Errorf("%s: the hand-written connector's figures: %+v", name, r.Handwritten)
 				}
 			}
 			i := got["import"].Import

@@ -32,7 +32,17 @@ type Config struct {
 	Mapping string
 	// MaxBody, when positive, overrides the mapping's server.maxBodyBytes.
 	MaxBody int64
-	// Launcher starts scimsql for each scenario; nil starts it in this process.
+	// Baseline runs the hand-written connector (package handwritten) beside scimsql in
+	// every scenario, on the same data, and judges the relative targets against it.
+	Baseline bool
+	// Rounds splits each timed scenario into this many alternating runs per server (0
+	// means 2), so that other load on the machine falls on both.
+	Rounds int
+	// BaselineImportBudget bounds the hand-written connector's import walk (0 means 2
+	// minutes): its pages cost more the deeper they are, so at a million users the walk
+	// is cut there and the rest estimated from pages sampled across the table.
+	BaselineImportBudget time.Duration
+	// Launcher starts the servers for each scenario; nil starts them in this process.
 	Launcher Launcher
 	// CPUProfile, if set, profiles the server: one file per scenario, the scenario's name
 	// inserted before the extension (cpu.pprof gives cpu.get.pprof, ...).
@@ -80,6 +90,12 @@ func (c *Config) defaults() error {
 		if n <= 0 {
 			return fmt.Errorf("mix concurrency %d: must be positive", n)
 		}
+	}
+	if c.Rounds <= 0 {
+		c.Rounds = 2
+	}
+	if c.BaselineImportBudget <= 0 {
+		c.BaselineImportBudget = 2 * time.Minute
 	}
 	if c.Launcher == nil {
 		c.Launcher = InProcess
@@ -223,113 +239,210 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// runScenario starts a fresh scimsql, runs one scenario against it and stops it.
+// side is one of the servers a scenario measures: scimsql, or the hand-written connector.
+type side struct {
+	spec ServerSpec
+	srv  *Server
+	c    *client
+	// after runs once each of this side's timed runs ends (the hand-written connector's
+	// MAX+1 ids move PostgreSQL's identity sequence along with it).
+	after func(context.Context) error
+}
+
+// runScenario starts a fresh scimsql (and, with Baseline, a fresh hand-written
+// connector), runs one scenario against them and stops them. Timed scenarios alternate
+// between the two in Rounds rounds, so that whatever else the machine does falls on both.
 func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *database, ds *dataset, auth func(*http.Request), m *mappings.Mapping, rep *Report, logf func(string, ...any)) (res *Result, err error) {
-	spec := ServerSpec{MappingPath: mappingPath, DSN: db.dsn}
-	if cfg.CPUProfile != "" {
-		ext := filepath.Ext(cfg.CPUProfile)
-		spec.CPUProfile = strings.TrimSuffix(cfg.CPUProfile, ext) + "." + name + ext
-		if ext == "" {
-			spec.CPUProfile += ".pprof"
-		}
+	specs := []ServerSpec{{MappingPath: mappingPath, DSN: db.dsn}}
+	if cfg.Baseline {
+		specs = append(specs, ServerSpec{MappingPath: mappingPath, DSN: db.dsn, Handwritten: true})
 	}
-	srv, err := cfg.Launcher(ctx, spec)
-	if err != nil {
-		return nil, fmt.Errorf("start scimsql: %w", err)
-	}
-	rep.Server = srv.Scope
-	defer func() {
-		if e := srv.Stop(); e != nil && err == nil {
-			err = fmt.Errorf("stop scimsql: %w", e)
-		}
-	}()
 	maxConc := cfg.Concurrency
 	for _, n := range cfg.MixConcurrency {
 		maxConc = max(maxConc, n)
 	}
-	c := newClient(srv.URL+m.Server.BasePath, auth, maxConc, m.App.UserSchema)
-	defer c.close()
-	e := newEnv(c, ds, m.App.UserSchema, m.App.GroupSchema)
-	res = &Result{Name: name, Description: descriptions[name], CPUProfile: spec.CPUProfile}
-	warm := min(cfg.Duration/10, time.Second)
-	timed := func(conc int, op opFunc, groupPush bool) {
-		if groupPush {
-			c.run(ctx, 1, 0, 2, op) // two PUTs: back where it started
-		} else {
-			c.run(ctx, conc, warm, 0, op)
+	var sides []*side
+	defer func() {
+		for _, s := range sides {
+			s.c.close()
+			if e := s.srv.Stop(); e != nil && err == nil {
+				err = fmt.Errorf("stop %s: %w", s.spec.name(), e)
+			}
 		}
-		logf("%s: %d client(s) for %s", name, conc, cfg.Duration)
-		r := c.run(ctx, conc, cfg.Duration, 0, op)
-		all, _, errs := r.summarize()
-		res.Concurrency = conc
-		res.Seconds = round3(r.elapsed.Seconds())
-		res.Requests = all.Count + all.Errors
-		res.Errors = all.Errors
-		res.ErrorSamples = errs
-		res.Throughput = all.Throughput
-		res.Latency = all.Summary
+	}()
+	for _, spec := range specs {
+		if cfg.CPUProfile != "" {
+			spec.CPUProfile = profilePath(cfg.CPUProfile, name, spec.Handwritten)
+		}
+		srv, err := cfg.Launcher(ctx, spec)
+		if err != nil {
+			return nil, fmt.Errorf("start %s: %w", spec.name(), err)
+		}
+		base := srv.URL + m.Server.BasePath
+		s := &side{spec: spec, srv: srv, after: func(context.Context) error { return nil }}
+		if spec.Handwritten {
+			base = srv.URL // it serves SCIM 1.1 at its root
+			rep.Handwritten = srv.Scope
+			s.after = db.resyncIDs
+		} else {
+			rep.Server = srv.Scope
+		}
+		s.c = newClient(base, auth, maxConc, m.App.UserSchema)
+		sides = append(sides, s)
+	}
+	e := newEnv(ds, m.App.UserSchema, m.App.GroupSchema)
+	res = &Result{Name: name, Description: descriptions[name], Measure: Measure{CPUProfile: sides[0].spec.CPUProfile}}
+	if len(sides) > 1 {
+		res.Handwritten = &Measure{CPUProfile: sides[1].spec.CPUProfile}
+	}
+	// measures are where each side's figures go: the Result itself for scimsql.
+	measures := []*Measure{&res.Measure}
+	if res.Handwritten != nil {
+		measures = append(measures, res.Handwritten)
+	}
+	rounds := max(1, cfg.Rounds)
+	warm := min(cfg.Duration/10, time.Second)
+	// timed runs op on every side for Duration in all, alternating in rounds.
+	timed := func(conc int, op opFunc, groupPush bool) error {
+		for _, s := range sides {
+			if groupPush {
+				s.c.run(ctx, 1, 0, 2, op) // two PUTs: back where it started
+			} else {
+				s.c.run(ctx, conc, warm, 0, op)
+			}
+			if err := s.after(ctx); err != nil {
+				return err
+			}
+		}
+		runs := make([][]*loadResult, len(sides))
+		for r := range rounds {
+			for i, s := range sides {
+				logf("%s: %s, %d client(s) for %s (round %d of %d)", name, s.spec.name(), conc, cfg.Duration/time.Duration(rounds), r+1, rounds)
+				runs[i] = append(runs[i], s.c.run(ctx, conc, cfg.Duration/time.Duration(rounds), 0, op))
+				if err := s.after(ctx); err != nil {
+					return err
+				}
+			}
+		}
+		for i, ms := range measures {
+			all, _, errs := merge(runs[i]).summarize()
+			ms.Concurrency = conc
+			ms.Seconds = round3(merge(runs[i]).elapsed.Seconds())
+			ms.Requests = all.Count + all.Errors
+			ms.Errors = all.Errors
+			ms.ErrorSamples = errs
+			ms.Throughput = all.Throughput
+			ms.Latency = all.Summary
+		}
+		return nil
 	}
 	switch name {
 	case "get":
-		timed(cfg.Concurrency, e.get, false)
+		err = timed(cfg.Concurrency, e.get, false)
 	case "check":
-		timed(cfg.Concurrency, e.check, false)
+		err = timed(cfg.Concurrency, e.check, false)
+	case "check-id":
+		err = timed(cfg.Concurrency, e.checkID, false)
 	case "post":
-		timed(cfg.Concurrency, e.post, false)
+		err = timed(cfg.Concurrency, e.post, false)
 	case "put":
-		timed(cfg.Concurrency, e.put, false)
+		err = timed(cfg.Concurrency, e.put, false)
 	case "grouppush":
-		timed(1, e.grouppush, true)
+		err = timed(1, e.grouppush, true)
 	case "import":
 		ids, err := db.ids(ctx)
 		if err != nil {
 			return nil, err
 		}
-		logf("import: walking %d users in pages of 100", len(ids))
-		imp, pages, errs, err := e.walk(ctx, ids, memory{pid: srv.PID})
-		if imp != nil {
-			imp.RSSScope = srv.Scope
-			res.Import = imp
-			res.Concurrency = 1
-			res.Seconds = imp.Seconds
-			res.Requests = len(pages) + len(errs)
-			res.Errors = len(errs)
-			res.ErrorSamples = errs[:min(len(errs), 3)]
-			res.Latency = pages.Summarize()
-			if imp.Seconds > 0 {
-				res.Throughput = round1(float64(len(pages)) / imp.Seconds)
+		for i, s := range sides {
+			budget := time.Duration(0)
+			if s.spec.Handwritten {
+				budget = cfg.BaselineImportBudget
 			}
-		}
-		if err != nil {
-			return res, err
+			logf("import: %s walks %d users in pages of 100", s.spec.name(), len(ids))
+			imp, pages, errs, err := e.walk(ctx, s.c, ids, memory{pid: s.srv.PID}, budget)
+			if imp != nil {
+				imp.RSSScope = s.srv.Scope
+				ms := measures[i]
+				ms.Import = imp
+				ms.Concurrency = 1
+				ms.Seconds = imp.Seconds
+				ms.Requests = len(pages) + len(errs)
+				ms.Errors = len(errs)
+				ms.ErrorSamples = errs[:min(len(errs), 3)]
+				ms.Latency = pages.Summarize()
+				if imp.Seconds > 0 {
+					ms.Throughput = round1(float64(imp.Pages) / imp.Seconds)
+				}
+			}
+			if err != nil {
+				return res, fmt.Errorf("%s: %w", s.spec.name(), err)
+			}
 		}
 	case "mix":
-		e.walks = make([]int, maxConc)
 		for _, n := range cfg.MixConcurrency {
-			for i := range e.walks {
-				e.walks[i] = 1
+			levels := make([][]*loadResult, len(sides))
+			for _, s := range sides {
+				s.c.walks = make([]int, maxConc)
+				for i := range s.c.walks {
+					s.c.walks[i] = 1
+				}
+				s.c.run(ctx, n, warm, 0, e.mix)
+				if err := s.after(ctx); err != nil {
+					return res, err
+				}
 			}
-			c.run(ctx, n, warm, 0, e.mix)
-			logf("mix: %d client(s) for %s", n, cfg.Duration)
-			r := c.run(ctx, n, cfg.Duration, 0, e.mix)
-			all, ops, errs := r.summarize()
-			res.Mix = append(res.Mix, MixLevel{Concurrency: n, Seconds: round3(r.elapsed.Seconds()), Throughput: all.Throughput,
-				Latency: all.Summary, Requests: all.Count + all.Errors, Errors: all.Errors, ErrorSamples: errs, Ops: ops})
-			res.Requests += all.Count + all.Errors
-			res.Errors += all.Errors
-			if len(res.ErrorSamples) == 0 {
-				res.ErrorSamples = errs
+			for r := range rounds {
+				for i, s := range sides {
+					logf("mix: %s, %d client(s) for %s (round %d of %d)", s.spec.name(), n, cfg.Duration/time.Duration(rounds), r+1, rounds)
+					levels[i] = append(levels[i], s.c.run(ctx, n, cfg.Duration/time.Duration(rounds), 0, e.mix))
+					if err := s.after(ctx); err != nil {
+						return res, err
+					}
+				}
+			}
+			for i, ms := range measures {
+				lr := merge(levels[i])
+				all, ops, errs := lr.summarize()
+				ms.Mix = append(ms.Mix, MixLevel{Concurrency: n, Seconds: round3(lr.elapsed.Seconds()), Throughput: all.Throughput,
+					Latency: all.Summary, Requests: all.Count + all.Errors, Errors: all.Errors, ErrorSamples: errs, Ops: ops})
+				ms.Requests += all.Count + all.Errors
+				ms.Errors += all.Errors
+				if len(ms.ErrorSamples) == 0 {
+					ms.ErrorSamples = errs
+				}
 			}
 		}
 		// The headline figures are the level with the best throughput.
-		for _, l := range res.Mix {
-			if l.Throughput > res.Throughput {
-				res.Concurrency, res.Throughput, res.Latency, res.Seconds = l.Concurrency, l.Throughput, l.Latency, l.Seconds
+		for _, ms := range measures {
+			for _, l := range ms.Mix {
+				if l.Throughput > ms.Throughput {
+					ms.Concurrency, ms.Throughput, ms.Latency, ms.Seconds = l.Concurrency, l.Throughput, l.Latency, l.Seconds
+				}
 			}
 		}
 	}
-	if res.Errors > 0 {
-		return res, fmt.Errorf("%d of %d requests failed, e.g. %s", res.Errors, res.Requests, res.ErrorSamples[0])
+	if err != nil {
+		return res, err
+	}
+	for i, ms := range measures {
+		if ms.Errors > 0 {
+			return res, fmt.Errorf("%s: %d of %d requests failed, e.g. %s", sides[i].spec.name(), ms.Errors, ms.Requests, ms.ErrorSamples[0])
+		}
 	}
 	return res, nil
+}
+
+// profilePath inserts the scenario's name (and "handwritten" for the hand-written
+// connector) before the extension: cpu.pprof gives cpu.get.pprof, cpu.get.handwritten.pprof.
+func profilePath(path, scenario string, handwritten bool) string {
+	ext := filepath.Ext(path)
+	if ext == "" {
+		ext = ".pprof"
+	}
+	name := scenario
+	if handwritten {
+		name += ".handwritten"
+	}
+	return strings.TrimSuffix(path, filepath.Ext(path)) + "." + name + ext
 }

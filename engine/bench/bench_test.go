@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -156,9 +157,10 @@ func TestPostgresMappingConformance(t *testing.T) {
 	})
 }
 
-// checkReport asserts what every run must give: each scenario, with throughput, no
-// errors, and an import that saw every id exactly once.
-func checkReport(t *testing.T, rep *Report, size int, scenarios []string) {
+// checkReport asserts what every run must give: each scenario, with throughput and no
+// errors from scimsql and, when it ran, the hand-written connector, and imports that saw
+// every id exactly once.
+func checkReport(t *testing.T, rep *Report, size int, scenarios []string, baseline bool) {
 	t.Helper()
 	got := map[string]Result{}
 	for _, r := range rep.Scenarios {
@@ -166,23 +168,36 @@ func checkReport(t *testing.T, rep *Report, size int, scenarios []string) {
 	}
 	for _, name := range scenarios {
 		r, ok := got[name]
-		switch {
-		case !ok:
+		if !ok {
 			t.Errorf("%s: missing from the report", name)
 			continue
-		case r.Throughput <= 0 || r.Requests == 0:
-			t.Errorf("%s: %d requests, %.1f req/s", name, r.Requests, r.Throughput)
-		case r.Errors > 0:
-			t.Errorf("%s: %d errors: %v", name, r.Errors, r.ErrorSamples)
 		}
-		if name == "mix" && len(r.Mix) == 0 {
-			t.Errorf("mix: no levels")
+		if baseline != (r.Handwritten != nil) {
+			t.Errorf("%s: hand-written figures %v, want them: %v", name, r.Handwritten != nil, baseline)
 		}
-	}
-	if i := got["import"].Import; i == nil {
-		t.Error("import: no figures")
-	} else if !i.ExactlyOnce || i.Expected != size || i.Users != size || i.Pages != (size+99)/100 {
-		t.Errorf("import: %+v, want %d users in %d pages, each exactly once", *i, size, (size+99)/100)
+		for _, sd := range r.sides() {
+			m := sd.m
+			switch {
+			case m.Throughput <= 0 || m.Requests == 0:
+				t.Errorf("%s, %s: %d requests, %.1f req/s", name, sd.name, m.Requests, m.Throughput)
+			case m.Errors > 0:
+				t.Errorf("%s, %s: %d errors: %v", name, sd.name, m.Errors, m.ErrorSamples)
+			}
+			if name == "mix" && len(m.Mix) == 0 {
+				t.Errorf("mix, %s: no levels", sd.name)
+			}
+			if name != "import" {
+				continue
+			}
+			if i := m.Import; i == nil {
+				t.Errorf("import, %s: no figures", sd.name)
+			} else if !i.ExactlyOnce || i.Expected != size || i.Users != size || i.Pages != (size+99)/100 {
+				t.Errorf("import, %s: %+v, want %d users in %d pages, each exactly once", sd.name, *i, size, (size+99)/100)
+			}
+		}
+		if baseline && r.Ratio() <= 0 {
+			t.Errorf("%s: no ratio to the hand-written connector", name)
+		}
 	}
 }
 
@@ -198,12 +213,12 @@ func TestRun(t *testing.T) {
 			var progress bytes.Buffer
 			rep, err := Run(context.Background(), Config{
 				Driver: db.driver, DSN: dsn, Size: size, Concurrency: 4, Duration: 300 * time.Millisecond,
-				MixConcurrency: []int{1, 4}, Progress: &progress,
+				MixConcurrency: []int{1, 4}, Progress: &progress, Baseline: true,
 			})
 			if err != nil {
 				t.Fatalf("%v\n%s", err, progress.String())
 			}
-			checkReport(t, rep, size, Scenarios)
+			checkReport(t, rep, size, Scenarios, true)
 			if rep.Setup.GroupPushMembers != size/2 || rep.Setup.Employees != size {
 				t.Errorf("setup: %+v", rep.Setup)
 			}
@@ -290,5 +305,83 @@ func TestWithMaxBody(t *testing.T) {
 		if a := m.Users.Attr("emails.work"); a == nil || a.Eq == nil {
 			t.Errorf("%s: the *nameLookup alias was lost", name)
 		}
+	}
+}
+
+func TestSumBetween(t *testing.T) {
+	ms := func(n float64) time.Duration { return time.Duration(n * float64(time.Millisecond)) }
+	// Page time grows from 1 ms at page 0 to 11 ms at page 10, then stays.
+	pts := []point{{0, ms(1)}, {10, ms(11)}}
+	for _, c := range []struct {
+		from, to int
+		want     time.Duration
+	}{
+		{0, 1, ms(1)},
+		{0, 11, ms(66)},      // 1 + 2 + ... + 11
+		{5, 7, ms(6 + 7)},    // interpolated
+		{10, 13, ms(3 * 11)}, // held after the last point
+		{3, 3, 0},            // nothing to sum
+	} {
+		if got := sumBetween(pts, c.from, c.to); got != c.want {
+			t.Errorf("sumBetween(%d, %d) = %v, want %v", c.from, c.to, got, c.want)
+		}
+	}
+	// Points at one page (a sample where a slice of the walk lies) do not divide by zero.
+	if got := sumBetween([]point{{0, ms(1)}, {2, ms(3)}, {2, ms(5)}, {4, ms(5)}}, 0, 5); got != ms(1+2+3+5+5) {
+		t.Errorf("with two points at one page: %v", got)
+	}
+}
+
+// A walk that runs out of budget stops, samples pages across the rest of the table and
+// says its figures are estimates; it never claims the ids were checked.
+func TestWalkCutAtBudget(t *testing.T) {
+	const users = 1000
+	var served []int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start, _ := strconv.Atoi(r.URL.Query().Get("startIndex"))
+		count, _ := strconv.Atoi(r.URL.Query().Get("count"))
+		served = append(served, start)
+		var res []string
+		for i := start; i < start+count && i <= users; i++ {
+			res = append(res, fmt.Sprintf(`{"id":"%d"}`, i))
+		}
+		fmt.Fprintf(w, `{"totalResults":%d,"startIndex":%d,"itemsPerPage":%d,"Resources":[%s]}`, users, start, len(res), strings.Join(res, ","))
+	}))
+	defer srv.Close()
+	c := newClient(srv.URL, func(*http.Request) {}, 1, "")
+	defer c.close()
+	e := &env{}
+	expected := make([]int, users)
+	for i := range expected {
+		expected[i] = i + 1
+	}
+	imp, _, errs, err := e.walk(context.Background(), c, expected, memory{pid: os.Getpid()}, time.Nanosecond)
+	if err != nil {
+		t.Fatalf("%v %v", err, errs)
+	}
+	if !imp.Estimated || imp.WalkedPages != 1 || imp.Pages != 10 || imp.Users != users || imp.ExactlyOnce {
+		t.Errorf("cut walk: %+v", *imp)
+	}
+	// The warm-up request and the one walked page, then three pages each at a quarter,
+	// half and three quarters of the way and the last ten, all after the walked page.
+	if len(served) < 2 || !slices.Equal(served[:2], []int{1, 1}) || imp.SampledPages != len(served)-2 {
+		t.Fatalf("pages read: %v (%d sampled)", served, imp.SampledPages)
+	}
+	for _, want := range []int{301, 501, 801, 901} {
+		if !slices.Contains(served[2:], want) {
+			t.Errorf("page at %d not sampled: %v", want, served)
+		}
+	}
+	if slices.Contains(served[2:], 1) {
+		t.Errorf("the walked page was sampled again: %v", served)
+	}
+	if imp.Seconds <= 0 || imp.UsersPerSec <= 0 {
+		t.Errorf("no estimate: %+v", *imp)
+	}
+	// Without a budget the same walk reads every page and checks the ids.
+	served = nil
+	imp, _, _, err = e.walk(context.Background(), c, expected, memory{pid: os.Getpid()}, 0)
+	if err != nil || imp.Estimated || !imp.ExactlyOnce || imp.Pages != 10 || len(served) != 11 {
+		t.Errorf("full walk: %v %+v, %d requests", err, *imp, len(served))
 	}
 }

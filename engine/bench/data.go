@@ -575,6 +575,17 @@ func dateString(v any) string {
 	return ""
 }
 
+// resyncIDs moves PostgreSQL's identity sequence past the largest emp_no, after the
+// hand-written connector created employees with MAX(emp_no)+1 numbers of its own, so that
+// scimsql's next create does not take one of them. MySQL's AUTO_INCREMENT follows on its own.
+func (db *database) resyncIDs(ctx context.Context) error {
+	if db.driver != "postgres" {
+		return nil
+	}
+	_, err := db.db.ExecContext(ctx, "SELECT setval(pg_get_serial_sequence('employees', 'emp_no'), (SELECT MAX(emp_no) FROM employees))")
+	return err
+}
+
 // ids returns every emp_no in order: what an import must return, each exactly once.
 func (db *database) ids(ctx context.Context) ([]int, error) {
 	rows, err := db.db.QueryContext(ctx, "SELECT emp_no FROM employees ORDER BY emp_no")

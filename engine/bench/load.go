@@ -21,6 +21,8 @@ type client struct {
 	auth func(*http.Request)
 	http *http.Client
 	urn  string // the app's custom user schema
+	// walks are the mix's import walks on this server: the next startIndex per worker.
+	walks []int
 }
 
 func newClient(base string, auth func(*http.Request), conns int, urn string) *client {
@@ -150,6 +152,16 @@ func (c *client) run(ctx context.Context, conc int, dur time.Duration, n int, op
 		r.samples = append(r.samples, s...)
 	}
 	return r
+}
+
+// merge joins the runs of one server into one: their samples, and their time in all.
+func merge(runs []*loadResult) *loadResult {
+	out := &loadResult{}
+	for _, r := range runs {
+		out.elapsed += r.elapsed
+		out.samples = append(out.samples, r.samples...)
+	}
+	return out
 }
 
 // OpStats is one operation's figures in a run.
