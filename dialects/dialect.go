@@ -92,6 +92,10 @@ type Facts struct {
 	KeyTypes map[string]string
 	// MaxParams is the largest number of bound arguments in one statement.
 	MaxParams int
+	// ReturnRows says INSERT and UPDATE can end in RETURNING with any expressions over
+	// the written row (unqualified column names): the stored row comes back with the
+	// statement that writes it, without a second query.
+	ReturnRows bool
 }
 
 // KeyType returns the SQL type for a key of mapping type t.

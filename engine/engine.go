@@ -74,6 +74,8 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 		if e.users, err = buildUserPlan(d, m.Users); err != nil {
 			return nil, err
 		}
+		p := e.users
+		p.byID = e.sqlByID(p.selectList, p.source, p.idRead, nil).String()
 	}
 	if m.Groups != nil {
 		if e.groups, err = buildGroupPlan(d, m.Groups); err != nil {
@@ -122,7 +124,10 @@ func (e *Engine) Ping(ctx context.Context) error {
 
 // ctx bounds an operation by the mapping's query timeout and names it for the logs.
 func (e *Engine) ctx(ctx context.Context, op string) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithValue(ctx, opKey{}, op), e.m.Database.QueryTimeout)
+	if e.log.Enabled(ctx, slog.LevelDebug) {
+		ctx = context.WithValue(ctx, opKey{}, op) // for the debug lines of its statements
+	}
+	return context.WithTimeout(ctx, e.m.Database.QueryTimeout)
 }
 
 type opKey struct{}
@@ -161,8 +166,15 @@ func (l logq) stmt(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
+// debug logs a statement's text and number of arguments (never their values) at debug.
+func (l logq) debug(ctx context.Context, query string, args []any) {
+	if l.log.Enabled(ctx, slog.LevelDebug) {
+		l.log.DebugContext(ctx, "sql", "op", opOf(ctx), "sql", query, "args", len(args))
+	}
+}
+
 func (l logq) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	l.log.DebugContext(ctx, "sql", "op", opOf(ctx), "sql", query, "args", len(args))
+	l.debug(ctx, query, args)
 	if st := l.stmt(ctx, query); st != nil {
 		rows, err := st.QueryContext(ctx, args...)
 		l.stmts.failed(query, err)
@@ -172,7 +184,7 @@ func (l logq) QueryContext(ctx context.Context, query string, args ...any) (*sql
 }
 
 func (l logq) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	l.log.DebugContext(ctx, "sql", "op", opOf(ctx), "sql", query, "args", len(args))
+	l.debug(ctx, query, args)
 	if st := l.stmt(ctx, query); st != nil {
 		res, err := st.ExecContext(ctx, args...)
 		l.stmts.failed(query, err)
@@ -182,7 +194,7 @@ func (l logq) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 }
 
 func (l logq) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	l.log.DebugContext(ctx, "sql", "op", opOf(ctx), "sql", query, "args", len(args))
+	l.debug(ctx, query, args)
 	if st := l.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -202,13 +214,8 @@ func (e *Engine) inTx(ctx context.Context, op string, fn func(tx querier) error)
 	const attempts = 4
 	var err error
 	for i := 0; i < attempts; i++ {
-		if i > 0 {
-			e.log.DebugContext(ctx, "retrying transaction", "op", op, "attempt", i+1)
-			select {
-			case <-ctx.Done():
-				return e.dbErr(op, ctx.Err())
-			case <-time.After(time.Duration(i*i*10) * time.Millisecond):
-			}
+		if err := e.backoff(ctx, op, i); err != nil {
+			return err
 		}
 		var tx *sql.Tx
 		tx, err = e.db.BeginTx(ctx, nil)
@@ -234,6 +241,37 @@ func (e *Engine) inTx(ctx context.Context, op string, fn func(tx querier) error)
 	}
 	if isEngineErr(err) {
 		return err
+	}
+	return e.dbErr(op, err)
+}
+
+// backoff waits before attempt i (from 0) of op: not at all before the first.
+func (e *Engine) backoff(ctx context.Context, op string, i int) error {
+	if i == 0 {
+		return nil
+	}
+	e.log.DebugContext(ctx, "retrying", "op", op, "attempt", i+1)
+	select {
+	case <-ctx.Done():
+		return e.dbErr(op, ctx.Err())
+	case <-time.After(time.Duration(i*i*10) * time.Millisecond):
+		return nil
+	}
+}
+
+// retried runs one statement outside a transaction (fn), again (a bounded number of
+// times) when the database reports a deadlock: the statement failed, so nothing of it
+// was written.
+func (e *Engine) retried(ctx context.Context, op string, fn func() error) error {
+	const attempts = 4
+	var err error
+	for i := 0; i < attempts; i++ {
+		if err := e.backoff(ctx, op, i); err != nil {
+			return err
+		}
+		if err = fn(); err == nil || isEngineErr(err) || e.d.Classify(err) != dialects.Retryable {
+			break
+		}
 	}
 	return e.dbErr(op, err)
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/scimsql/scimsql/dialects"
@@ -12,6 +13,7 @@ import (
 type readCol struct {
 	attr *mappings.Attribute
 	expr string // qualified column or rendered computed expression
+	col  int    // its position in the select list (attributes with one expression share it)
 }
 
 // userPlan is everything about users that can be worked out once per snapshot: quoted
@@ -26,7 +28,12 @@ type userPlan struct {
 	lmRead     string
 	reads      []readCol
 	selectList string
+	ncols      int                // columns in selectList
+	byID       string             // SELECT selectList ... WHERE id = the first argument
 	exprs      map[string]readCol // lower-case path → read column
+	// returning is selectList over the bare table (unqualified names), for a write that
+	// returns the row it wrote; "" when reads do not come from the table itself.
+	returning string
 }
 
 const userAlias = "u"
@@ -58,33 +65,57 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*userPlan, error) {
 	p.idCol = d.Quote(m.ID.Column)
 	p.idRead = userAlias + "." + p.idCol
 	cols := []string{p.idRead}
+	// The same list over the table unaliased, as a RETURNING clause names the written
+	// row's columns; only when reads come from the table itself.
+	plain := m.From == nil && (m.Op(mappings.OpGetUsers) == nil || m.Op(mappings.OpGetUsers).Auto) &&
+		(m.Op(mappings.OpGetUser) == nil || m.Op(mappings.OpGetUser).Auto)
+	ret := []string{p.idCol}
 	if m.LastModified != nil {
 		p.lmCol = d.Quote(m.LastModified.Column)
 		p.lmRead = userAlias + "." + p.lmCol
 		cols = append(cols, p.lmRead)
+		ret = append(ret, p.lmCol)
 	}
 	for _, a := range m.Attributes {
 		if a.Path == "password" {
 			continue // write-only: never selected
 		}
 		rc := readCol{attr: a}
+		var bare string
 		switch {
 		case a.Column != "":
 			rc.expr = userAlias + "." + d.Quote(a.Column)
+			bare = d.Quote(a.Column)
 		case a.Read != nil:
 			e, err := renderExpr(d, a.Read, userAlias)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", a.Pos, err)
 			}
 			rc.expr = e
+			if plain {
+				if bare, err = renderExpr(d, a.Read, ""); err != nil {
+					return nil, fmt.Errorf("%s: %w", a.Pos, err)
+				}
+			}
 		default:
 			continue
 		}
+		// Attributes computed the same way (userName and the work e-mail of the employees
+		// example) read one column: the database computes it once and sends it once.
+		rc.col = slices.Index(cols, rc.expr)
+		if rc.col < 0 {
+			rc.col = len(cols)
+			cols = append(cols, rc.expr)
+			ret = append(ret, bare)
+		}
 		p.reads = append(p.reads, rc)
 		p.exprs[strings.ToLower(a.Path)] = rc
-		cols = append(cols, rc.expr)
 	}
 	p.selectList = strings.Join(cols, ", ")
+	p.ncols = len(cols)
+	if plain && d.Facts().ReturnRows {
+		p.returning = strings.Join(ret, ", ")
+	}
 	return p, nil
 }
 

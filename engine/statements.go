@@ -143,6 +143,34 @@ func (e *Engine) sqlInsert(table, idCol string, k *mappings.Key, cols []string, 
 	return b, insertQueryID
 }
 
+// sqlInsertRow writes one row and returns it: RETURNING list, where list is a select
+// list over the bare table (dialects with ReturnRows).
+func (e *Engine) sqlInsertRow(table string, cols []string, vals []any, list string) *sqlb {
+	b := newSQL(e.d)
+	b.w("INSERT INTO ", table)
+	if len(cols) == 0 {
+		b.w(" DEFAULT VALUES")
+	} else {
+		b.w(" (")
+		for i, c := range cols {
+			if i > 0 {
+				b.w(", ")
+			}
+			b.w(e.d.Quote(c))
+		}
+		b.w(") VALUES (")
+		for i, v := range vals {
+			if i > 0 {
+				b.w(", ")
+			}
+			b.w(b.arg(v))
+		}
+		b.w(")")
+	}
+	b.w(" RETURNING ", list)
+	return b
+}
+
 // sqlUpdate sets cols to vals on the row with id.
 func (e *Engine) sqlUpdate(table, idCol string, cols []string, vals []any, id any) *sqlb {
 	b := newSQL(e.d)
@@ -154,6 +182,13 @@ func (e *Engine) sqlUpdate(table, idCol string, cols []string, vals []any, id an
 		b.w(e.d.Quote(c), " = ", b.arg(vals[i]))
 	}
 	b.w(" WHERE ", idCol, " = ", b.arg(id))
+	return b
+}
+
+// sqlUpdateRow is sqlUpdate returning the row: RETURNING list (dialects with ReturnRows).
+func (e *Engine) sqlUpdateRow(table, idCol string, cols []string, vals []any, id any, list string) *sqlb {
+	b := e.sqlUpdate(table, idCol, cols, vals, id)
+	b.w(" RETURNING ", list)
 	return b
 }
 

@@ -73,8 +73,9 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	defer rows.Close()
 	var lastRaw any
 	var raws []any
+	sc := e.newUserScanner()
 	for rows.Next() {
-		u, raw, err := e.scanUser(rows)
+		u, raw, err := sc.scan(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -175,38 +176,43 @@ func (e *Engine) continuation(walk string, limit, start int) (any, int) {
 // scanUser reads one row of userPlan.selectList. It also returns the raw id value,
 // which keyset paging binds back.
 func (e *Engine) scanUser(rows *sql.Rows) (*User, any, error) {
-	p := e.users
-	n := 1 + len(p.reads)
-	if p.lmRead != "" {
-		n++
+	return e.newUserScanner().scan(rows)
+}
+
+// userScanner reads user rows; its buffers serve every row of a result.
+type userScanner struct {
+	e          *Engine
+	vals, ptrs []any
+}
+
+func (e *Engine) newUserScanner() *userScanner {
+	s := &userScanner{e: e, vals: make([]any, e.users.ncols), ptrs: make([]any, e.users.ncols)}
+	for i := range s.vals {
+		s.ptrs[i] = &s.vals[i]
 	}
-	vals := make([]any, n)
-	ptrs := make([]any, n)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
+	return s
+}
+
+// scan reads the current row into a User, and returns its key as the database gave it.
+func (s *userScanner) scan(rows *sql.Rows) (*User, any, error) {
+	e, p, vals := s.e, s.e.users, s.vals
+	if err := rows.Scan(s.ptrs...); err != nil {
 		return nil, nil, e.dbErr("reading users", err)
 	}
 	u := &User{ID: idString(vals[0]), Values: make(map[string]any, len(p.reads))}
-	i := 1
-	if p.lmRead != "" {
-		if vals[1] != nil {
-			t, err := timeOf(vals[1])
-			if err != nil {
-				return nil, nil, e.columnErr(p.m.LastModified.Column, err)
-			}
-			u.LastModified = t
+	if p.lmRead != "" && vals[1] != nil {
+		t, err := timeOf(vals[1])
+		if err != nil {
+			return nil, nil, e.columnErr(p.m.LastModified.Column, err)
 		}
-		i++
+		u.LastModified = t
 	}
 	for _, rc := range p.reads {
-		v, err := fromColumn(rc.attr, vals[i])
+		v, err := fromColumn(rc.attr, vals[rc.col])
 		if err != nil {
 			return nil, nil, e.columnErr(rc.attr.Path, err)
 		}
 		u.Values[rc.attr.Path] = v
-		i++
 	}
 	return u, vals[0], nil
 }
@@ -234,8 +240,7 @@ func (e *Engine) getUser(ctx context.Context, q querier, id string) (*User, erro
 	if op := p.m.Op(mappings.OpGetUser); op != nil && !op.Auto {
 		return e.getUserTemplated(ctx, q, op, id)
 	}
-	b := e.sqlByID(p.selectList, p.source, p.idRead, arg)
-	rows, err := q.QueryContext(ctx, b.String(), b.args...)
+	rows, err := q.QueryContext(ctx, p.byID, arg)
 	if err != nil {
 		return nil, e.dbErr("getUser", err)
 	}
@@ -322,9 +327,60 @@ func (e *Engine) CreateUser(ctx context.Context, in *User) (*User, error) {
 	}
 	ctx, cancel := e.ctx(ctx, "createUser")
 	defer cancel()
-	p := e.users
 	var out *User
-	err = e.inTx(ctx, "createUser", func(tx querier) error {
+	if op.Auto {
+		out, err = e.createOne(ctx, in, name)
+	} else {
+		err = e.createTemplated(ctx, op, in, name, &out)
+	}
+	if errors.Is(err, ErrConflict) && !strings.Contains(err.Error(), "userName") {
+		err = fmt.Errorf("%w: userName %q: a user with this userName already exists", ErrConflict, name)
+	}
+	return out, err
+}
+
+// createOne creates a user with one INSERT, which needs no transaction of its own: the
+// userName check before it is no safer inside one (the database's unique constraint is
+// the guard against races). Where the dialect returns rows, the stored user comes back
+// with the INSERT: one round trip, against BEGIN, INSERT, SELECT and COMMIT.
+func (e *Engine) createOne(ctx context.Context, in *User, name string) (*User, error) {
+	p := e.users
+	q := e.q()
+	if err := e.userNameFree(ctx, q, name, nil); err != nil {
+		return nil, e.dbErr("createUser", err)
+	}
+	id, err := e.newID(&p.m.ID, in, nil)
+	if err != nil {
+		return nil, err
+	}
+	readable := e.m.Users.Op(mappings.OpGetUser) != nil
+	var out *User
+	err = e.retried(ctx, "createUser", func() error {
+		if p.returning != "" && readable {
+			var err error
+			out, err = e.insertUserRow(ctx, q, in, id)
+			return err
+		}
+		got, err := e.insertUser(ctx, q, in, id)
+		if err == nil {
+			id = got
+		}
+		return err
+	})
+	if err != nil || out != nil {
+		return out, err
+	}
+	if id == "" {
+		return nil, fmt.Errorf("%w: createUser did not yield the new user's id", ErrDatabase)
+	}
+	out, err = e.readBack(ctx, q, in, id)
+	return out, e.dbErr("createUser", err)
+}
+
+// createTemplated runs a templated createUser, its statements in one transaction.
+func (e *Engine) createTemplated(ctx context.Context, op *mappings.Operation, in *User, name string, out **User) error {
+	p := e.users
+	return e.inTx(ctx, "createUser", func(tx querier) error {
 		if err := e.userNameFree(ctx, tx, name, nil); err != nil {
 			return err
 		}
@@ -332,24 +388,15 @@ func (e *Engine) CreateUser(ctx context.Context, in *User) (*User, error) {
 		if err != nil {
 			return err
 		}
-		if op.Auto {
-			id, err = e.insertUser(ctx, tx, in, id)
-		} else {
-			id, err = e.templatedUserWrite(ctx, tx, op, in, id, nil)
-		}
-		if err != nil {
+		if id, err = e.templatedUserWrite(ctx, tx, op, in, id, nil); err != nil {
 			return err
 		}
 		if id == "" {
 			return fmt.Errorf("%w: createUser did not yield the new user's id; the template's last statement must return it", ErrDatabase)
 		}
-		out, err = e.readBack(ctx, tx, in, id)
+		*out, err = e.readBack(ctx, tx, in, id)
 		return err
 	})
-	if errors.Is(err, ErrConflict) && !strings.Contains(err.Error(), "userName") {
-		err = fmt.Errorf("%w: userName %q: a user with this userName already exists", ErrConflict, name)
-	}
-	return out, err
 }
 
 // readBack returns the stored user when getUser is mapped, else the request with its id.
@@ -493,20 +540,67 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 
 func (e *Engine) insertUser(ctx context.Context, tx querier, u *User, id string) (string, error) {
 	p := e.users
-	cols, vals, err := e.userColumns(ctx, u, true, nil)
+	cols, vals, err := e.insertColumns(ctx, u, id)
 	if err != nil {
 		return "", err
+	}
+	id, err = e.insert(ctx, tx, "createUser", p.table, p.idCol, &p.m.ID, cols, vals, id)
+	return id, e.valueErr(err, cols)
+}
+
+// insertColumns are the columns and values a new user is written with, its id first
+// when scimsql makes it.
+func (e *Engine) insertColumns(ctx context.Context, u *User, id string) ([]string, []any, error) {
+	p := e.users
+	cols, vals, err := e.userColumns(ctx, u, true, nil)
+	if err != nil {
+		return nil, nil, err
 	}
 	if id != "" {
 		arg, ok := idArg(&p.m.ID, id)
 		if !ok {
-			return "", fmt.Errorf("%w: generated id %q does not fit users.id", ErrInvalidValue, id)
+			return nil, nil, fmt.Errorf("%w: generated id %q does not fit users.id", ErrInvalidValue, id)
 		}
 		cols = append([]string{p.m.ID.Column}, cols...)
 		vals = append([]any{arg}, vals...)
 	}
-	id, err = e.insert(ctx, tx, "createUser", p.table, p.idCol, &p.m.ID, cols, vals, id)
-	return id, e.valueErr(err, cols)
+	return cols, vals, nil
+}
+
+// insertUserRow writes a new user and reads it back in the same statement (ReturnRows).
+func (e *Engine) insertUserRow(ctx context.Context, q querier, u *User, id string) (*User, error) {
+	p := e.users
+	cols, vals, err := e.insertColumns(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	b := e.sqlInsertRow(p.table, cols, vals, p.returning)
+	out, err := e.writtenRow(ctx, q, b)
+	if err == nil && out == nil {
+		err = fmt.Errorf("%w: createUser: the INSERT returned no row", ErrDatabase)
+	}
+	return out, e.valueErr(err, cols)
+}
+
+// writtenRow runs an INSERT or UPDATE ... RETURNING and reads the user it returns; nil
+// when it returned none (an UPDATE of no row).
+func (e *Engine) writtenRow(ctx context.Context, q querier, b *sqlb) (*User, error) {
+	rows, err := q.QueryContext(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, rows.Err()
+	}
+	u, raw, err := e.scanUser(rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	return u, e.loadRefs(ctx, q, []*User{u}, []any{raw})
 }
 
 var argIndex = regexp.MustCompile(`args\[(\d+)\]`)
@@ -590,58 +684,100 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 	var out *User
 	pw := p.m.Attr("password")
 	needLock := name == "patchUser" || pw != nil && pw.Hash == "bcrypt" && pw.Column != "" || p.m.Op(mappings.OpGetUser) == nil
-	err = e.inTx(ctx, name, func(tx querier) error {
-		// The row is read first only when something stored is needed (the password hash,
-		// or the user a PATCH applies to); otherwise the UPDATE locks it and the read-back
-		// tells a missing user, a round trip fewer on every profile push.
-		var stored *string
-		if needLock {
-			var err error
-			if stored, err = e.lockUser(ctx, tx, arg); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
+	if !needLock && op.Auto && p.returning != "" {
+		var in *User
+		if in, err = apply(nil); err != nil {
+			return nil, err
+		}
+		out, err = e.updateOne(ctx, in, id, arg)
+	} else {
+		err = e.inTx(ctx, name, func(tx querier) error {
+			// The row is read first only when something stored is needed (the password hash,
+			// or the user a PATCH applies to); otherwise the UPDATE locks it and the read-back
+			// tells a missing user, a round trip fewer on every profile push.
+			var stored *string
+			if needLock {
+				var err error
+				if stored, err = e.lockUser(ctx, tx, arg); err != nil {
+					if errors.Is(err, sql.ErrNoRows) {
+						return fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
+					}
+					return err
 				}
-				return err
 			}
-		}
-		var cur *User
-		var err error
-		if name == "patchUser" {
-			if cur, err = e.getUser(ctx, tx, id); err != nil {
-				return err
+			var cur *User
+			var err error
+			if name == "patchUser" {
+				if cur, err = e.getUser(ctx, tx, id); err != nil {
+					return err
+				}
 			}
-		}
-		in, err := apply(cur)
-		if err != nil {
-			return err
-		}
-		if name, ok := in.Values["userName"].(string); ok {
-			if strings.TrimSpace(name) == "" {
-				return fmt.Errorf("%w: userName: must not be empty", ErrInvalidValue)
-			}
-			if err := e.userNameFree(ctx, tx, name, arg); err != nil {
-				return err
-			}
-		}
-		if op.Auto {
-			cols, vals, err := e.userColumns(ctx, in, false, stored)
+			in, err := apply(cur)
 			if err != nil {
 				return err
 			}
-			if len(cols) > 0 {
-				b := e.sqlUpdate(p.table, p.idCol, cols, vals, arg)
-				if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
-					return e.valueErr(err, cols)
+			if name, ok := in.Values["userName"].(string); ok {
+				if strings.TrimSpace(name) == "" {
+					return fmt.Errorf("%w: userName: must not be empty", ErrInvalidValue)
+				}
+				if err := e.userNameFree(ctx, tx, name, arg); err != nil {
+					return err
 				}
 			}
-		} else if _, err := e.templatedUserWrite(ctx, tx, op, in, id, stored); err != nil {
+			if op.Auto {
+				cols, vals, err := e.userColumns(ctx, in, false, stored)
+				if err != nil {
+					return err
+				}
+				if len(cols) > 0 {
+					b := e.sqlUpdate(p.table, p.idCol, cols, vals, arg)
+					if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
+						return e.valueErr(err, cols)
+					}
+				}
+			} else if _, err := e.templatedUserWrite(ctx, tx, op, in, id, stored); err != nil {
+				return err
+			}
+			out, err = e.readBack(ctx, tx, in, id)
 			return err
-		}
-		out, err = e.readBack(ctx, tx, in, id)
-		return err
-	})
+		})
+	}
 	if errors.Is(err, ErrConflict) && !strings.Contains(err.Error(), "userName") {
 		err = fmt.Errorf("%w: a user with the same unique value already exists", ErrConflict)
+	}
+	return out, err
+}
+
+// updateOne is a profile push as one UPDATE ... RETURNING (ReturnRows): the row is
+// written and read back in one round trip, atomically, with no transaction around it;
+// no row back means no such user.
+func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*User, error) {
+	p := e.users
+	q := e.q()
+	if name, ok := in.Values["userName"].(string); ok {
+		if strings.TrimSpace(name) == "" {
+			return nil, fmt.Errorf("%w: userName: must not be empty", ErrInvalidValue)
+		}
+		if err := e.userNameFree(ctx, q, name, arg); err != nil {
+			return nil, e.dbErr("updateUser", err)
+		}
+	}
+	cols, vals, err := e.userColumns(ctx, in, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(cols) == 0 {
+		return e.getUser(ctx, q, id)
+	}
+	b := e.sqlUpdateRow(p.table, p.idCol, cols, vals, arg, p.returning)
+	var out *User
+	err = e.retried(ctx, "updateUser", func() error {
+		var err error
+		out, err = e.writtenRow(ctx, q, b)
+		return e.valueErr(err, cols)
+	})
+	if err == nil && out == nil {
+		err = fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
 	}
 	return out, err
 }

@@ -249,6 +249,11 @@ func fromColumn(a *mappings.Attribute, v any) (any, error) {
 		case time.Time:
 			return x.Format("2006-01-02"), nil
 		case string:
+			if len(x) == len(time.DateOnly) {
+				if _, err := time.Parse(time.DateOnly, x); err == nil {
+					return x, nil // already as answered: no need to write it again
+				}
+			}
 			t, err := parseDate(x)
 			if err != nil {
 				return nil, err

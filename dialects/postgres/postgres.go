@@ -35,6 +35,9 @@ var facts = dialects.Facts{
 	ForUpdate:    " FOR UPDATE",
 	// The wire protocol counts parameters in an int16.
 	MaxParams: 65535,
+	// INSERT and UPDATE ... RETURNING: the read-back of a create or a profile push
+	// travels with the write.
+	ReturnRows: true,
 }
 
 // Facts implements dialects.Dialect.

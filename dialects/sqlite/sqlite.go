@@ -39,6 +39,9 @@ var facts = dialects.Facts{
 	// need no lock of their own.
 	ForUpdate: "",
 	MaxParams: 32766,
+	// RETURNING since SQLite 3.35 (the embedded one is newer); column names in it must
+	// not be qualified.
+	ReturnRows: true,
 }
 
 // Facts implements dialects.Dialect.

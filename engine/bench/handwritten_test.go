@@ -68,7 +68,8 @@ func newFixture(tb testing.TB, driver, dsnEnv string, size int) *fixture {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// As `scimsql bench serve` runs it: warnings only, no access log.
+	quiet := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s, err := server.New(ctx, server.Options{MappingPath: path, DSN: db.dsn, Dialects: Dialects, Logger: quiet, Version: "test"})
 	if err != nil {
 		tb.Fatal(err)

@@ -36,6 +36,7 @@ func FuzzNormalizePath(f *testing.F) {
 		"/Users", "/scim//users/101/", "/SCIM/v2/groups/1001", "/v1/ServiceProviderConfigs/",
 		"/scim/v2/Users/..%2F..%2Fetc", "//", "/", "", "/scim", "/v2/Users/.search", "/v2/Users//x//",
 		"/scim/V2/RESOURCETYPES/User", "/Groups/a/b/c/", "/users/USERS/users",
+		"/Users/10001", "/scim/Users/users", "/scim/v2/Users/Users", "/v2/groups", "/Users/a/b",
 	} {
 		f.Add(p, true)
 		f.Add(p, false)
@@ -46,6 +47,10 @@ func FuzzNormalizePath(f *testing.F) {
 			base = "/scim"
 		}
 		n := normalize(p, base)
+		// The shortcut for paths already normal agrees with the long way.
+		if full := normalizePath(p, base); full != n {
+			t.Fatalf("normalize(%q, %q) = %q, the long way %q", p, base, n, full)
+		}
 		if strings.Contains(n, "//") {
 			t.Fatalf("normalize(%q, %q) = %q keeps a double slash", p, base, n)
 		}

@@ -263,3 +263,23 @@ func TestOperation(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+func TestNormalize(t *testing.T) {
+	for _, c := range []struct{ path, base, want string }{
+		{"/Users/10001", "", "/Users/10001"},
+		{"/users/10001/", "", "/Users/10001"},
+		{"//Groups//d005", "", "/Groups/d005"},
+		{"/SCIM/v2/users/x", "/scim", "/scim/v2/Users/x"},
+		{"/v1/serviceproviderconfigs", "", "/v1/ServiceProviderConfigs"},
+		// An id is left as it is, even one spelled like a resource name.
+		{"/Users/users", "", "/Users/users"},
+		{"/groups/V2", "", "/Groups/V2"},
+		{"/scim/v2/Users/USERS/x", "/scim", "/scim/v2/Users/USERS/x"},
+		// Outside the base path nothing is changed but slashes.
+		{"/other/users", "/scim", "/other/users"},
+	} {
+		if got := normalize(c.path, c.base); got != c.want {
+			t.Errorf("normalize(%q, %q) = %q, want %q", c.path, c.base, got, c.want)
+		}
+	}
+}

@@ -7,14 +7,12 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -111,12 +109,15 @@ func (h *Handler) Engine() *engine.Engine { return h.cur.Load().eng }
 // AuthFailures is the number of rejected credentials since start.
 func (h *Handler) AuthFailures() int64 { return h.failed.Load() }
 
-type ctxKey int
+// reqKey keys a request's *reqInfo in its context.
+type reqKey struct{}
 
-const (
-	keyState ctxKey = iota
-	keyReqID
-)
+// reqInfo is what a request carries in its context: one value, so that serving a request
+// adds one layer to the context, not one per field.
+type reqInfo struct {
+	st *state
+	id string
+}
 
 // canonical resource names, matched case-insensitively (a trailing slash or a case
 // difference in the path must not become a confusing 404).
@@ -126,7 +127,21 @@ var segments = map[string]string{
 	"resourcetypes": "ResourceTypes", "schemas": "Schemas",
 }
 
-var reqIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+// validRequestID says whether a client's X-Request-Id can be used as ours: 1 to 64 of
+// [A-Za-z0-9._-], so that it can go into logs as it is.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -134,12 +149,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer st.inflight.Add(-1)
 	start := time.Now()
 	id := r.Header.Get("X-Request-Id")
-	if !reqIDRE.MatchString(id) {
+	if !validRequestID(id) {
 		id = newRequestID()
 	}
-	w.Header().Set("X-Request-Id", id)
+	w.Header()["X-Request-Id"] = []string{id} // canonical already: no Set
 	rec := &statusRecorder{ResponseWriter: w, status: 200}
-	ctx := context.WithValue(context.WithValue(r.Context(), keyState, st), keyReqID, id)
+	ctx := context.WithValue(r.Context(), reqKey{}, &reqInfo{st: st, id: id})
 	r = r.WithContext(ctx)
 	r.URL.Path = normalize(r.URL.Path, st.base)
 	defer func() {
@@ -149,11 +164,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				h.writeError(rec, r, http.StatusInternalServerError, scim.CodeServer, "internal error; the request id is "+id)
 			}
 		}
+		logged := h.log.Enabled(ctx, slog.LevelInfo)
+		if !logged && h.observer == nil {
+			return
+		}
 		// The query string is not logged: filters carry user names and e-mail addresses.
 		op := Operation(r.Method, r.URL.Path, st.base)
 		elapsed := time.Since(start)
-		h.log.InfoContext(ctx, "request", "op", op, "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "duration_ms", elapsed.Milliseconds())
+		if logged {
+			h.log.InfoContext(ctx, "request", "op", op, "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "duration_ms", elapsed.Milliseconds())
+		}
 		if h.observer != nil {
 			h.observer.Request(op, rec.status, elapsed)
 		}
@@ -179,11 +200,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st.router.ServeHTTP(rec, r)
 }
 
+// Request ids are a random prefix, drawn once, and a counter: unique within and (with
+// overwhelming odds) across processes, without asking the system for randomness on every
+// request.
+var (
+	reqIDPrefix = func() uint64 {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32
+	}()
+	reqIDCounter atomic.Uint64
+)
+
 func newRequestID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	n := reqIDPrefix | reqIDCounter.Add(1)&0xffffffff
+	var b [16]byte
+	for i := 15; i >= 0; i-- {
+		b[i] = hexDigits[n&0xf]
+		n >>= 4
+	}
+	return string(b[:])
 }
+
+const hexDigits = "0123456789abcdef"
 
 type statusRecorder struct {
 	http.ResponseWriter
@@ -199,6 +238,14 @@ func (s *statusRecorder) WriteHeader(code int) {
 // normalize collapses repeated slashes, drops a trailing slash and fixes the case of
 // known resource names after the base path.
 func normalize(p, base string) string {
+	if isNormal(p, base) {
+		return p
+	}
+	return normalizePath(p, base)
+}
+
+// normalizePath is normalize without the shortcut.
+func normalizePath(p, base string) string {
 	for strings.Contains(p, "//") {
 		p = strings.ReplaceAll(p, "//", "/")
 	}
@@ -217,14 +264,54 @@ func normalize(p, base string) string {
 	}
 	parts := strings.Split(rest, "/")
 	for i, s := range parts {
+		if i >= 2 && (parts[i-1] == "Users" || parts[i-1] == "Groups") {
+			break // an id: leave it as it is, even one spelled like a resource name
+		}
 		if c, ok := segments[strings.ToLower(s)]; ok && i <= 2 {
 			parts[i] = c
 		}
-		if i >= 2 && (parts[i-1] == "Users" || parts[i-1] == "Groups") {
-			break // an id: leave it as it is
-		}
 	}
 	return p + strings.Join(parts, "/")
+}
+
+// isNormal says whether normalize would leave p as it is, without allocating: the agent's
+// paths almost always are (/Users/10001, /Groups?...).
+func isNormal(p, base string) bool {
+	if strings.Contains(p, "//") || len(p) > 1 && p[len(p)-1] == '/' {
+		return false
+	}
+	rest := p
+	if base != "" {
+		if len(p) < len(base) || p[:len(base)] != base {
+			return false // normalize decides (a base path in another case, or another path)
+		}
+		rest = p[len(base):]
+	}
+	prev := ""
+	for i := 0; ; i++ {
+		seg, after, more := strings.Cut(rest, "/")
+		if i > 2 || i == 2 && (prev == "Users" || prev == "Groups") {
+			return true // normalize changes nothing past the resource name's id
+		}
+		if c, ok := canonicalSegment(seg); ok && c != seg {
+			return false
+		}
+		if !more {
+			return true
+		}
+		prev, rest = seg, after
+	}
+}
+
+// canonicalSegment is the canonical spelling of a known path segment, found without
+// lower-casing it into a new string.
+func canonicalSegment(s string) (string, bool) {
+	for k, v := range segments {
+		if strings.EqualFold(k, s) {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 func (h *Handler) routes(st *state) *httprouter.Router {
@@ -264,18 +351,25 @@ func (h *Handler) routes(st *state) *httprouter.Router {
 	return r
 }
 
-func stateOf(r *http.Request) *state { return r.Context().Value(keyState).(*state) }
+func stateOf(r *http.Request) *state { return r.Context().Value(reqKey{}).(*reqInfo).st }
 
 // RequestID returns the request id of a request served by Handler.
 func RequestID(ctx context.Context) string {
-	s, _ := ctx.Value(keyReqID).(string)
-	return s
+	if ri, ok := ctx.Value(reqKey{}).(*reqInfo); ok {
+		return ri.id
+	}
+	return ""
 }
+
+// crlf replaces CR and LF, as Okta's SDK does: they never reach the engine.
+var crlf = strings.NewReplacer("\r", "_", "\n", "_")
 
 func idParam(ps httprouter.Params) string {
 	id := strings.TrimPrefix(ps.ByName("id"), "/")
-	// As Okta's SDK does: CR and LF never reach the engine.
-	return strings.NewReplacer("\r", "_", "\n", "_").Replace(id)
+	if strings.ContainsAny(id, "\r\n") {
+		id = crlf.Replace(id)
+	}
+	return id
 }
 
 const contentType = "application/json;charset=UTF-8"
@@ -523,8 +617,8 @@ func bcryptAuth(user, hash string) func(*http.Request) bool {
 func Operation(method, path, base string) string {
 	rest := strings.TrimPrefix(path, base)
 	rest = strings.TrimPrefix(strings.TrimPrefix(rest, "/v1"), "/v2")
-	parts := strings.SplitN(strings.TrimPrefix(rest, "/"), "/", 2)
-	res, hasID := parts[0], len(parts) == 2 && parts[1] != ""
+	res, id, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
+	hasID := id != ""
 	switch {
 	case res == "ServiceProviderConfigs" || res == "ServiceProviderConfig":
 		return "getImplementedUserManagementCapabilities"
@@ -540,7 +634,7 @@ func Operation(method, path, base string) string {
 		return "patchUser"
 	case res == "Groups" && method == http.MethodPatch && hasID:
 		return "patchGroup"
-	case (res == "Users" || res == "Groups") && method == http.MethodPost && hasID && parts[1] == ".search":
+	case (res == "Users" || res == "Groups") && method == http.MethodPost && id == ".search":
 		return "search" + res
 	case res == "ResourceTypes" || res == "Schemas":
 		return "discovery"

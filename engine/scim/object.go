@@ -14,28 +14,42 @@ import (
 // validate and compact the output of every nested MarshalJSON again: for a page of 100
 // users or a group of 25,000 members that was most of the response time.
 type Object struct {
-	keys []string
-	vals []any
+	kvs []kv
+}
+
+// kv is one member of an Object.
+type kv struct {
+	key string
+	val any
+}
+
+// newObject returns an object with room for n keys.
+func newObject(n int) *Object {
+	return &Object{kvs: make([]kv, 0, n)}
+}
+
+// add appends key, which the caller knows the object does not have yet.
+func (o *Object) add(key string, v any) *Object {
+	o.kvs = append(o.kvs, kv{key, v})
+	return o
 }
 
 // Set appends or replaces key.
 func (o *Object) Set(key string, v any) *Object {
-	for i, k := range o.keys {
-		if k == key {
-			o.vals[i] = v
+	for i := range o.kvs {
+		if o.kvs[i].key == key {
+			o.kvs[i].val = v
 			return o
 		}
 	}
-	o.keys = append(o.keys, key)
-	o.vals = append(o.vals, v)
-	return o
+	return o.add(key, v)
 }
 
 // Get returns the value of key.
 func (o *Object) Get(key string) (any, bool) {
-	for i, k := range o.keys {
-		if k == key {
-			return o.vals[i], true
+	for _, m := range o.kvs {
+		if m.key == key {
+			return m.val, true
 		}
 	}
 	return nil, false
@@ -47,14 +61,14 @@ func (o *Object) MarshalJSON() ([]byte, error) { return o.AppendJSON(make([]byte
 // AppendJSON appends the object's JSON to b.
 func (o *Object) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, '{')
-	for i, k := range o.keys {
+	for i, m := range o.kvs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = appendString(b, m.key)
 		b = append(b, ':')
 		var err error
-		if b, err = appendValue(b, o.vals[i]); err != nil {
+		if b, err = appendValue(b, m.val); err != nil {
 			return nil, err
 		}
 	}

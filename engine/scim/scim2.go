@@ -66,20 +66,12 @@ func meta2(resourceType, location string, created, modified time.Time) *Object {
 // EncodeUser2 renders a user as SCIM 2.0; base is the /v2 URL, for meta.location.
 func (c *Codec) EncodeUser2(u *engine.User, base string) *Object {
 	um := c.M.Users
-	o := &Object{}
-	urns := um.URNs()
-	o.Set("schemas", append([]string{User2}, urns...))
-	o.Set("id", u.ID)
-	c.encodeCore(o, u)
-	for _, urn := range urns {
-		obj := &Object{}
-		for _, a := range um.Custom(urn) {
-			if v, ok := u.Values[a.Path]; ok && v != nil {
-				setPath(obj, a.Name, v)
-			}
-		}
-		o.Set(urn, obj)
-	}
+	l := c.layout()
+	o := newObject(l.roots)
+	o.add("schemas", l.schemas2)
+	o.add("id", u.ID)
+	encodeCore(o, u, l)
+	encodeCustom(o, u, l)
 	for _, ref := range []struct {
 		name   string
 		mapped bool
@@ -149,9 +141,10 @@ func Project(o *Object, attributes, excluded []string) *Object {
 	always := map[string]bool{"id": true, "schemas": true, "meta": true}
 	if len(attributes) > 0 {
 		out := &Object{}
-		for i, k := range o.keys {
+		for _, m := range o.kvs {
+			k := m.key
 			if always[k] {
-				out.Set(k, o.vals[i])
+				out.Set(k, m.val)
 				continue
 			}
 			for _, a := range attributes {
@@ -160,17 +153,17 @@ func Project(o *Object, attributes, excluded []string) *Object {
 					continue
 				}
 				if sub == "" {
-					out.Set(k, o.vals[i])
+					out.Set(k, m.val)
 					break
 				}
-				if so, ok := o.vals[i].(*Object); ok {
+				if so, ok := m.val.(*Object); ok {
 					keep := &Object{}
 					if prev, ok := out.Get(k); ok {
 						keep = prev.(*Object)
 					}
-					for j, sk := range so.keys {
-						if strings.EqualFold(sk, sub) {
-							keep.Set(sk, so.vals[j])
+					for _, sm := range so.kvs {
+						if strings.EqualFold(sm.key, sub) {
+							keep.Set(sm.key, sm.val)
 						}
 					}
 					out.Set(k, keep)
@@ -180,7 +173,8 @@ func Project(o *Object, attributes, excluded []string) *Object {
 		return out
 	}
 	out := &Object{}
-	for i, k := range o.keys {
+	for _, m := range o.kvs {
+		k := m.key
 		drop := false
 		for _, a := range excluded {
 			top, sub := splitAttr(a, k)
@@ -189,7 +183,7 @@ func Project(o *Object, attributes, excluded []string) *Object {
 			}
 		}
 		if !drop {
-			out.Set(k, o.vals[i])
+			out.Set(k, m.val)
 		}
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scimsql/scimsql/engine"
@@ -20,6 +21,77 @@ const ProviderConfigURN1 = "urn:okta:schemas:scim:providerconfig:1.0"
 // Codec converts documents for one mapping.
 type Codec struct {
 	M *mappings.Mapping
+
+	once sync.Once
+	lay  *userLayout
+}
+
+// userLayout is how the mapping's users are written, worked out once per Codec rather
+// than from the attribute list on every user answered.
+type userLayout struct {
+	schemas11, schemas2 []string
+	core                []*mappings.Attribute // top-level core attributes, active included, in mapping order
+	name                []*mappings.Attribute // name.*
+	multis              []multiLayout         // emails, phoneNumbers
+	custom              []customLayout        // one per extension URN, sorted
+	roots               int                   // the most keys a user object can have
+}
+
+type multiLayout struct {
+	name     string
+	bindings []*mappings.Attribute
+	primary  *mappings.Attribute // the declared primary, else the first
+}
+
+type customLayout struct {
+	urn   string
+	attrs []*mappings.Attribute
+}
+
+func (c *Codec) layout() *userLayout {
+	c.once.Do(func() { c.lay = newUserLayout(c.M.Users) })
+	return c.lay
+}
+
+func newUserLayout(um *mappings.Users) *userLayout {
+	l := &userLayout{}
+	if um == nil {
+		return l
+	}
+	urns := um.URNs()
+	// Shared by every answer: clipped, so that an append copies instead of writing here.
+	l.schemas11 = slices.Clip(append([]string{Core11}, urns...))
+	l.schemas2 = slices.Clip(append([]string{User2}, urns...))
+	for _, a := range um.Attributes {
+		switch {
+		case a.URN != "" || a.Path == "password":
+		case strings.HasPrefix(a.Path, "name."):
+			l.name = append(l.name, a)
+		case strings.HasPrefix(a.Path, "emails.") || strings.HasPrefix(a.Path, "phoneNumbers."):
+		default:
+			l.core = append(l.core, a)
+		}
+	}
+	for _, multi := range []string{"emails", "phoneNumbers"} {
+		bindings := um.Multi(multi)
+		if len(bindings) == 0 {
+			continue
+		}
+		ml := multiLayout{name: multi, bindings: bindings, primary: bindings[0]}
+		for _, b := range bindings {
+			if b.Primary {
+				ml.primary = b
+			}
+		}
+		l.multis = append(l.multis, ml)
+	}
+	for _, urn := range urns {
+		l.custom = append(l.custom, customLayout{urn: urn, attrs: um.Custom(urn)})
+	}
+	// schemas, id, the core attributes, name, the multis, the URNs, and meta (2.0 adds
+	// roles and entitlements).
+	l.roots = 2 + len(l.core) + 1 + len(l.multis) + len(l.custom) + 3
+	return l
 }
 
 func badBody(format string, args ...any) error {
@@ -242,101 +314,87 @@ func lookupFold(m map[string]any, key string) (any, bool) {
 
 // EncodeUser11 renders a user as SCIM 1.1. The password is never included.
 func (c *Codec) EncodeUser11(u *engine.User) *Object {
-	um := c.M.Users
-	o := &Object{}
-	schemas := []string{Core11}
-	urns := um.URNs()
-	schemas = append(schemas, urns...)
-	o.Set("schemas", schemas)
-	o.Set("id", u.ID)
-	c.encodeCore(o, u)
-	for _, urn := range urns {
-		obj := &Object{}
-		for _, a := range um.Custom(urn) {
-			if v, ok := u.Values[a.Path]; ok && v != nil {
-				setPath(obj, a.Name, v)
-			}
-		}
-		o.Set(urn, obj)
-	}
+	l := c.layout()
+	o := newObject(l.roots)
+	o.add("schemas", l.schemas11)
+	o.add("id", u.ID)
+	encodeCore(o, u, l)
+	encodeCustom(o, u, l)
 	if !u.LastModified.IsZero() {
-		meta := &Object{}
+		meta := newObject(2)
 		if !u.Created.IsZero() {
-			meta.Set("created", formatTime(u.Created))
+			meta.add("created", formatTime(u.Created))
 		}
-		meta.Set("lastModified", formatTime(u.LastModified))
-		o.Set("meta", meta)
+		meta.add("lastModified", formatTime(u.LastModified))
+		o.add("meta", meta)
 	}
 	return o
 }
 
 // encodeCore writes the core attributes shared by 1.1 and 2.0.
-func (c *Codec) encodeCore(o *Object, u *engine.User) {
-	um := c.M.Users
-	var name *Object
-	multis := map[string][]any{}
-	for _, a := range um.Attributes {
-		if a.URN != "" || a.Path == "password" {
+func encodeCore(o *Object, u *engine.User, l *userLayout) {
+	for _, a := range l.core {
+		v, ok := u.Values[a.Path]
+		if a.Path == "active" {
+			if b, isBool := v.(bool); isBool {
+				o.add("active", b)
+			}
 			continue
 		}
-		v, ok := u.Values[a.Path]
-		switch {
-		case strings.HasPrefix(a.Path, "name."):
-			if ok && v != nil {
-				if name == nil {
-					name = &Object{}
-				}
-				name.Set(a.Name, v)
+		if ok && v != nil {
+			o.add(a.Path, v)
+		}
+	}
+	var name *Object
+	for _, a := range l.name {
+		if v, ok := u.Values[a.Path]; ok && v != nil {
+			if name == nil {
+				name = newObject(len(l.name))
 			}
-		case strings.HasPrefix(a.Path, "emails.") || strings.HasPrefix(a.Path, "phoneNumbers."):
-			// below
-		default:
-			if a.Path == "active" {
-				if b, isBool := v.(bool); isBool {
-					o.Set("active", b)
-				}
-				continue
-			}
-			if ok && v != nil {
-				o.Set(a.Path, v)
-			}
+			name.add(a.Name, v)
 		}
 	}
 	if name != nil {
-		o.Set("name", name)
+		o.add("name", name)
 	}
-	for _, multi := range []string{"emails", "phoneNumbers"} {
-		bindings := um.Multi(multi)
-		if len(bindings) == 0 {
-			continue
-		}
-		primary := bindings[0]
-		for _, b := range bindings {
-			if b.Primary {
-				primary = b
-			}
-		}
+	for _, ml := range l.multis {
+		primary := ml.primary
 		// The first binding with a value is primary when the declared primary is empty.
 		if v, _ := u.Values[primary.Path].(string); v == "" {
-			for _, b := range bindings {
+			for _, b := range ml.bindings {
 				if v, _ := u.Values[b.Path].(string); v != "" {
 					primary = b
 					break
 				}
 			}
 		}
-		for _, b := range bindings {
+		var items []any
+		for _, b := range ml.bindings {
 			v, _ := u.Values[b.Path].(string)
 			if v == "" {
 				continue
 			}
-			item := &Object{}
-			item.Set("value", v).Set("type", b.Name).Set("primary", b == primary)
-			multis[multi] = append(multis[multi], item)
+			if items == nil {
+				items = make([]any, 0, len(ml.bindings))
+			}
+			items = append(items, newObject(3).add("value", v).add("type", b.Name).add("primary", b == primary))
 		}
-		if len(multis[multi]) > 0 {
-			o.Set(multi, multis[multi])
+		if len(items) > 0 {
+			o.add(ml.name, items)
 		}
+	}
+}
+
+// encodeCustom writes one object per extension URN, with the values the user has.
+func encodeCustom(o *Object, u *engine.User, l *userLayout) {
+	for _, cl := range l.custom {
+		obj := newObject(len(cl.attrs))
+		for _, a := range cl.attrs {
+			if v, ok := u.Values[a.Path]; ok && v != nil {
+				setPath(obj, a.Name, v)
+			}
+		}
+		o.add(cl.urn, obj)
 	}
 }
 
