@@ -223,6 +223,10 @@ func (e *Engine) explainCreateUser(op *mappings.Operation) ([]Statement, error) 
 			cols = append([]string{p.m.ID.Column}, cols...)
 			vals = append([]any{arg}, vals...)
 		}
+		if p.returning != "" && p.m.Op(mappings.OpGetUser) != nil {
+			// The stored user comes back with the INSERT: no read-back.
+			return append(out, st("insert the user and return it as stored", e.sqlInsertRow(p.table, cols, vals, p.returning))), nil
+		}
 		b, _ := e.sqlInsert(p.table, p.idCol, &p.m.ID, cols, vals, id)
 		out = append(out, st("insert the user", b))
 	} else {
@@ -295,6 +299,10 @@ func (e *Engine) explainUpdateUser(op *mappings.Operation) ([]Statement, error) 
 		return nil, err
 	}
 	if op.Auto {
+		if len(cols) > 0 && len(out) == 0 && p.returning != "" {
+			// Written and read back in one statement, no transaction around it.
+			return []Statement{st("update the user and return it as stored", e.sqlUpdateRow(p.table, p.idCol, cols, vals, arg, p.returning))}, nil
+		}
 		if len(cols) > 0 {
 			out = append(out, st("update the user (the password column only when the password changed)", e.sqlUpdate(p.table, p.idCol, cols, vals, arg)))
 		}
