@@ -54,12 +54,15 @@ func (e *Engine) pageSQL(l *listing, selectList string) *sqlb {
 // finish records where the walk got to (lastRaw is the last row's key) and returns
 // totalResults for a page of got rows.
 func (e *Engine) finish(ctx context.Context, l *listing, got int, lastRaw any) (int, error) {
-	if l.limit > 0 && got > 0 && l.order == "" {
+	// Only a full page can have a next one: a short page (the agent's check-exists, the
+	// end of an import) leaves nothing in the caches, where it would crowd out the
+	// cursors of walks still going.
+	if l.limit > 0 && got == l.limit && l.order == "" {
 		e.cursors.put(l.walk, l.start+got, lastRaw)
 	}
 	start, limit := l.start, l.limit
 	if l.totalsOnly() {
 		start = 1
 	}
-	return e.total(ctx, l.walk, start, limit, got, e.sqlCount(l.source, l.cond, l.args))
+	return e.total(ctx, l.walk, start, limit, got, func() *sqlb { return e.sqlCount(l.source, l.cond, l.args) })
 }

@@ -107,14 +107,13 @@ const totalTTL = 10 * time.Second
 // and never less than the position of the page's last row. Rows added or removed
 // during a walk show in totalResults at the next count; the keyset walk itself returns
 // every row that exists throughout it exactly once.
-func (e *Engine) total(ctx context.Context, walk string, start, limit, got int, count *sqlb) (int, error) {
+func (e *Engine) total(ctx context.Context, walk string, start, limit, got int, count func() *sqlb) (int, error) {
 	if limit < 0 || start == 1 && got < limit {
-		e.cursors.putTotal(walk, got)
-		return got, nil
+		return got, nil // everything there is, in one answer: no count, and none to keep
 	}
 	n, ok := e.cursors.getTotal(walk, totalTTL)
 	if !ok || start == 1 {
-		c, err := e.count(ctx, count)
+		c, err := e.count(ctx, count())
 		if err != nil {
 			return 0, err
 		}

@@ -1,0 +1,89 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/dialects/sqlite"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+// quickstartEngine serves the quickstart mapping over a SQLite database of n users.
+func quickstartEngine(t *testing.T, n int) *Engine {
+	t.Helper()
+	m, err := mappings.LoadFile("../examples/quickstart/mapping.yaml", mappings.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := sqlite.New()
+	db, err := d.Open(filepath.Join(t.TempDir(), "q.db"), dialects.Pool{MaxOpen: 1, MaxIdle: 1, MaxLifetime: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	schema, err := os.ReadFile("../examples/quickstart/schema.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range SplitStatements(string(schema)) {
+		if _, err := db.Exec(st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec(fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+		INSERT INTO users (user_name, first_name, last_name, email, active, updated_at)
+		SELECT 'user' || i || '@example.com', 'Given' || i, 'Family' || i, 'user' || i || '@example.com', 1, '2024-01-01 00:00:00.000000' FROM n`, n)); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(m, d, db, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// Only a full page can be followed by another: a short one (the agent's check-exists,
+// the last page of an import) leaves nothing in the cursor and count caches, so that a
+// burst of lookups cannot evict the cursors of an import going on beside them.
+func TestShortPagesLeaveNoCursor(t *testing.T) {
+	e := quickstartEngine(t, 250)
+	ctx := context.Background()
+	cached := func() (cursors, totals int) {
+		e.cursors.mu.Lock()
+		defer e.cursors.mu.Unlock()
+		return e.cursors.ll.Len(), len(e.cursors.totals)
+	}
+	page, err := e.GetUsers(ctx, Query{StartIndex: 1, Count: 100, Paged: true})
+	if err != nil || len(page.Users) != 100 || page.Total != 250 {
+		t.Fatalf("first page: %v, %d users of %d", err, len(page.Users), page.Total)
+	}
+	if c, n := cached(); c != 1 || n != 1 {
+		t.Fatalf("after a full first page: %d cursors, %d totals; want 1 and 1", c, n)
+	}
+	for i := range 50 {
+		p, err := e.GetUsers(ctx, Query{Filter: fmt.Sprintf(`userName eq "user%d@example.com"`, i+1), StartIndex: 1, Count: 100, Paged: true})
+		if err != nil || len(p.Users) != 1 || p.Total != 1 {
+			t.Fatalf("check-exists %d: %v, %d users, total %d", i, err, len(p.Users), p.Total)
+		}
+	}
+	if c, n := cached(); c != 1 || n != 1 {
+		t.Errorf("after 50 check-exists: %d cursors, %d totals; want the walk's alone", c, n)
+	}
+	// The walk goes on from its cursor and ends with a short page, which adds nothing.
+	for _, start := range []int{101, 201} {
+		p, err := e.GetUsers(ctx, Query{StartIndex: start, Count: 100, Paged: true})
+		if err != nil || p.Total != 250 || p.Users[0].ID != fmt.Sprint(start) {
+			t.Fatalf("page at %d: %v, total %d, first id %s", start, err, p.Total, p.Users[0].ID)
+		}
+	}
+	if c, _ := cached(); c != 2 {
+		t.Errorf("after the walk: %d cursors, want 2 (after pages 1 and 2, none after the short last page)", c)
+	}
+}
