@@ -315,10 +315,14 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 			}
 		}
 		runs := make([][]*loadResult, len(sides))
+		cpu := make([]time.Duration, len(sides))
 		for r := range rounds {
 			for i, s := range sides {
 				logf("%s: %s, %d client(s) for %s (round %d of %d)", name, s.spec.name(), conc, cfg.Duration/time.Duration(rounds), r+1, rounds)
+				proc := memory{pid: s.srv.PID}
+				before := proc.cpu()
 				runs[i] = append(runs[i], s.c.run(ctx, conc, cfg.Duration/time.Duration(rounds), 0, op))
+				cpu[i] += proc.cpu() - before
 				if err := s.after(ctx); err != nil {
 					return err
 				}
@@ -326,6 +330,7 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 		}
 		for i, ms := range measures {
 			all, _, errs := merge(runs[i]).summarize()
+			ms.CPUPerRequest = perRequest(cpu[i], all.Count+all.Errors)
 			ms.Concurrency = conc
 			ms.Seconds = round3(merge(runs[i]).elapsed.Seconds())
 			ms.Requests = all.Count + all.Errors
@@ -360,7 +365,9 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 				budget = cfg.BaselineImportBudget
 			}
 			logf("import: %s walks %d users in pages of 100", s.spec.name(), len(ids))
+			before := memory{pid: s.srv.PID}.cpu()
 			imp, pages, errs, err := e.walk(ctx, s.c, ids, memory{pid: s.srv.PID}, budget)
+			measures[i].CPUPerRequest = perRequest(memory{pid: s.srv.PID}.cpu()-before, len(pages)+len(errs))
 			if imp != nil {
 				imp.RSSScope = s.srv.Scope
 				ms := measures[i]
@@ -392,10 +399,14 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 					return res, err
 				}
 			}
+			cpu := make([]time.Duration, len(sides))
 			for r := range rounds {
 				for i, s := range sides {
 					logf("mix: %s, %d client(s) for %s (round %d of %d)", s.spec.name(), n, cfg.Duration/time.Duration(rounds), r+1, rounds)
+					proc := memory{pid: s.srv.PID}
+					before := proc.cpu()
 					levels[i] = append(levels[i], s.c.run(ctx, n, cfg.Duration/time.Duration(rounds), 0, e.mix))
+					cpu[i] += proc.cpu() - before
 					if err := s.after(ctx); err != nil {
 						return res, err
 					}
@@ -405,7 +416,8 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 				lr := merge(levels[i])
 				all, ops, errs := lr.summarize()
 				ms.Mix = append(ms.Mix, MixLevel{Concurrency: n, Seconds: round3(lr.elapsed.Seconds()), Throughput: all.Throughput,
-					Latency: all.Summary, Requests: all.Count + all.Errors, Errors: all.Errors, ErrorSamples: errs, Ops: ops})
+					Latency: all.Summary, Requests: all.Count + all.Errors, Errors: all.Errors, ErrorSamples: errs, Ops: ops,
+					CPUPerRequest: perRequest(cpu[i], all.Count+all.Errors)})
 				ms.Requests += all.Count + all.Errors
 				ms.Errors += all.Errors
 				if len(ms.ErrorSamples) == 0 {
@@ -417,7 +429,7 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 		for _, ms := range measures {
 			for _, l := range ms.Mix {
 				if l.Throughput > ms.Throughput {
-					ms.Concurrency, ms.Throughput, ms.Latency, ms.Seconds = l.Concurrency, l.Throughput, l.Latency, l.Seconds
+					ms.Concurrency, ms.Throughput, ms.Latency, ms.Seconds, ms.CPUPerRequest = l.Concurrency, l.Throughput, l.Latency, l.Seconds, l.CPUPerRequest
 				}
 			}
 		}
@@ -431,6 +443,14 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 		}
 	}
 	return res, nil
+}
+
+// perRequest is d per request, in microseconds; 0 for no requests.
+func perRequest(d time.Duration, n int) float64 {
+	if n <= 0 {
+		return 0
+	}
+	return round1(float64(d.Microseconds()) / float64(n))
 }
 
 // profilePath inserts the scenario's name (and "handwritten" for the hand-written

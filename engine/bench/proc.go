@@ -82,6 +82,36 @@ func (w *peakWatch) done() int64 {
 	return w.max
 }
 
+// clockTicks is the unit of /proc/PID/stat's CPU times (USER_HZ, 100 on Linux).
+const clockTicks = 100
+
+// cpu returns the CPU time the process has used, user and system, or 0 where /proc
+// cannot tell.
+func (m memory) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", m.pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: the fields that follow start after its ")".
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	// After the name: state, ppid, pgrp, session, tty_nr, tpgid, flags, minflt, cminflt,
+	// majflt, cmajflt, then utime and stime.
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(ut+st) * time.Second / clockTicks
+}
+
 // loadAvg is the 1-minute load average, or "" where /proc/loadavg is missing.
 func loadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")

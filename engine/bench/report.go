@@ -61,28 +61,34 @@ type Result struct {
 
 // Measure is one server's figures in a scenario.
 type Measure struct {
-	Concurrency  int        `json:"concurrency"`
-	Seconds      float64    `json:"seconds"`
-	Requests     int        `json:"requests"`
-	Errors       int        `json:"errors"`
-	ErrorSamples []string   `json:"errorSamples,omitempty"`
-	Throughput   float64    `json:"throughput"` // successful requests per second
-	Latency      Summary    `json:"latency"`
-	Import       *Import    `json:"import,omitempty"`
-	Mix          []MixLevel `json:"mix,omitempty"`
-	CPUProfile   string     `json:"cpuProfile,omitempty"`
+	Concurrency  int      `json:"concurrency"`
+	Seconds      float64  `json:"seconds"`
+	Requests     int      `json:"requests"`
+	Errors       int      `json:"errors"`
+	ErrorSamples []string `json:"errorSamples,omitempty"`
+	Throughput   float64  `json:"throughput"` // successful requests per second
+	Latency      Summary  `json:"latency"`
+	// CPUPerRequest is the server process's CPU time per request, user and system, in
+	// microseconds (from /proc): what decides throughput when the server shares the cores
+	// with the database and the load generator. With -server inprocess it includes the
+	// load generator.
+	CPUPerRequest float64    `json:"cpuMicrosPerRequest,omitempty"`
+	Import        *Import    `json:"import,omitempty"`
+	Mix           []MixLevel `json:"mix,omitempty"`
+	CPUProfile    string     `json:"cpuProfile,omitempty"`
 }
 
 // MixLevel is the mix at one level of concurrency.
 type MixLevel struct {
-	Concurrency  int                `json:"concurrency"`
-	Seconds      float64            `json:"seconds"`
-	Requests     int                `json:"requests"`
-	Errors       int                `json:"errors"`
-	ErrorSamples []string           `json:"errorSamples,omitempty"`
-	Throughput   float64            `json:"throughput"`
-	Latency      Summary            `json:"latency"`
-	Ops          map[string]OpStats `json:"ops"`
+	Concurrency   int                `json:"concurrency"`
+	Seconds       float64            `json:"seconds"`
+	Requests      int                `json:"requests"`
+	Errors        int                `json:"errors"`
+	ErrorSamples  []string           `json:"errorSamples,omitempty"`
+	Throughput    float64            `json:"throughput"`
+	Latency       Summary            `json:"latency"`
+	Ops           map[string]OpStats `json:"ops"`
+	CPUPerRequest float64            `json:"cpuMicrosPerRequest,omitempty"`
 }
 
 // Targets from the issue, for the scenarios that have one: the issue's figure for its
@@ -218,8 +224,8 @@ func (rep *Report) WriteText(w io.Writer) {
 		s.Database, kept, s.Seconds, s.Memberships, s.GroupPush, s.GroupPushMembers, s.MixGroups, s.MixGroupMembers)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\t\tscimsql\t\t\t\t\t\thand-written\t\t\t\t\t\t")
-	fmt.Fprintln(tw, "scenario\tclients\trequests\treq/s\tp50 ms\tp99 ms\tmax ms\terrors\treq/s\tp50 ms\tp99 ms\terrors\tratio\ttarget\tverdict")
+	fmt.Fprintln(tw, "\t\tscimsql\t\t\t\t\t\t\thand-written\t\t\t\t\t\t\t")
+	fmt.Fprintln(tw, "scenario\tclients\trequests\treq/s\tp50 ms\tp99 ms\tmax ms\terrors\tcpu µs\treq/s\tp50 ms\tp99 ms\terrors\tcpu µs\tratio\ttarget\tverdict")
 	for _, r := range rep.Scenarios {
 		v := r.Verdict
 		if r.Why != "" {
@@ -232,15 +238,16 @@ func (rep *Report) WriteText(w io.Writer) {
 				v = "the best level; every level below"
 			}
 		}
-		hw, ratio := "-\t-\t-\t-", "-"
+		hw, ratio := "-\t-\t-\t-\t-", "-"
 		if h := r.Handwritten; h != nil {
-			hw = fmt.Sprintf("%.1f\t%.2f\t%.2f\t%d", h.Throughput, h.Latency.P50, h.Latency.P99, h.Errors)
+			hw = fmt.Sprintf("%.1f\t%.2f\t%.2f\t%d\t%.0f", h.Throughput, h.Latency.P50, h.Latency.P99, h.Errors, h.CPUPerRequest)
 			ratio = fmt.Sprintf("%.2fx", r.Ratio())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t%s\t%s\t%s\t%s\n", r.Name, r.Concurrency, requests, r.Throughput,
-			r.Latency.P50, r.Latency.P99, r.Latency.Max, errors, hw, ratio, r.Target, v)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t%.0f\t%s\t%s\t%s\t%s\n", r.Name, r.Concurrency, requests, r.Throughput,
+			r.Latency.P50, r.Latency.P99, r.Latency.Max, errors, r.CPUPerRequest, hw, ratio, r.Target, v)
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "  cpu µs: the server process's CPU time per request (user and system, from /proc)")
 	fmt.Fprintln(w, "  ratio: scimsql's req/s over the hand-written connector's (import: its time over scimsql's); above 1, scimsql is faster")
 	var refs []string
 	for _, r := range rep.Scenarios {
@@ -281,7 +288,7 @@ func (rep *Report) WriteText(w io.Writer) {
 			}
 			fmt.Fprintf(w, "\nmix, %s: %s\n", sd.name, r.Description)
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "clients\trequests\treq/s\tp50 ms\tp99 ms\tmax ms\terrors\tp50/p99 ms by operation")
+			fmt.Fprintln(tw, "clients\trequests\treq/s\tp50 ms\tp99 ms\tmax ms\terrors\tcpu µs\tp50/p99 ms by operation")
 			for _, l := range sd.m.Mix {
 				var ops []string
 				for _, m := range mixWeights {
@@ -289,8 +296,8 @@ func (rep *Report) WriteText(w io.Writer) {
 						ops = append(ops, fmt.Sprintf("%s %.1f/%.1f", m.op, o.P50, o.P99))
 					}
 				}
-				fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t%s\n", l.Concurrency, l.Requests, l.Throughput,
-					l.Latency.P50, l.Latency.P99, l.Latency.Max, l.Errors, strings.Join(ops, "  "))
+				fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t%.0f\t%s\n", l.Concurrency, l.Requests, l.Throughput,
+					l.Latency.P50, l.Latency.P99, l.Latency.Max, l.Errors, l.CPUPerRequest, strings.Join(ops, "  "))
 			}
 			tw.Flush()
 		}
