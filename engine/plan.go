@@ -29,6 +29,7 @@ type userPlan struct {
 	reads      []readCol
 	selectList string
 	ncols      int                // columns in selectList
+	text       []bool             // which columns scan as text (textCol)
 	byID       string             // SELECT selectList ... WHERE id = the first argument
 	exprs      map[string]readCol // lower-case path → read column
 	// returning is selectList over the bare table (unqualified names), for a write that
@@ -113,6 +114,20 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*userPlan, error) {
 	}
 	p.selectList = strings.Join(cols, ", ")
 	p.ncols = len(cols)
+	// A column scans as text when every attribute reading it is a string or a date.
+	p.text = make([]bool, len(cols))
+	for _, rc := range p.reads {
+		p.text[rc.col] = true
+	}
+	for _, rc := range p.reads {
+		if t := rc.attr.Type; t != "string" && t != "date" || rc.attr.Path == "active" {
+			p.text[rc.col] = false
+		}
+	}
+	p.text[0] = false // the key, bound back as it came for keyset paging
+	if p.lmRead != "" {
+		p.text[1] = false
+	}
 	if plain && d.Facts().ReturnRows {
 		p.returning = strings.Join(ret, ", ")
 	}

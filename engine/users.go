@@ -182,12 +182,18 @@ func (e *Engine) scanUser(rows *sql.Rows) (*User, any, error) {
 type userScanner struct {
 	e          *Engine
 	vals, ptrs []any
+	texts      []textCol
 }
 
 func (e *Engine) newUserScanner() *userScanner {
-	s := &userScanner{e: e, vals: make([]any, e.users.ncols), ptrs: make([]any, e.users.ncols)}
+	n := e.users.ncols
+	s := &userScanner{e: e, vals: make([]any, n), ptrs: make([]any, n), texts: make([]textCol, n)}
 	for i := range s.vals {
-		s.ptrs[i] = &s.vals[i]
+		if e.users.text[i] {
+			s.ptrs[i] = &s.texts[i]
+		} else {
+			s.ptrs[i] = &s.vals[i]
+		}
 	}
 	return s
 }
@@ -197,6 +203,11 @@ func (s *userScanner) scan(rows *sql.Rows) (*User, any, error) {
 	e, p, vals := s.e, s.e.users, s.vals
 	if err := rows.Scan(s.ptrs...); err != nil {
 		return nil, nil, e.dbErr("reading users", err)
+	}
+	for i, text := range p.text {
+		if text {
+			vals[i] = s.texts[i].v
+		}
 	}
 	u := &User{ID: idString(vals[0]), Values: make(map[string]any, len(p.reads))}
 	if p.lmRead != "" && vals[1] != nil {

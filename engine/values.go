@@ -210,6 +210,21 @@ func timeArg(t time.Time, f *dialects.Facts) any {
 	return t
 }
 
+// textCol scans a column whose attributes read text (string and date attributes). The
+// driver's bytes become one string, where scanning into an interface value would copy
+// them into a new []byte, box it, convert it and box the string again; any other value
+// (a time, a number) is kept as it came for fromColumn.
+type textCol struct{ v any }
+
+func (t *textCol) Scan(src any) error {
+	if b, ok := src.([]byte); ok {
+		t.v = string(b)
+	} else {
+		t.v = src
+	}
+	return nil
+}
+
 // fromColumn turns a scanned column value into the attribute's engine value.
 func fromColumn(a *mappings.Attribute, v any) (any, error) {
 	if v == nil {
@@ -223,6 +238,9 @@ func fromColumn(a *mappings.Attribute, v any) (any, error) {
 	}
 	switch a.Type {
 	case "string":
+		if _, ok := v.(string); ok {
+			return v, nil // the same interface value: no copy, no allocation
+		}
 		return stringOf(v), nil
 	case "boolean":
 		return boolOf(v)
@@ -251,7 +269,7 @@ func fromColumn(a *mappings.Attribute, v any) (any, error) {
 		case string:
 			if len(x) == len(time.DateOnly) {
 				if _, err := time.Parse(time.DateOnly, x); err == nil {
-					return x, nil // already as answered: no need to write it again
+					return v, nil // already as answered: no need to write it again
 				}
 			}
 			t, err := parseDate(x)
