@@ -88,6 +88,15 @@ func (c *cursorCache) putTotal(walk string, n int) {
 	c.totals[walk] = totalEntry{n: n, at: time.Now()}
 }
 
+// refreshTotal replaces a walk's kept count with n, if it has one.
+func (c *cursorCache) refreshTotal(walk string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.totals[walk]; ok {
+		c.totals[walk] = totalEntry{n: n, at: time.Now()}
+	}
+}
+
 func (c *cursorCache) getTotal(walk string, ttl time.Duration) (int, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -87,3 +87,24 @@ func TestShortPagesLeaveNoCursor(t *testing.T) {
 		t.Errorf("after the walk: %d cursors, want 2 (after pages 1 and 2, none after the short last page)", c)
 	}
 }
+
+// A short first page is the exact total: a walk's kept count learns it, so that a page
+// asked for next is not answered with an older, smaller total.
+func TestShortPageRefreshesAKeptCount(t *testing.T) {
+	e := quickstartEngine(t, 15)
+	ctx := context.Background()
+	if p, err := e.GetUsers(ctx, Query{StartIndex: 1, Count: 10, Paged: true}); err != nil || p.Total != 15 {
+		t.Fatalf("pages of 10: %v, total %d", err, p.Total)
+	}
+	if _, err := e.db.Exec(`INSERT INTO users (user_name, active, updated_at) VALUES ('late@example.com', 1, '2024-01-01 00:00:00.000000')`); err != nil {
+		t.Fatal(err)
+	}
+	// The same walk (same filter) in pages of 100: one short page of 16.
+	if p, err := e.GetUsers(ctx, Query{StartIndex: 1, Count: 100, Paged: true}); err != nil || p.Total != 16 || len(p.Users) != 16 {
+		t.Fatalf("a page of 100: %v, %d users, total %d", err, len(p.Users), p.Total)
+	}
+	// Past the end: the kept count is the newer one.
+	if p, err := e.GetUsers(ctx, Query{StartIndex: 17, Count: 100, Paged: true}); err != nil || p.Total != 16 || len(p.Users) != 0 {
+		t.Errorf("past the end: %v, %d users, total %d; want 0 users of 16", err, len(p.Users), p.Total)
+	}
+}

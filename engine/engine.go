@@ -44,6 +44,7 @@ type Engine struct {
 	cursors   *cursorCache
 	stmts     *stmtCache
 	tmplPools *sync.Map // *mappings.Template → *sync.Pool of *tmplRun
+	pool      querier   // db through logq
 	log       *slog.Logger
 	opts      Options
 }
@@ -69,6 +70,7 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 		opts.Now = time.Now
 	}
 	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, opts: opts, cursors: newCursorCache(4096, 15*time.Minute), stmts: newStmtCache(db, 512), tmplPools: &sync.Map{}}
+	e.pool = logq{q: db, log: e.log, stmts: e.stmts}
 	var err error
 	if m.Users != nil {
 		if e.users, err = buildUserPlan(d, m.Users); err != nil {
@@ -201,8 +203,9 @@ func (l logq) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	return l.q.QueryRowContext(ctx, query, args...)
 }
 
-// q is the pool, logging and using prepared statements.
-func (e *Engine) q() querier { return logq{q: e.db, log: e.log, stmts: e.stmts} }
+// q is the pool, logging and using prepared statements (made once: an interface value
+// made per call would be an allocation per statement).
+func (e *Engine) q() querier { return e.pool }
 
 // Close releases the engine's prepared statements. The server calls it when a reload
 // has replaced the engine and its last request is done; the pool may live on.

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/scimsql/scimsql/dialects"
@@ -14,6 +15,22 @@ type readCol struct {
 	attr *mappings.Attribute
 	expr string // qualified column or rendered computed expression
 	col  int    // its position in the select list (attributes with one expression share it)
+	// constant is set, and col is -1, for a read expression that is a literal (the
+	// employees example's active: "1"): its value is known without asking the database.
+	constant any
+}
+
+// literal returns the value of a rendered read expression that is a plain number or
+// string literal, as a driver would return it, and false for anything else.
+func literal(expr string) (any, bool) {
+	s := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(expr, "("), ")"))
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, true
+	}
+	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' && !strings.ContainsAny(s[1:len(s)-1], "'\\") {
+		return s[1 : len(s)-1], true
+	}
+	return nil, false
 }
 
 // userPlan is everything about users that can be worked out once per snapshot: quoted
@@ -101,6 +118,12 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*userPlan, error) {
 		default:
 			continue
 		}
+		if v, ok := literal(rc.expr); ok && a.Column == "" {
+			rc.col, rc.constant = -1, v
+			p.reads = append(p.reads, rc)
+			p.exprs[strings.ToLower(a.Path)] = rc
+			continue
+		}
 		// Attributes computed the same way (userName and the work e-mail of the employees
 		// example) read one column: the database computes it once and sends it once.
 		rc.col = slices.Index(cols, rc.expr)
@@ -117,10 +140,12 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*userPlan, error) {
 	// A column scans as text when every attribute reading it is a string or a date.
 	p.text = make([]bool, len(cols))
 	for _, rc := range p.reads {
-		p.text[rc.col] = true
+		if rc.col >= 0 {
+			p.text[rc.col] = true
+		}
 	}
 	for _, rc := range p.reads {
-		if t := rc.attr.Type; t != "string" && t != "date" || rc.attr.Path == "active" {
+		if t := rc.attr.Type; rc.col >= 0 && (t != "string" && t != "date" || rc.attr.Path == "active") {
 			p.text[rc.col] = false
 		}
 	}

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"strings"
-
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/mappings"
 )
@@ -26,17 +24,16 @@ func (e *Engine) sqlCount(source, cond string, args []any) *sqlb {
 // continuation idRead > last; limit -1 means no limit. orderBy "" orders by idRead.
 func (e *Engine) sqlList(selectList, source, idRead, cond string, args []any, last any, limit, offset int, orderBy ...string) *sqlb {
 	b := newSQL(e.d)
-	b.args = append(b.args, args...)
+	b.buf.Grow(len(selectList) + len(source) + len(cond) + 2*len(idRead) + 64)
+	b.args = append(make([]any, 0, len(args)+1), args...)
 	b.w("SELECT ", selectList, " FROM ", source)
-	var conds []string
-	if cond != "" {
-		conds = append(conds, cond)
-	}
-	if last != nil {
-		conds = append(conds, idRead+" > "+b.arg(last))
-	}
-	if len(conds) > 0 {
-		b.w(" WHERE ", strings.Join(conds, " AND "))
+	switch {
+	case cond != "" && last != nil:
+		b.w(" WHERE ", cond, " AND ", idRead, " > ", b.arg(last))
+	case cond != "":
+		b.w(" WHERE ", cond)
+	case last != nil:
+		b.w(" WHERE ", idRead, " > ", b.arg(last))
 	}
 	order := idRead
 	if len(orderBy) > 0 && orderBy[0] != "" {

@@ -109,7 +109,10 @@ const totalTTL = 10 * time.Second
 // every row that exists throughout it exactly once.
 func (e *Engine) total(ctx context.Context, walk string, start, limit, got int, count func() *sqlb) (int, error) {
 	if limit < 0 || start == 1 && got < limit {
-		return got, nil // everything there is, in one answer: no count, and none to keep
+		// Everything there is, in one answer: no count. A walk that has a count kept
+		// learns the newer one; no entry is made for a lookup that has none.
+		e.cursors.refreshTotal(walk, got)
+		return got, nil
 	}
 	n, ok := e.cursors.getTotal(walk, totalTTL)
 	if !ok || start == 1 {
@@ -218,7 +221,11 @@ func (s *userScanner) scan(rows *sql.Rows) (*User, any, error) {
 		u.LastModified = t
 	}
 	for _, rc := range p.reads {
-		v, err := fromColumn(rc.attr, vals[rc.col])
+		raw := rc.constant
+		if rc.col >= 0 {
+			raw = vals[rc.col]
+		}
+		v, err := fromColumn(rc.attr, raw)
 		if err != nil {
 			return nil, nil, e.columnErr(rc.attr.Path, err)
 		}

@@ -97,3 +97,28 @@ func parseSections(s string) map[string]string {
 	}
 	return out
 }
+
+// A read expression that is a literal is answered without selecting it.
+func TestLiteral(t *testing.T) {
+	for _, c := range []struct {
+		expr string
+		want any
+		ok   bool
+	}{
+		{"(1)", int64(1), true},
+		{"( -3 )", int64(-3), true},
+		{"('M')", "M", true},
+		{"('')", "", true},
+		{"('it''s')", nil, false}, // quoting: left to the database
+		{"(1 + 1)", nil, false},
+		{"(CONCAT(u.`a`, 'x'))", nil, false},
+		{"(TRUE)", nil, false},
+		{"(1.5)", nil, false},
+		{"(u.\"active\")", nil, false},
+	} {
+		got, ok := literal(c.expr)
+		if ok != c.ok || got != c.want {
+			t.Errorf("literal(%q) = %#v, %v; want %#v, %v", c.expr, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -233,3 +233,17 @@ func checkErrorBody(t *testing.T, what string, v2 bool, status int, ct string, r
 		t.Fatalf("%s: internalCode %v", what, e["internalCode"])
 	}
 }
+
+// FuzzListQuery holds listQuery to url.Values.Get on any query string.
+func FuzzListQuery(f *testing.F) {
+	for _, s := range []string{"filter=a&count=1&startIndex=2", "count=%41&count=2", "a;b=1&filter=%", "filter=x%20y+z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, _ := url.ParseQuery(raw)
+		fl, s, c := listQuery(raw)
+		if fl != v.Get("filter") || s != v.Get("startIndex") || c != v.Get("count") {
+			t.Fatalf("%q: got %q %q %q, url.Values says %q %q %q", raw, fl, s, c, v.Get("filter"), v.Get("startIndex"), v.Get("count"))
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -280,6 +281,22 @@ func TestNormalize(t *testing.T) {
 	} {
 		if got := normalize(c.path, c.base); got != c.want {
 			t.Errorf("normalize(%q, %q) = %q, want %q", c.path, c.base, got, c.want)
+		}
+	}
+}
+
+// listQuery reads the list parameters as url.Values.Get does, pair by pair.
+func TestListQuery(t *testing.T) {
+	for _, raw := range []string{
+		"", "filter=userName+eq+%22a%40b.c%22&startIndex=1&count=100",
+		"count=5&count=6&startIndex=7&filter=x&filter=y",
+		"filter=%zz&filter=ok&startIndex=%20", "a=1;b=2&count=3", "&&filter&count=&startIndex=2",
+		"Filter=x&COUNT=1", "filter=a%26b%3Dc", "filter=a=b",
+	} {
+		v, _ := url.ParseQuery(raw)
+		f, s, c := listQuery(raw)
+		if f != v.Get("filter") || s != v.Get("startIndex") || c != v.Get("count") {
+			t.Errorf("%q: got %q %q %q, url.Values says %q %q %q", raw, f, s, c, v.Get("filter"), v.Get("startIndex"), v.Get("count"))
 		}
 	}
 }

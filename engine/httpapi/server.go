@@ -13,6 +13,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -153,8 +155,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = newRequestID()
 	}
 	w.Header()["X-Request-Id"] = []string{id} // canonical already: no Set
-	rec := &statusRecorder{ResponseWriter: w, status: 200}
-	ctx := context.WithValue(r.Context(), reqKey{}, &reqInfo{st: st, id: id})
+	// The status recorder and the request's context value in one allocation.
+	rs := &reqScope{statusRecorder: statusRecorder{ResponseWriter: w, status: 200}, reqInfo: reqInfo{st: st, id: id}}
+	rec := &rs.statusRecorder
+	ctx := context.WithValue(r.Context(), reqKey{}, &rs.reqInfo)
 	r = r.WithContext(ctx)
 	r.URL.Path = normalize(r.URL.Path, st.base)
 	defer func() {
@@ -223,6 +227,12 @@ func newRequestID() string {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// reqScope is what ServeHTTP allocates for a request.
+type reqScope struct {
+	statusRecorder
+	reqInfo
+}
 
 type statusRecorder struct {
 	http.ResponseWriter
@@ -393,13 +403,30 @@ func (h *Handler) writeBody(w http.ResponseWriter, status int, ct string, v any)
 		h.log.Error("encoding response", "err", err)
 		status, b = http.StatusInternalServerError, []byte(`{"detail":"internal error encoding the response"}`)
 	}
-	w.Header().Set("Content-Type", ct)
+	w.Header()["Content-Type"] = contentTypeHeader(ct)
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 	if cap(b) <= 32<<20 && cap(b) >= cap(*bp) {
 		*bp = b[:0] // the writer keeps nothing of b once Write returns
 	}
 	responses.Put(bp)
+}
+
+// The Content-Type header values, made once: net/http only reads them, and each has no
+// room to grow, so that an Add elsewhere copies instead of writing into them.
+var (
+	contentTypeValue  = []string{contentType}
+	contentType2Value = []string{contentType2}
+)
+
+func contentTypeHeader(ct string) []string {
+	switch ct {
+	case contentType:
+		return contentTypeValue
+	case contentType2:
+		return contentType2Value
+	}
+	return []string{ct}
 }
 
 func (h *Handler) writeJSON(w http.ResponseWriter, status int, v any) {
@@ -547,9 +574,8 @@ func (h *Handler) badSyntax(w http.ResponseWriter, r *http.Request, msg string) 
 // query reads filter, startIndex and count. As in Okta's SDK, paging applies only when
 // both are given; either one non-numeric or negative is a 400.
 func query(r *http.Request) (engine.Query, error) {
-	v := r.URL.Query()
-	q := engine.Query{Filter: v.Get("filter")}
-	si, c := v.Get("startIndex"), v.Get("count")
+	f, si, c := listQuery(r.URL.RawQuery)
+	q := engine.Query{Filter: f}
 	parse := func(name, s string) (int, error) {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
@@ -573,6 +599,43 @@ func query(r *http.Request) (engine.Query, error) {
 	}
 	q.Paged = si != "" && c != ""
 	return q, nil
+}
+
+// listQuery returns the first filter, startIndex and count of a query string, as
+// url.Values.Get would (pairs that do not decode are skipped), without building the map
+// of every parameter on each list request.
+func listQuery(raw string) (filter, startIndex, count string) {
+	var seen [3]bool
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue // url.ParseQuery refuses these; Query drops them
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			continue
+		}
+		i := slices.Index([]string{"filter", "startIndex", "count"}, key)
+		if i < 0 || seen[i] {
+			continue
+		}
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			continue
+		}
+		seen[i] = true
+		switch i {
+		case 0:
+			filter = val
+		case 1:
+			startIndex = val
+		case 2:
+			count = val
+		}
+	}
+	return filter, startIndex, count
 }
 
 type authFunc func(*http.Request) bool

@@ -541,17 +541,21 @@ func (ml memberList) AppendJSON(b []byte) ([]byte, error) {
 // List11 is the SCIM 1.1 list envelope. startIndex and itemsPerPage appear only for
 // paged requests, as in Okta's SDK.
 func List11(total int, paged bool, startIndex int, resources []any) *Object {
-	o := &Object{}
-	o.Set("schemas", []string{Core11}).Set("totalResults", total)
+	o := newObject(5)
+	o.add("schemas", schemasCore11).add("totalResults", total)
 	if paged {
-		o.Set("startIndex", startIndex).Set("itemsPerPage", len(resources))
+		o.add("startIndex", startIndex).add("itemsPerPage", len(resources))
 	}
 	if resources == nil {
 		resources = []any{}
 	}
-	o.Set("Resources", resources)
+	o.add("Resources", resources)
 	return o
 }
+
+// schemasCore11 is the schemas of a 1.1 list, shared (and clipped, so that an append
+// copies).
+var schemasCore11 = []string{Core11}
 
 // ServiceProviderConfigs11 is the body of GET /ServiceProviderConfigs with the
 // capability names the engine derived.

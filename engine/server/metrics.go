@@ -2,6 +2,7 @@ package server
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,19 @@ type metrics struct {
 	reloadOK     prometheus.Gauge
 	reloadOKTime prometheus.Gauge
 	capabilities *prometheus.GaugeVec
+	// series caches each operation and status's counter and histogram: looking them up
+	// by label values hashes and locks on every request.
+	series sync.Map // requestKey → *requestSeries
+}
+
+type requestKey struct {
+	op     string
+	status int
+}
+
+type requestSeries struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 func newMetrics(s *Server, version string) *metrics {
@@ -56,8 +70,17 @@ func newMetrics(s *Server, version string) *metrics {
 
 // Request implements httpapi.Observer.
 func (m *metrics) Request(op string, status int, d time.Duration) {
-	m.requests.WithLabelValues(op, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(op).Observe(d.Seconds())
+	k := requestKey{op, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, &requestSeries{
+			count:   m.requests.WithLabelValues(op, strconv.Itoa(status)),
+			latency: m.latency.WithLabelValues(op),
+		})
+	}
+	rs := v.(*requestSeries)
+	rs.count.Inc()
+	rs.latency.Observe(d.Seconds())
 }
 
 // AuthFailed implements httpapi.Observer.
