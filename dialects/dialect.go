@@ -92,10 +92,16 @@ type Facts struct {
 	KeyTypes map[string]string
 	// MaxParams is the largest number of bound arguments in one statement.
 	MaxParams int
-	// ReturnRows says INSERT and UPDATE can end in RETURNING with any expressions over
-	// the written row (unqualified column names): the stored row comes back with the
-	// statement that writes it, without a second query.
-	ReturnRows bool
+	// InsertReturns and UpdateReturns say INSERT and UPDATE can end in RETURNING with any
+	// expressions over the written row (unqualified column names): the stored row comes
+	// back with the statement that writes it, without a second query.
+	InsertReturns, UpdateReturns bool
+}
+
+// Prober is a dialect whose facts depend on the server behind the driver (MySQL and
+// MariaDB share one): Probe asks the server and returns the facts for it.
+type Prober interface {
+	Probe(ctx context.Context, db *sql.DB) (*Facts, error)
 }
 
 // KeyType returns the SQL type for a key of mapping type t.

@@ -102,6 +102,7 @@ func (e *Engine) CheckDatabase(ctx context.Context) []Problem {
 	// Every statement prepares: this catches computed expressions, templates and sources
 	// that name what does not exist, in the database's own words.
 	if len(out) == 0 {
+		e.insertReturns(ctx) // ask the server what it can, so that only what it runs is prepared
 		plans, err := e.ForExplain().Explain()
 		if err != nil {
 			add(file, "%v", err)

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scimsql/scimsql/dialects"
@@ -45,8 +46,11 @@ type Engine struct {
 	stmts     *stmtCache
 	tmplPools *sync.Map // *mappings.Template → *sync.Pool of *tmplRun
 	pool      querier   // db through logq
-	log       *slog.Logger
-	opts      Options
+	// probed is what the dialect's Prober said of the server: 0 not asked yet, 1 an
+	// INSERT returns rows, 2 it does not.
+	probed *atomic.Int32
+	log    *slog.Logger
+	opts   Options
 }
 
 // New compiles the mapping's plans for dialect d over db.
@@ -71,6 +75,7 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 	}
 	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, opts: opts, cursors: newCursorCache(4096, 15*time.Minute), stmts: newStmtCache(db, 512), tmplPools: &sync.Map{}}
 	e.pool = logq{q: db, log: e.log, stmts: e.stmts}
+	e.probed = new(atomic.Int32)
 	var err error
 	if m.Users != nil {
 		if e.users, err = buildUserPlan(d, m.Users); err != nil {
@@ -97,6 +102,35 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 	}
 	e.caps = Capabilities(m)
 	return e, nil
+}
+
+// insertReturns says whether an INSERT can return the row it wrote: a fact of the
+// dialect, or, where the server decides (MariaDB or MySQL), what it said when first
+// asked. A server that cannot be asked now is asked again next time.
+func (e *Engine) insertReturns(ctx context.Context) bool {
+	if e.f.InsertReturns {
+		return true
+	}
+	pr, ok := e.d.(dialects.Prober)
+	if !ok {
+		return false
+	}
+	switch e.probed.Load() {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	f, err := pr.Probe(ctx, e.db)
+	if err != nil {
+		return false
+	}
+	if f.InsertReturns {
+		e.probed.Store(1)
+		return true
+	}
+	e.probed.Store(2)
+	return false
 }
 
 // MaxPageSize is the largest page served (filter.maxResults in the discovery documents).

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/mappings"
 )
 
@@ -224,8 +225,15 @@ func (e *Engine) explainCreateUser(op *mappings.Operation) ([]Statement, error) 
 			vals = append([]any{arg}, vals...)
 		}
 		if p.returning != "" && p.m.Op(mappings.OpGetUser) != nil {
-			// The stored user comes back with the INSERT: no read-back.
-			return append(out, st("insert the user and return it as stored", e.sqlInsertRow(p.table, cols, vals, p.returning))), nil
+			// Where the INSERT returns the row, there is no read-back. Where the server
+			// decides and has not been asked (no database), both ways are shown.
+			_, probes := e.d.(dialects.Prober)
+			switch {
+			case e.f.InsertReturns || probes && e.probed.Load() == 1:
+				return append(out, st("insert the user and return it as stored", e.sqlInsertRow(p.table, cols, vals, p.returning))), nil
+			case probes && e.probed.Load() == 0:
+				out = append(out, st("on a server that can (MariaDB 10.5 and later), insert the user and return it as stored, instead of the two statements below", e.sqlInsertRow(p.table, cols, vals, p.returning)))
+			}
 		}
 		b, _ := e.sqlInsert(p.table, p.idCol, &p.m.ID, cols, vals, id)
 		out = append(out, st("insert the user", b))
@@ -299,7 +307,7 @@ func (e *Engine) explainUpdateUser(op *mappings.Operation) ([]Statement, error) 
 		return nil, err
 	}
 	if op.Auto {
-		if len(cols) > 0 && len(out) == 0 && p.returning != "" {
+		if len(cols) > 0 && len(out) == 0 && p.returning != "" && e.f.UpdateReturns {
 			// Written and read back in one statement, no transaction around it.
 			return []Statement{st("update the user and return it as stored", e.sqlUpdateRow(p.table, p.idCol, cols, vals, arg, p.returning))}, nil
 		}
@@ -425,9 +433,10 @@ func (e *Engine) explainUpdateGroup(op *mappings.Operation) ([]Statement, error)
 	p := e.groups
 	g, members := e.sampleGroup()
 	id, gid := sampleID(&p.m.ID)
+	lock, _ := e.sqlLockGroup(gid)
 	out := []Statement{
-		st("does the group exist? (locks the row)", e.sqlLock(p.table, p.idCol, gid)),
-		st("is the new displayName taken by another group?", e.sqlTaken(p.source, p.idRead, p.name.expr, p.name.attr.CaseExact, g.DisplayName, gid)),
+		st("does the group exist, and its stored name? (locks the row)", lock),
+		st("is the new displayName taken by another group? (only when the name changes)", e.sqlTaken(p.source, p.idRead, p.name.expr, p.name.attr.CaseExact, g.DisplayName, gid)),
 	}
 	if len(members) > 0 {
 		out = append(out, st("are all members users?", e.sqlUsersIn(members)))
@@ -461,7 +470,8 @@ func (e *Engine) explainUpdateGroup(op *mappings.Operation) ([]Statement, error)
 func (e *Engine) explainDeleteGroup(op *mappings.Operation) ([]Statement, error) {
 	p := e.groups
 	id, gid := sampleID(&p.m.ID)
-	out := []Statement{st("does the group exist? (locks the row)", e.sqlLock(p.table, p.idCol, gid))}
+	lock, _ := e.sqlLockGroup(gid)
+	out := []Statement{st("does the group exist? (locks the row)", lock)}
 	if !op.Auto {
 		sts, err := e.explainTemplates(op, map[string]any{"id": id})
 		return append(out, sts...), err

@@ -591,13 +591,14 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 	defer cancel()
 	var out *Group
 	err = e.inTx(ctx, "updateGroup", func(tx querier) error {
-		if err := e.lockGroup(ctx, tx, gid); err != nil {
+		stored, err := e.lockGroup(ctx, tx, gid)
+		if err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 			}
 			return err
 		}
-		if in.DisplayName != "" {
+		if renamed(stored, in.DisplayName) {
 			if err := e.displayNameFree(ctx, tx, in.DisplayName, gid); err != nil {
 				return err
 			}
@@ -673,11 +674,30 @@ func keyStrings(keys []any) []string {
 	return out
 }
 
-func (e *Engine) lockGroup(ctx context.Context, tx querier, gid any) error {
-	p := e.groups
-	b := e.sqlLock(p.table, p.idCol, gid)
-	var v any
-	return tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&v)
+// lockGroup checks the group exists and locks its row where the dialect can. It returns
+// the stored displayName when the name is a column, so that a push that keeps the name
+// (nearly every one) need not ask whether another group has it.
+func (e *Engine) lockGroup(ctx context.Context, tx querier, gid any) (stored *string, err error) {
+	b, n := e.sqlLockGroup(gid)
+	vals := make([]any, n)
+	ptrs := make([]any, len(vals))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	if len(vals) > 1 && vals[1] != nil {
+		s := stringOf(vals[1])
+		stored = &s
+	}
+	return stored, nil
+}
+
+// renamed says whether name is a new displayName for a group whose stored one is stored
+// (nil: not known): only a new name needs the check that no other group has it.
+func renamed(stored *string, name string) bool {
+	return name != "" && (stored == nil || *stored != name)
 }
 
 // DeleteGroup answers deleteGroup: memberships and the group go in one transaction.
@@ -694,7 +714,7 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 	ctx, cancel := e.ctx(ctx, "deleteGroup")
 	defer cancel()
 	return e.inTx(ctx, "deleteGroup", func(tx querier) error {
-		if err := e.lockGroup(ctx, tx, gid); err != nil {
+		if _, err := e.lockGroup(ctx, tx, gid); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 			}

@@ -39,13 +39,14 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch) error 
 	ctx, cancel := e.ctx(ctx, "patchGroup")
 	defer cancel()
 	return e.inTx(ctx, "patchGroup", func(tx querier) error {
-		if err := e.lockGroup(ctx, tx, gid); err != nil {
+		stored, err := e.lockGroup(ctx, tx, gid)
+		if err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 			}
 			return err
 		}
-		if p.DisplayName != nil {
+		if p.DisplayName != nil && renamed(stored, *p.DisplayName) {
 			if err := e.displayNameFree(ctx, tx, *p.DisplayName, gid); err != nil {
 				return err
 			}
@@ -121,7 +122,7 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch) error 
 		if p.Description != nil {
 			gd["description"] = *p.Description
 		}
-		_, err := e.runStatements(ctx, tx, op, map[string]any{"id": id, "group": gd, "members": nil, "add": keyStrings(add), "remove": keyStrings(remove)})
+		_, err = e.runStatements(ctx, tx, op, map[string]any{"id": id, "group": gd, "members": nil, "add": keyStrings(add), "remove": keyStrings(remove)})
 		return err
 	})
 }

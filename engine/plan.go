@@ -50,7 +50,8 @@ type userPlan struct {
 	byID       string             // SELECT selectList ... WHERE id = the first argument
 	exprs      map[string]readCol // lower-case path → read column
 	// returning is selectList over the bare table (unqualified names), for a write that
-	// returns the row it wrote; "" when reads do not come from the table itself.
+	// returns the row it wrote where the database can (Engine.returns); "" when reads do
+	// not come from the table itself.
 	returning string
 }
 
@@ -153,7 +154,7 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*userPlan, error) {
 	if p.lmRead != "" {
 		p.text[1] = false
 	}
-	if plain && d.Facts().ReturnRows {
+	if plain {
 		p.returning = strings.Join(ret, ", ")
 	}
 	return p, nil

@@ -79,6 +79,16 @@ func (e *Engine) sqlLock(table, idCol string, id any, extra ...string) *sqlb {
 	return b
 }
 
+// sqlLockGroup locks a group's row and reads its id and, when the name is a column, its
+// stored displayName; n is the number of columns it selects.
+func (e *Engine) sqlLockGroup(gid any) (b *sqlb, n int) {
+	p := e.groups
+	if c := p.m.DisplayName.Column; c != "" {
+		return e.sqlLock(p.table, p.idCol, gid, e.d.Quote(c)), 2
+	}
+	return e.sqlLock(p.table, p.idCol, gid), 1
+}
+
 // insertMode says how the id of an inserted row comes back.
 type insertMode int
 
@@ -141,7 +151,7 @@ func (e *Engine) sqlInsert(table, idCol string, k *mappings.Key, cols []string, 
 }
 
 // sqlInsertRow writes one row and returns it: RETURNING list, where list is a select
-// list over the bare table (dialects with ReturnRows).
+// list over the bare table (dialects with InsertReturns).
 func (e *Engine) sqlInsertRow(table string, cols []string, vals []any, list string) *sqlb {
 	b := newSQL(e.d)
 	b.w("INSERT INTO ", table)
@@ -182,7 +192,7 @@ func (e *Engine) sqlUpdate(table, idCol string, cols []string, vals []any, id an
 	return b
 }
 
-// sqlUpdateRow is sqlUpdate returning the row: RETURNING list (dialects with ReturnRows).
+// sqlUpdateRow is sqlUpdate returning the row: RETURNING list (dialects with UpdateReturns).
 func (e *Engine) sqlUpdateRow(table, idCol string, cols []string, vals []any, id any, list string) *sqlb {
 	b := e.sqlUpdate(table, idCol, cols, vals, id)
 	b.w(" RETURNING ", list)

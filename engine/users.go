@@ -373,7 +373,7 @@ func (e *Engine) createOne(ctx context.Context, in *User, name string) (*User, e
 	readable := e.m.Users.Op(mappings.OpGetUser) != nil
 	var out *User
 	err = e.retried(ctx, "createUser", func() error {
-		if p.returning != "" && readable {
+		if p.returning != "" && readable && e.insertReturns(ctx) {
 			var err error
 			out, err = e.insertUserRow(ctx, q, in, id)
 			return err
@@ -584,7 +584,7 @@ func (e *Engine) insertColumns(ctx context.Context, u *User, id string) ([]strin
 	return cols, vals, nil
 }
 
-// insertUserRow writes a new user and reads it back in the same statement (ReturnRows).
+// insertUserRow writes a new user and reads it back in the same statement (insertReturns).
 func (e *Engine) insertUserRow(ctx context.Context, q querier, u *User, id string) (*User, error) {
 	p := e.users
 	cols, vals, err := e.insertColumns(ctx, u, id)
@@ -701,7 +701,7 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 	var out *User
 	pw := p.m.Attr("password")
 	needLock := name == "patchUser" || pw != nil && pw.Hash == "bcrypt" && pw.Column != "" || p.m.Op(mappings.OpGetUser) == nil
-	if !needLock && op.Auto && p.returning != "" {
+	if !needLock && op.Auto && p.returning != "" && e.f.UpdateReturns {
 		var in *User
 		if in, err = apply(nil); err != nil {
 			return nil, err
@@ -765,7 +765,7 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 	return out, err
 }
 
-// updateOne is a profile push as one UPDATE ... RETURNING (ReturnRows): the row is
+// updateOne is a profile push as one UPDATE ... RETURNING (UpdateReturns): the row is
 // written and read back in one round trip, atomically, with no transaction around it;
 // no row back means no such user.
 func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*User, error) {

@@ -248,6 +248,9 @@ func benchServe(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if !*hand {
+		setGC() // as scimsql serve runs; the hand-written connector keeps Go's defaults
+	}
 	sv, err := bench.Serve(ctx, bench.ServerSpec{MappingPath: *mapping, DSN: os.Getenv(childDSNEnv), CPUProfile: *cpuprofile, Handwritten: *hand}, dialectTable, log)
 	if err != nil {
 		fmt.Fprintln(stdout, "error:", oneLine(err.Error()))

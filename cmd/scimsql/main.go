@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -142,6 +143,26 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("-log-format must be text or json, not %q", format)
 }
 
+// GC targets for the server, unless GOGC or GOMEMLIMIT say otherwise. scimsql's live
+// heap is a few megabytes, so Go's default (collect when the heap doubles, and at least
+// every 4 MB) collects dozens of times a second under the agent's traffic: a tenth of
+// the CPU of a small request. With 400 it collects a quarter as often; the soft limit
+// makes it collect harder again before a large group push takes the heap anywhere near
+// it.
+const (
+	gcPercent   = 400
+	gcSoftLimit = 256 << 20
+)
+
+func setGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(gcSoftLimit)
+	}
+}
+
 func serve(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("serve", stderr)
 	mapping := fs.String("mapping", "", "mapping file (required)")
@@ -170,6 +191,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	setGC()
 
 	s, err := server.New(ctx, server.Options{
 		MappingPath: *mapping, Listen: *listen, DSN: *dsn,

@@ -1,12 +1,13 @@
 // Package mysql is the MySQL and MariaDB dialect, through go-sql-driver/mysql. It is
-// tested against MariaDB and written for MySQL 8 too: nothing here needs RETURNING,
-// which MySQL lacks.
+// tested against MariaDB and written for MySQL 8 too: the one thing MariaDB has and
+// MySQL lacks, INSERT ... RETURNING, is used only after Probe has seen a MariaDB.
 package mysql
 
 import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +45,41 @@ var facts = dialects.Facts{
 
 // Facts implements dialects.Dialect.
 func (*MySQL) Facts() *dialects.Facts { return &facts }
+
+var _ dialects.Prober = (*MySQL)(nil)
+
+// mariaDBFacts are MariaDB 10.5 and later: INSERT ... RETURNING (UPDATE has none).
+var mariaDBFacts = func() dialects.Facts {
+	f := facts
+	f.InsertReturns = true
+	return f
+}()
+
+// Probe implements dialects.Prober: MySQL and MariaDB speak one protocol, and only the
+// server's version tells whether an INSERT can return the row it wrote.
+func (*MySQL) Probe(ctx context.Context, db *sql.DB) (*dialects.Facts, error) {
+	var v string
+	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v); err != nil {
+		return nil, err
+	}
+	if mariaDBReturns(v) {
+		return &mariaDBFacts, nil
+	}
+	return &facts, nil
+}
+
+// mariaDBReturns says whether a VERSION() string is MariaDB 10.5 or later
+// ("10.11.19-MariaDB-0+deb12u1", "11.4.2-MariaDB"); MySQL's ("8.0.36") never is.
+func mariaDBReturns(version string) bool {
+	if !strings.Contains(strings.ToLower(version), "mariadb") {
+		return false
+	}
+	major, rest, _ := strings.Cut(version, ".")
+	minor, _, _ := strings.Cut(rest, ".")
+	ma, err1 := strconv.Atoi(major)
+	mi, err2 := strconv.Atoi(minor)
+	return err1 == nil && err2 == nil && (ma > 10 || ma == 10 && mi >= 5)
+}
 
 // Placeholder implements dialects.Dialect.
 func (*MySQL) Placeholder(int) string { return "?" }

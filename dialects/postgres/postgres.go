@@ -37,7 +37,7 @@ var facts = dialects.Facts{
 	MaxParams: 65535,
 	// INSERT and UPDATE ... RETURNING: the read-back of a create or a profile push
 	// travels with the write.
-	ReturnRows: true,
+	InsertReturns: true, UpdateReturns: true,
 }
 
 // Facts implements dialects.Dialect.

@@ -41,7 +41,7 @@ var facts = dialects.Facts{
 	MaxParams: 32766,
 	// RETURNING since SQLite 3.35 (the embedded one is newer); column names in it must
 	// not be qualified.
-	ReturnRows: true,
+	InsertReturns: true, UpdateReturns: true,
 }
 
 // Facts implements dialects.Dialect.

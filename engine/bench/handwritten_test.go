@@ -324,3 +324,58 @@ func BenchmarkHandlers(b *testing.B) {
 		})
 	}
 }
+
+// The statements each of the agent's requests costs on MariaDB, counted by the server
+// (its Questions counter, which a test's other sessions do not touch while it runs):
+// they are the round trips the figures in the README rest on.
+func TestRoundTripsMariaDB(t *testing.T) {
+	f := newFixture(t, "mysql", "SCIMSQL_TEST_MYSQL_DSN", 2000)
+	p := f.ds.sample[3]
+	g := f.e.groups[1]
+	questions := func() int {
+		// A session of its own: SHOW SESSION STATUS would count this one only.
+		var name string
+		var n int
+		if err := f.db.admin.QueryRow("SHOW GLOBAL STATUS LIKE 'Questions'").Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, c := range []struct {
+		name string
+		do   func(i int) int
+		want float64
+	}{
+		{"GET /Users/{id}", func(int) int { code, _ := f.do(f.scim, "GET", "/Users/"+strconv.Itoa(p.id), nil); return code }, 1},
+		{"check-exists", func(int) int { code, _ := f.do(f.scim, "GET", checkPath(p.userName()), nil); return code }, 1},
+		// INSERT ... RETURNING: no transaction, no read-back.
+		{"POST /Users", func(i int) int {
+			code, _ := f.do(f.scim, "POST", "/Users", f.e.userBody(0, "Trip", "Round"+strconv.Itoa(i), "F", "", "2025-03-01"))
+			return code
+		}, 1},
+		// BEGIN, UPDATE, the read-back, COMMIT: MariaDB's UPDATE returns no rows.
+		{"PUT /Users/{id}", func(i int) int {
+			code, _ := f.do(f.scim, "PUT", "/Users/"+strconv.Itoa(p.id), f.e.userBody(p.id, p.first, p.last, []string{"M", "F"}[i%2], p.birth, p.hire))
+			return code
+		}, 4},
+		// BEGIN, lock (with the stored name: unchanged, so no check that it is free),
+		// stored members, are the new members users?, the template's three statements
+		// (name, removes, adds), the department's row for the answer, COMMIT.
+		{"PUT /Groups/{id}", func(i int) int { code, _ := f.do(f.scim, "PUT", "/Groups/"+g.g.id, g.bodies[i%2]); return code }, 9},
+	} {
+		for i := range 3 { // warm: statements prepared, the server probed
+			c.do(i)
+		}
+		const n = 20
+		before := questions()
+		for i := range n {
+			if code := c.do(i + 3); code/100 != 2 {
+				t.Fatalf("%s: %d", c.name, code)
+			}
+		}
+		// The counter counts its own SHOW, once.
+		if got := float64(questions()-before-1) / n; got != c.want {
+			t.Errorf("%s: %.2f statements a request, want %.0f", c.name, got, c.want)
+		}
+	}
+}
