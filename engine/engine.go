@@ -44,8 +44,9 @@ type Engine struct {
 	caps      []Capability
 	cursors   *cursorCache
 	stmts     *stmtCache
-	tmplPools *sync.Map // *mappings.Template → *sync.Pool of *tmplRun
-	pool      querier   // db through logq
+	tmplPools *sync.Map  // *mappings.Template → *sync.Pool of *tmplRun
+	pool      querier    // db through logq
+	scanners  *sync.Pool // *userScanner, reused across requests
 	// probed is what the dialect's Prober said of the server: 0 not asked yet, 1 an
 	// INSERT returns rows, 2 it does not.
 	probed *atomic.Int32
@@ -76,6 +77,7 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, opts: opts, cursors: newCursorCache(4096, 15*time.Minute), stmts: newStmtCache(db, 512), tmplPools: &sync.Map{}}
 	e.pool = logq{q: db, log: e.log, stmts: e.stmts}
 	e.probed = new(atomic.Int32)
+	e.scanners = &sync.Pool{}
 	var err error
 	if m.Users != nil {
 		if e.users, err = buildUserPlan(d, m.Users); err != nil {

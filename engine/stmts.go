@@ -19,6 +19,9 @@ type stmtCache struct {
 	db  *sql.DB
 	max int
 
+	// ready holds the prepared statements for lock-free reads (every statement of every
+	// request looks here); mu guards m, pending and closed, which change rarely.
+	ready   sync.Map // string → *sql.Stmt
 	mu      sync.Mutex
 	m       map[string]*sql.Stmt
 	pending map[string]bool
@@ -36,6 +39,9 @@ func newStmtCache(db *sql.DB, max int) *stmtCache {
 func (c *stmtCache) get(ctx context.Context, query string, inTx bool) *sql.Stmt {
 	if c == nil || c.db == nil {
 		return nil
+	}
+	if st, ok := c.ready.Load(query); ok {
+		return st.(*sql.Stmt)
 	}
 	c.mu.Lock()
 	st, ok := c.m[query]
@@ -72,6 +78,7 @@ func (c *stmtCache) prepare(ctx context.Context, query string) *sql.Stmt {
 		return prev
 	}
 	c.m[query] = st
+	c.ready.Store(query, st)
 	return st
 }
 
@@ -84,6 +91,7 @@ func (c *stmtCache) failed(query string, err error) {
 	c.mu.Lock()
 	st := c.m[query]
 	delete(c.m, query)
+	c.ready.Delete(query)
 	c.mu.Unlock()
 	if st != nil {
 		st.Close()
@@ -96,8 +104,9 @@ func (c *stmtCache) close() {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, st := range c.m {
+	for q, st := range c.m {
 		st.Close()
+		c.ready.Delete(q)
 	}
 	c.m = map[string]*sql.Stmt{}
 	c.closed = true

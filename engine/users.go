@@ -74,6 +74,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	var lastRaw any
 	var raws []any
 	sc := e.newUserScanner()
+	defer e.doneScanning(sc)
 	for rows.Next() {
 		u, raw, err := sc.scan(rows)
 		if err != nil {
@@ -178,7 +179,9 @@ func (e *Engine) continuation(walk string, limit, start int) (any, int) {
 // scanUser reads one row of userPlan.selectList. It also returns the raw id value,
 // which keyset paging binds back.
 func (e *Engine) scanUser(rows *sql.Rows) (*User, any, error) {
-	return e.newUserScanner().scan(rows)
+	sc := e.newUserScanner()
+	defer e.doneScanning(sc)
+	return sc.scan(rows)
 }
 
 // userScanner reads user rows; its buffers serve every row of a result.
@@ -188,7 +191,12 @@ type userScanner struct {
 	texts      []textCol
 }
 
+// newUserScanner returns a scanner for the users' select list, from the pool when one
+// is free; doneScanning returns it.
 func (e *Engine) newUserScanner() *userScanner {
+	if s, ok := e.scanners.Get().(*userScanner); ok {
+		return s
+	}
 	n := e.users.ncols
 	s := &userScanner{e: e, vals: make([]any, n), ptrs: make([]any, n), texts: make([]textCol, n)}
 	for i := range s.vals {
@@ -199,6 +207,12 @@ func (e *Engine) newUserScanner() *userScanner {
 		}
 	}
 	return s
+}
+
+func (e *Engine) doneScanning(s *userScanner) {
+	clear(s.vals) // keep no row alive
+	clear(s.texts)
+	e.scanners.Put(s)
 }
 
 // scan reads the current row into a User, and returns its key as the database gave it.

@@ -129,6 +129,15 @@ var segments = map[string]string{
 	"resourcetypes": "ResourceTypes", "schemas": "Schemas",
 }
 
+// canonicalSegments are the values of segments.
+var canonicalSegments = func() map[string]bool {
+	m := map[string]bool{}
+	for _, v := range segments {
+		m[v] = true
+	}
+	return m
+}()
+
 // validRequestID says whether a client's X-Request-Id can be used as ours: 1 to 64 of
 // [A-Za-z0-9._-], so that it can go into logs as it is.
 func validRequestID(id string) bool {
@@ -316,6 +325,12 @@ func isNormal(p, base string) bool {
 // canonicalSegment is the canonical spelling of a known path segment, found without
 // lower-casing it into a new string.
 func canonicalSegment(s string) (string, bool) {
+	if s == "" {
+		return "", false
+	}
+	if canonicalSegments[s] {
+		return s, true // the usual case: already spelled right
+	}
 	for k, v := range segments {
 		if strings.EqualFold(k, s) {
 			return v, true
