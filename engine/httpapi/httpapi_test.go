@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -298,5 +299,28 @@ func TestListQuery(t *testing.T) {
 		if f != v.Get("filter") || s != v.Get("startIndex") || c != v.Get("count") {
 			t.Errorf("%q: got %q %q %q, url.Values says %q %q %q", raw, f, s, c, v.Get("filter"), v.Get("startIndex"), v.Get("count"))
 		}
+	}
+}
+
+// A large answer goes out whole with its length, not in chunks; a small one is sized by
+// net/http, as before.
+func TestAnswersCarryTheirLength(t *testing.T) {
+	srv, _ := quickstart(t, nil)
+	for _, path := range []string{"/Users?startIndex=1&count=100", "/ServiceProviderConfigs"} {
+		res, _ := send(t, "GET", srv.URL+path, "", nil)
+		if res.StatusCode != 200 || len(res.TransferEncoding) > 0 || res.ContentLength <= 0 {
+			t.Errorf("GET %s: %d, transfer encoding %v, length %d", path, res.StatusCode, res.TransferEncoding, res.ContentLength)
+		}
+	}
+	// Enough users for a page of several kilobytes.
+	for i := range 30 {
+		body := fmt.Sprintf(`{"userName":"len%d@example.com","name":{"givenName":"G","familyName":"F"},"password":"Pw-%d-secret"}`, i, i)
+		if res, out := send(t, "POST", srv.URL+"/Users", body, map[string]string{"Content-Type": "application/json"}); res.StatusCode != 201 {
+			t.Fatalf("create %d: %d %v", i, res.StatusCode, out)
+		}
+	}
+	res, out := send(t, "GET", srv.URL+"/Users?startIndex=1&count=100", "", nil)
+	if res.StatusCode != 200 || len(res.TransferEncoding) > 0 || res.ContentLength <= 2048 {
+		t.Errorf("a page of %v users: %d, transfer encoding %v, length %d", out["itemsPerPage"], res.StatusCode, res.TransferEncoding, res.ContentLength)
 	}
 }

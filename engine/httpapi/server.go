@@ -419,6 +419,11 @@ func (h *Handler) writeBody(w http.ResponseWriter, status int, ct string, v any)
 		status, b = http.StatusInternalServerError, []byte(`{"detail":"internal error encoding the response"}`)
 	}
 	w.Header()["Content-Type"] = contentTypeHeader(ct)
+	if len(b) > 2048 {
+		// net/http sizes small answers itself, but sends a larger one without a length in
+		// chunks: a page of users or a group is written whole, with its length, instead.
+		w.Header()["Content-Length"] = []string{strconv.Itoa(len(b))}
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 	if cap(b) <= 32<<20 && cap(b) >= cap(*bp) {
