@@ -316,13 +316,18 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 		}
 		runs := make([][]*loadResult, len(sides))
 		cpu := make([]time.Duration, len(sides))
+		dbCPU := make([]time.Duration, len(sides))
 		for r := range rounds {
 			for i, s := range sides {
 				logf("%s: %s, %d client(s) for %s (round %d of %d)", name, s.spec.name(), conc, cfg.Duration/time.Duration(rounds), r+1, rounds)
 				proc := memory{pid: s.srv.PID}
 				before := proc.cpu()
+				dbBefore, _ := dbServerCPU(cfg.Driver)
 				runs[i] = append(runs[i], s.c.run(ctx, conc, cfg.Duration/time.Duration(rounds), 0, op))
 				cpu[i] += proc.cpu() - before
+				if dbAfter, ok := dbServerCPU(cfg.Driver); ok {
+					dbCPU[i] += dbAfter - dbBefore
+				}
 				if err := s.after(ctx); err != nil {
 					return err
 				}
@@ -331,6 +336,7 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 		for i, ms := range measures {
 			all, _, errs := merge(runs[i]).summarize()
 			ms.CPUPerRequest = perRequest(cpu[i], all.Count+all.Errors)
+			ms.DBCPUPerRequest = perRequest(dbCPU[i], all.Count+all.Errors)
 			ms.Concurrency = conc
 			ms.Seconds = round3(merge(runs[i]).elapsed.Seconds())
 			ms.Requests = all.Count + all.Errors

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -110,6 +111,32 @@ func (m memory) cpu() time.Duration {
 		return 0
 	}
 	return time.Duration(ut+st) * time.Second / clockTicks
+}
+
+// dbServerCPU is the CPU time used so far by the database server's processes on this
+// machine (mariadbd or mysqld; every postgres process), found by name in /proc, and
+// false when there are none here (a remote server).
+func dbServerCPU(driver string) (time.Duration, bool) {
+	names := map[string][]string{"mysql": {"mariadbd", "mysqld"}, "postgres": {"postgres"}}[driver]
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, false
+	}
+	var total time.Duration
+	found := false
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || !slices.Contains(names, strings.TrimSpace(string(comm))) {
+			continue
+		}
+		found = true
+		total += memory{pid: pid}.cpu()
+	}
+	return total, found
 }
 
 // loadAvg is the 1-minute load average, or "" where /proc/loadavg is missing.

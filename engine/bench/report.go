@@ -72,10 +72,13 @@ type Measure struct {
 	// microseconds (from /proc): what decides throughput when the server shares the cores
 	// with the database and the load generator. With -server inprocess it includes the
 	// load generator.
-	CPUPerRequest float64    `json:"cpuMicrosPerRequest,omitempty"`
-	Import        *Import    `json:"import,omitempty"`
-	Mix           []MixLevel `json:"mix,omitempty"`
-	CPUProfile    string     `json:"cpuProfile,omitempty"`
+	CPUPerRequest float64 `json:"cpuMicrosPerRequest,omitempty"`
+	// DBCPUPerRequest is the database server's CPU time per request, where it runs on
+	// this machine (the other half of the work the cores share).
+	DBCPUPerRequest float64    `json:"dbCpuMicrosPerRequest,omitempty"`
+	Import          *Import    `json:"import,omitempty"`
+	Mix             []MixLevel `json:"mix,omitempty"`
+	CPUProfile      string     `json:"cpuProfile,omitempty"`
 }
 
 // MixLevel is the mix at one level of concurrency.
@@ -224,8 +227,8 @@ func (rep *Report) WriteText(w io.Writer) {
 		s.Database, kept, s.Seconds, s.Memberships, s.GroupPush, s.GroupPushMembers, s.MixGroups, s.MixGroupMembers)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\t\tscimsql\t\t\t\t\t\t\thand-written\t\t\t\t\t\t\t")
-	fmt.Fprintln(tw, "scenario\tclients\trequests\treq/s\tp50 ms\tp99 ms\tmax ms\terrors\tcpu µs\treq/s\tp50 ms\tp99 ms\terrors\tcpu µs\tratio\ttarget\tverdict")
+	fmt.Fprintln(tw, "\t\tscimsql\t\t\t\t\t\t\t\thand-written\t\t\t\t\t\t\t\t")
+	fmt.Fprintln(tw, "scenario\tclients\trequests\treq/s\tp50 ms\tp99 ms\tmax ms\terrors\tcpu µs\tdb µs\treq/s\tp50 ms\tp99 ms\terrors\tcpu µs\tdb µs\tratio\ttarget\tverdict")
 	for _, r := range rep.Scenarios {
 		v := r.Verdict
 		if r.Why != "" {
@@ -238,16 +241,16 @@ func (rep *Report) WriteText(w io.Writer) {
 				v = "the best level; every level below"
 			}
 		}
-		hw, ratio := "-\t-\t-\t-\t-", "-"
+		hw, ratio := "-\t-\t-\t-\t-\t-", "-"
 		if h := r.Handwritten; h != nil {
-			hw = fmt.Sprintf("%.1f\t%.2f\t%.2f\t%d\t%.0f", h.Throughput, h.Latency.P50, h.Latency.P99, h.Errors, h.CPUPerRequest)
+			hw = fmt.Sprintf("%.1f\t%.2f\t%.2f\t%d\t%.0f\t%s", h.Throughput, h.Latency.P50, h.Latency.P99, h.Errors, h.CPUPerRequest, orDash(h.DBCPUPerRequest))
 			ratio = fmt.Sprintf("%.2fx", r.Ratio())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t%.0f\t%s\t%s\t%s\t%s\n", r.Name, r.Concurrency, requests, r.Throughput,
-			r.Latency.P50, r.Latency.P99, r.Latency.Max, errors, r.CPUPerRequest, hw, ratio, r.Target, v)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Concurrency, requests, r.Throughput,
+			r.Latency.P50, r.Latency.P99, r.Latency.Max, errors, r.CPUPerRequest, orDash(r.DBCPUPerRequest), hw, ratio, r.Target, v)
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "  cpu µs: the server process's CPU time per request (user and system, from /proc)")
+	fmt.Fprintln(w, "  cpu µs: the server process's CPU time per request (user and system, from /proc); db µs: the database server's, when it runs here")
 	fmt.Fprintln(w, "  ratio: scimsql's req/s over the hand-written connector's (import: its time over scimsql's); above 1, scimsql is faster")
 	var refs []string
 	for _, r := range rep.Scenarios {
@@ -319,6 +322,14 @@ func (rep *Report) WriteText(w io.Writer) {
 	if len(profs) > 0 {
 		fmt.Fprintf(w, "\nCPU profiles: %s (go tool pprof -top FILE)\n", strings.Join(profs, " "))
 	}
+}
+
+// orDash prints a figure, or - for none.
+func orDash(f float64) string {
+	if f == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", f)
 }
 
 // namedMeasure is one server's figures with the server's name.
