@@ -108,34 +108,11 @@ func (e *Engine) sqlInsert(table, idCol string, k *mappings.Key, cols []string, 
 		// OUTPUT clause is refused (SQL Server error 334).
 		b.w("SET NOCOUNT ON; DECLARE @scimsql_ids TABLE (id ", e.f.KeyType(k.Type), "); ")
 	}
-	b.w("INSERT INTO ", table)
-	if len(cols) == 0 {
-		switch {
-		case returning && e.f.KeyReturn == dialects.OutputInto:
-			b.w(" OUTPUT INSERTED.", idCol, " INTO @scimsql_ids")
-		}
-		b.w(" DEFAULT VALUES")
-	} else {
-		b.w(" (")
-		for i, c := range cols {
-			if i > 0 {
-				b.w(", ")
-			}
-			b.w(e.d.Quote(c))
-		}
-		b.w(")")
-		if returning && e.f.KeyReturn == dialects.OutputInto {
-			b.w(" OUTPUT INSERTED.", idCol, " INTO @scimsql_ids")
-		}
-		b.w(" VALUES (")
-		for i, v := range vals {
-			if i > 0 {
-				b.w(", ")
-			}
-			b.w(b.arg(v))
-		}
-		b.w(")")
+	output := ""
+	if returning && e.f.KeyReturn == dialects.OutputInto {
+		output = " OUTPUT INSERTED." + idCol + " INTO @scimsql_ids"
 	}
+	e.insertInto(b, table, cols, vals, output)
 	if !returning {
 		return b, insertPlain
 	}
@@ -154,28 +131,34 @@ func (e *Engine) sqlInsert(table, idCol string, k *mappings.Key, cols []string, 
 // list over the bare table (dialects with InsertReturns).
 func (e *Engine) sqlInsertRow(table string, cols []string, vals []any, list string) *sqlb {
 	b := newSQL(e.d)
-	b.w("INSERT INTO ", table)
-	if len(cols) == 0 {
-		b.w(" DEFAULT VALUES")
-	} else {
-		b.w(" (")
-		for i, c := range cols {
-			if i > 0 {
-				b.w(", ")
-			}
-			b.w(e.d.Quote(c))
-		}
-		b.w(") VALUES (")
-		for i, v := range vals {
-			if i > 0 {
-				b.w(", ")
-			}
-			b.w(b.arg(v))
-		}
-		b.w(")")
-	}
+	e.insertInto(b, table, cols, vals, "")
 	b.w(" RETURNING ", list)
 	return b
+}
+
+// insertInto writes INSERT INTO table (cols) [output] VALUES (vals), or DEFAULT VALUES
+// for no columns.
+func (e *Engine) insertInto(b *sqlb, table string, cols []string, vals []any, output string) {
+	b.w("INSERT INTO ", table)
+	if len(cols) == 0 {
+		b.w(output, " DEFAULT VALUES")
+		return
+	}
+	b.w(" (")
+	for i, c := range cols {
+		if i > 0 {
+			b.w(", ")
+		}
+		b.w(e.d.Quote(c))
+	}
+	b.w(")", output, " VALUES (")
+	for i, v := range vals {
+		if i > 0 {
+			b.w(", ")
+		}
+		b.w(b.arg(v))
+	}
+	b.w(")")
 }
 
 // sqlUpdate sets cols to vals on the row with id.
