@@ -26,7 +26,7 @@ serves it with the examples/mysql-employees mapping and measures the Okta agent'
 Usage:
   scimsql bench -driver mysql|postgres [-dsn DSN] [-size 100000] [-concurrency 8] [-duration 10s]
                 [-scenarios import,get,check,check-id,post,put,grouppush,mix] [-mix-concurrency 1,2,4,8,16]
-                [-baseline=true] [-rounds 2] [-baseline-import-budget 2m]
+                [-baseline=true] [-rounds 4] [-baseline-import-budget 2m]
                 [-server child|inprocess] [-mapping FILE] [-max-body BYTES] [-cpuprofile FILE] [-keep] [-json]
 
 Every scenario runs against scimsql and, unless -baseline=false, against a hand-written
@@ -68,7 +68,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	conc := fs.Int("concurrency", 8, "concurrent clients for get, check, post and put")
 	dur := fs.Duration("duration", 10*time.Second, "how long each scenario (and each level of the mix) runs, per server")
 	baseline := fs.Bool("baseline", true, "measure the hand-written connector beside scimsql and judge the relative targets against it")
-	rounds := fs.Int("rounds", 2, "alternating runs per server in each timed scenario")
+	rounds := fs.Int("rounds", 4, "alternating runs per server in each timed scenario (3 or more give a verdict of even where the two cannot be told apart)")
 	budget := fs.Duration("baseline-import-budget", 2*time.Minute, "cut the hand-written connector's import walk after this long and estimate the rest")
 	scenarios := fs.String("scenarios", strings.Join(bench.Scenarios, ","), "scenarios to run, in order")
 	mixConc := fs.String("mix-concurrency", "1,2,4,8,16", "the mix's levels of concurrency")

@@ -36,7 +36,8 @@ type Config struct {
 	// every scenario, on the same data, and judges the relative targets against it.
 	Baseline bool
 	// Rounds splits each timed scenario into this many alternating runs per server (0
-	// means 2), so that other load on the machine falls on both.
+	// means 4), so that other load on the machine falls on both, and the spread of the
+	// rounds says how far apart two equal servers may measure.
 	Rounds int
 	// BaselineImportBudget bounds the hand-written connector's import walk (0 means 2
 	// minutes): its pages cost more the deeper they are, so at a million users the walk
@@ -92,7 +93,7 @@ func (c *Config) defaults() error {
 		}
 	}
 	if c.Rounds <= 0 {
-		c.Rounds = 2
+		c.Rounds = 4
 	}
 	if c.BaselineImportBudget <= 0 {
 		c.BaselineImportBudget = 2 * time.Minute
@@ -344,6 +345,15 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 			ms.ErrorSamples = errs
 			ms.Throughput = all.Throughput
 			ms.Latency = all.Summary
+		}
+		if len(sides) == 2 {
+			for r := range rounds {
+				a, _, _ := runs[0][r].summarize()
+				b, _, _ := runs[1][r].summarize()
+				if b.Throughput > 0 && b.P99 > 0 {
+					res.Rounds = append(res.Rounds, RoundRatio{Throughput: round3(a.Throughput / b.Throughput), P99: round3(a.P99 / b.P99)})
+				}
+			}
 		}
 		return nil
 	}

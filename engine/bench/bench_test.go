@@ -385,3 +385,29 @@ func TestWalkCutAtBudget(t *testing.T) {
 		t.Errorf("full walk: %v %+v, %d requests", err, *imp, len(served))
 	}
 }
+
+// A run that falls short of parity by less than its own rounds vary is even, not a miss;
+// one behind in every round misses.
+func TestVerdictEven(t *testing.T) {
+	ds := &dataset{push: group{members: make([]member, GroupPushMembers)}}
+	result := func(thr, p99 float64, rounds ...RoundRatio) *Result {
+		return &Result{Name: "get", Measure: Measure{Throughput: thr, Latency: Summary{P99: p99}},
+			Handwritten: &Measure{Throughput: 1000, Latency: Summary{P99: 2}}, Rounds: rounds}
+	}
+	for _, c := range []struct {
+		r    *Result
+		want string
+	}{
+		{result(1010, 1.9), "ok"},
+		{result(980, 1.9, RoundRatio{0.95, 1}, RoundRatio{1.02, 1}, RoundRatio{0.97, 1}), "even"},
+		{result(980, 2.1, RoundRatio{0.95, 0.9}, RoundRatio{1.02, 1.1}, RoundRatio{0.97, 1.05}), "even"},
+		{result(980, 1.9, RoundRatio{0.95, 1}, RoundRatio{0.99, 1}, RoundRatio{0.97, 1}), "miss"},
+		{result(980, 1.9, RoundRatio{0.95, 1}, RoundRatio{1.02, 1}), "miss"}, // two rounds are too few
+		{result(1010, 2.5, RoundRatio{1.01, 1.2}, RoundRatio{1.02, 1.3}, RoundRatio{1.01, 1.25}), "miss"},
+	} {
+		c.r.verdict(100_000, ds)
+		if c.r.Verdict != c.want {
+			t.Errorf("%+v: verdict %s (%s), want %s", c.r.Rounds, c.r.Verdict, c.r.Why, c.want)
+		}
+	}
+}
