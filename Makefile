@@ -3,7 +3,7 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 
-.PHONY: quickstart test build check bench bench-load fuzz clean
+.PHONY: quickstart test build check bench bench-load profiles fuzz clean
 
 ## quickstart: serve the demo app on embedded SQLite at http://127.0.0.1:8080 (user okta)
 quickstart:
@@ -41,6 +41,22 @@ bench-load:
 	@if [ -n "$$SCIMSQL_TEST_POSTGRES_DSN" ]; then \
 		echo "bin/scimsql-bench bench -driver postgres -size $(BENCH_SIZE) $(BENCH_FLAGS)"; \
 		bin/scimsql-bench bench -driver postgres -size $(BENCH_SIZE) $(BENCH_FLAGS) || exit 1; fi
+
+## profiles: CPU profiles of each operation, scimsql's and the hand-written connector's, on
+##   MariaDB (SCIMSQL_TEST_MYSQL_DSN) at 100,000 employees, into testdata/profiles/
+PROFILE_SCENARIOS ?= import,get,check,check-id,post,put,grouppush
+profiles:
+	@test -n "$$SCIMSQL_TEST_MYSQL_DSN" || { echo "profiles: set SCIMSQL_TEST_MYSQL_DSN"; exit 1; }
+	$(GO) build -o bin/scimsql-bench ./cmd/scimsql
+	rm -rf bin/profiles && mkdir -p bin/profiles
+	bin/scimsql-bench bench -driver mysql -size 100000 -scenarios $(PROFILE_SCENARIOS) -cpuprofile bin/profiles/cpu.pprof
+	@for f in bin/profiles/cpu.*.pprof; do \
+		op=$${f#bin/profiles/cpu.}; op=$${op%.pprof}; \
+		{ echo "# CPU profile: $$op (scimsql bench -driver mysql -size 100000 -scenarios $(PROFILE_SCENARIOS) -cpuprofile; MariaDB, 8 clients)"; \
+		  echo "# go tool pprof -top -cum -nodecount=40"; \
+		  $(GO) tool pprof -top -cum -nodecount=40 bin/scimsql-bench $$f 2>/dev/null | sed -n '/^Duration/,$$p'; } > testdata/profiles/$$op.txt; \
+		echo "testdata/profiles/$$op.txt"; \
+	done
 
 ## fuzz: a short fuzz run of the filter parser
 fuzz:
