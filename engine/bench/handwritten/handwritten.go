@@ -11,10 +11,12 @@
 //   - a list page counts every match (COUNT(*)) and skips to its start with OFFSET;
 //   - userName is computed (<Last><First>@mysql-db.org), and a lookup compares the
 //     computed value, which no index answers;
-//   - a new emp_no is MAX(emp_no)+1, so creates are serialised by a mutex (two at once
-//     would take the same number);
+//   - a new emp_no is MAX(emp_no)+1, read and written in one transaction (the MAX read
+//     FOR UPDATE on MySQL), and creates take turns on a mutex: two at once would take the
+//     same number, or deadlock on the locks;
 //   - a group PUT reads the stored members, works out the difference in Go and applies it
-//     a statement per member, in one transaction, then reads the group back.
+//     a statement per member, in one transaction, then reads the group back;
+//   - a profile push updates and reads the user back in one transaction.
 //
 // It implements the requests the bench sends (GET, POST and PUT /Users, GET and PUT
 // /Groups/{id}, GET /ServiceProviderConfigs) and nothing else: it is measuring apparatus,
