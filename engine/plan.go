@@ -50,8 +50,8 @@ type userPlan struct {
 	byID       string             // SELECT selectList ... WHERE id = the first argument
 	exprs      map[string]readCol // lower-case path → read column
 	// returning is selectList over the bare table (unqualified names), for a write that
-	// returns the row it wrote where the database can (Engine.returns); "" when reads do
-	// not come from the table itself.
+	// returns the row it wrote where the database can (Engine.insertReturns,
+	// Facts.UpdateReturns); "" when reads do not come from the table itself.
 	returning string
 }
 

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -148,7 +149,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 // every 4 MB) collects dozens of times a second under the agent's traffic: a tenth of
 // the CPU of a small request. With 400 it collects a quarter as often; the soft limit
 // makes it collect harder again before a large group push takes the heap anywhere near
-// it.
+// it, and stays below three quarters of a container's memory limit.
 const (
 	gcPercent   = 400
 	gcSoftLimit = 256 << 20
@@ -159,8 +160,33 @@ func setGC() {
 		debug.SetGCPercent(gcPercent)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(gcSoftLimit)
+		debug.SetMemoryLimit(softLimit(cgroupMemoryLimit()))
 	}
+}
+
+// softLimit is the GC's soft memory limit for a process whose container may use at most
+// limit bytes (0: no limit known).
+func softLimit(limit int64) int64 {
+	if limit > 0 && limit/4*3 < gcSoftLimit {
+		return limit / 4 * 3
+	}
+	return gcSoftLimit
+}
+
+// cgroupMemoryLimit is the memory limit of this process's cgroup (v2, then v1), or 0.
+func cgroupMemoryLimit() int64 {
+	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil || n <= 0 || n >= 1<<60 { // "max", or v1's "no limit"
+			return 0
+		}
+		return n
+	}
+	return 0
 }
 
 func serve(args []string, stdout, stderr io.Writer) int {
