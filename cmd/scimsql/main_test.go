@@ -248,3 +248,16 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 }
+
+func TestSoftLimit(t *testing.T) {
+	for _, c := range []struct{ limit, want int64 }{
+		{0, 256 << 20},
+		{8 << 30, 256 << 20},
+		{128 << 20, 96 << 20},
+		{300 << 20, 225 << 20},
+	} {
+		if got := softLimit(c.limit); got != c.want {
+			t.Errorf("softLimit(%d MiB) = %d MiB, want %d MiB", c.limit>>20, got>>20, c.want>>20)
+		}
+	}
+}
