@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -112,6 +113,14 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		Scenarios: splitList(*scenarios), MixConcurrency: levels, Keep: *keep,
 		Mapping: *mapping, MaxBody: *maxBody, CPUProfile: *cpuprofile, Progress: stderr,
 		Baseline: *baseline, Rounds: *rounds, BaselineImportBudget: *budget,
+	}
+	// The hand-written connector knows the employees schema only: with a mapping of
+	// another app it has nothing to be compared on, unless asked for explicitly.
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "baseline" })
+	if *mapping != "" && !explicit {
+		cfg.Baseline = false
+		fmt.Fprintln(stderr, "scimsql bench: -mapping: scimsql alone (the hand-written connector serves the employees schema; -baseline to run it anyway)")
 	}
 	if *rounds <= 0 {
 		return bad("-rounds must be positive, not %d", *rounds)
