@@ -303,6 +303,30 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 	}
 	rounds := max(1, cfg.Rounds)
 	warm := min(cfg.Duration/10, time.Second)
+	// alternate runs op on every side for Duration in all, alternating in rounds, and
+	// returns each side's rounds with the CPU time its server, and the database server,
+	// spent on them.
+	alternate := func(what string, conc int, op opFunc) (runs [][]*loadResult, cpu, dbCPU []time.Duration, err error) {
+		runs = make([][]*loadResult, len(sides))
+		cpu, dbCPU = make([]time.Duration, len(sides)), make([]time.Duration, len(sides))
+		for r := range rounds {
+			for i, s := range sides {
+				logf("%s: %s, %d client(s) for %s (round %d of %d)", what, s.spec.name(), conc, cfg.Duration/time.Duration(rounds), r+1, rounds)
+				proc := memory{pid: s.srv.PID}
+				before := proc.cpu()
+				dbBefore, _ := dbServerCPU(cfg.Driver)
+				runs[i] = append(runs[i], s.c.run(ctx, conc, cfg.Duration/time.Duration(rounds), 0, op))
+				cpu[i] += proc.cpu() - before
+				if dbAfter, ok := dbServerCPU(cfg.Driver); ok {
+					dbCPU[i] += dbAfter - dbBefore
+				}
+				if err := s.after(ctx); err != nil {
+					return nil, nil, nil, err
+				}
+			}
+		}
+		return runs, cpu, dbCPU, nil
+	}
 	// timed runs op on every side for Duration in all, alternating in rounds.
 	timed := func(conc int, op opFunc, groupPush bool) error {
 		for _, s := range sides {
@@ -315,31 +339,17 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 				return err
 			}
 		}
-		runs := make([][]*loadResult, len(sides))
-		cpu := make([]time.Duration, len(sides))
-		dbCPU := make([]time.Duration, len(sides))
-		for r := range rounds {
-			for i, s := range sides {
-				logf("%s: %s, %d client(s) for %s (round %d of %d)", name, s.spec.name(), conc, cfg.Duration/time.Duration(rounds), r+1, rounds)
-				proc := memory{pid: s.srv.PID}
-				before := proc.cpu()
-				dbBefore, _ := dbServerCPU(cfg.Driver)
-				runs[i] = append(runs[i], s.c.run(ctx, conc, cfg.Duration/time.Duration(rounds), 0, op))
-				cpu[i] += proc.cpu() - before
-				if dbAfter, ok := dbServerCPU(cfg.Driver); ok {
-					dbCPU[i] += dbAfter - dbBefore
-				}
-				if err := s.after(ctx); err != nil {
-					return err
-				}
-			}
+		runs, cpu, dbCPU, err := alternate(name, conc, op)
+		if err != nil {
+			return err
 		}
 		for i, ms := range measures {
-			all, _, errs := merge(runs[i]).summarize()
+			lr := merge(runs[i])
+			all, _, errs := lr.summarize()
 			ms.CPUPerRequest = perRequest(cpu[i], all.Count+all.Errors)
 			ms.DBCPUPerRequest = perRequest(dbCPU[i], all.Count+all.Errors)
 			ms.Concurrency = conc
-			ms.Seconds = round3(merge(runs[i]).elapsed.Seconds())
+			ms.Seconds = round3(lr.elapsed.Seconds())
 			ms.Requests = all.Count + all.Errors
 			ms.Errors = all.Errors
 			ms.ErrorSamples = errs
@@ -404,7 +414,6 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 		}
 	case "mix":
 		for _, n := range cfg.MixConcurrency {
-			levels := make([][]*loadResult, len(sides))
 			for _, s := range sides {
 				s.c.walks = make([]int, maxConc)
 				for i := range s.c.walks {
@@ -415,18 +424,9 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 					return res, err
 				}
 			}
-			cpu := make([]time.Duration, len(sides))
-			for r := range rounds {
-				for i, s := range sides {
-					logf("mix: %s, %d client(s) for %s (round %d of %d)", s.spec.name(), n, cfg.Duration/time.Duration(rounds), r+1, rounds)
-					proc := memory{pid: s.srv.PID}
-					before := proc.cpu()
-					levels[i] = append(levels[i], s.c.run(ctx, n, cfg.Duration/time.Duration(rounds), 0, e.mix))
-					cpu[i] += proc.cpu() - before
-					if err := s.after(ctx); err != nil {
-						return res, err
-					}
-				}
+			levels, cpu, _, err := alternate("mix", n, e.mix)
+			if err != nil {
+				return res, err
 			}
 			for i, ms := range measures {
 				lr := merge(levels[i])
