@@ -96,6 +96,11 @@ type Facts struct {
 	// expressions over the written row (unqualified column names): the stored row comes
 	// back with the statement that writes it, without a second query.
 	InsertReturns, UpdateReturns bool
+	// SameValue, when set, compares a column with a bound value as the database would
+	// after writing that value to it, NULL equal to NULL (MySQL: col <=> ?). It lets a
+	// dialect without UpdateReturns write a row with a lone UPDATE and tell, in the read
+	// that follows, whether the row still holds what was written.
+	SameValue func(col, arg string) string
 }
 
 // Prober is a dialect whose facts depend on the server behind the driver (MySQL and

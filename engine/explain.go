@@ -296,7 +296,8 @@ func (e *Engine) explainUpdateUser(op *mappings.Operation) ([]Statement, error) 
 		extra = append(extra, e.d.Quote(pw.Column))
 	}
 	var out []Statement
-	if len(extra) > 0 || p.m.Op(mappings.OpGetUser) == nil {
+	lock := len(extra) > 0 || p.m.Op(mappings.OpGetUser) == nil
+	if lock {
 		out = append(out, st("does the user exist, and its stored password hash? (locks the row)", e.sqlLock(p.table, p.idCol, arg, extra...)))
 	}
 	if rc, ok := p.exprs["username"]; ok && rc.attr.Writable() {
@@ -307,9 +308,14 @@ func (e *Engine) explainUpdateUser(op *mappings.Operation) ([]Statement, error) 
 		return nil, err
 	}
 	if op.Auto {
-		if len(cols) > 0 && len(out) == 0 && p.returning != "" && e.f.UpdateReturns {
-			// Written and read back in one statement, no transaction around it.
-			return []Statement{st("update the user and return it as stored", e.sqlUpdateRow(p.table, p.idCol, cols, vals, arg, p.returning))}, nil
+		if len(cols) > 0 && !lock && e.writesAlone() {
+			// One row written by one statement, no transaction around it (updateOne).
+			if e.f.UpdateReturns {
+				return append(out, st("update the user and return it as stored", e.sqlUpdateRow(p.table, p.idCol, cols, vals, arg, p.returning))), nil
+			}
+			return append(out,
+				st("update the user (one statement, no transaction)", e.sqlUpdate(p.table, p.idCol, cols, vals, arg)),
+				st("read back the stored user, found only while it holds the values written (otherwise the update is redone in a transaction)", e.sqlByIDHolding(cols, vals, arg))), nil
 		}
 		if len(cols) > 0 {
 			out = append(out, st("update the user (the password column only when the password changed)", e.sqlUpdate(p.table, p.idCol, cols, vals, arg)))

@@ -50,6 +50,25 @@ func (e *Engine) sqlByID(selectList, source, idRead string, id any) *sqlb {
 	return b
 }
 
+// sqlByIDHolding is the users' sqlByID that finds the row only while it still holds vals
+// in cols, compared as the database compares (Facts.SameValue): the read after a lone
+// UPDATE, which finds nothing when the user is gone or another write got in between.
+// The lastModified stamp scimsql maintains is not compared: a column of whole seconds
+// stores it rounded, so it would never compare equal to the value written, and it is
+// not the request's to check.
+func (e *Engine) sqlByIDHolding(cols []string, vals []any, id any) *sqlb {
+	p := e.users
+	b := e.sqlByID(p.selectList, p.source, p.idRead, id)
+	lm := p.m.LastModified
+	for i, c := range cols {
+		if lm != nil && lm.Maintain && c == lm.Column {
+			continue
+		}
+		b.w(" AND ", e.f.SameValue(e.d.Quote(c), b.arg(vals[i])))
+	}
+	return b
+}
+
 // sqlTaken finds a row other than exceptID whose expr equals value (case-insensitively
 // unless caseExact): the uniqueness checks for userName and displayName.
 func (e *Engine) sqlTaken(source, idRead, expr string, caseExact bool, value, exceptID any) *sqlb {

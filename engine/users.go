@@ -606,16 +606,16 @@ func (e *Engine) insertUserRow(ctx context.Context, q querier, u *User, id strin
 		return nil, err
 	}
 	b := e.sqlInsertRow(p.table, cols, vals, p.returning)
-	out, err := e.writtenRow(ctx, q, b)
+	out, err := e.readRow(ctx, q, b)
 	if err == nil && out == nil {
 		err = fmt.Errorf("%w: createUser: the INSERT returned no row", ErrDatabase)
 	}
 	return out, e.valueErr(err, cols)
 }
 
-// writtenRow runs an INSERT or UPDATE ... RETURNING and reads the user it returns; nil
-// when it returned none (an UPDATE of no row).
-func (e *Engine) writtenRow(ctx context.Context, q querier, b *sqlb) (*User, error) {
+// readRow runs a statement that returns at most one user (an INSERT or UPDATE ...
+// RETURNING, a read by id) and reads it; nil when it returned none.
+func (e *Engine) readRow(ctx context.Context, q querier, b *sqlb) (*User, error) {
 	rows, err := q.QueryContext(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, err
@@ -715,13 +715,15 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 	var out *User
 	pw := p.m.Attr("password")
 	needLock := name == "patchUser" || pw != nil && pw.Hash == "bcrypt" && pw.Column != "" || p.m.Op(mappings.OpGetUser) == nil
-	if !needLock && op.Auto && p.returning != "" && e.f.UpdateReturns {
+	direct := !needLock && op.Auto && e.writesAlone()
+	if direct {
 		var in *User
 		if in, err = apply(nil); err != nil {
 			return nil, err
 		}
 		out, err = e.updateOne(ctx, in, id, arg)
-	} else {
+	}
+	if !direct || errors.Is(err, errReread) {
 		err = e.inTx(ctx, name, func(tx querier) error {
 			// The row is read first only when something stored is needed (the password hash,
 			// or the user a PATCH applies to); otherwise the UPDATE locks it and the read-back
@@ -779,9 +781,39 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 	return out, err
 }
 
-// updateOne is a profile push as one UPDATE ... RETURNING (UpdateReturns): the row is
-// written and read back in one round trip, atomically, with no transaction around it;
-// no row back means no such user.
+// errReread is updateOne's answer when the read after its UPDATE did not find the row as
+// written: the user is gone, or another write got in between. The caller does the
+// update again in a transaction, which tells the two apart.
+var errReread = errors.New("the row changed after the update; redone in a transaction")
+
+// afterLoneUpdate, when set (by tests only), runs between updateOne's UPDATE and its read:
+// where another request's write can land.
+var afterLoneUpdate func()
+
+// writesAlone says a profile push that needs nothing stored first can be one UPDATE with
+// no transaction around it: the users are read from their own table (returning), and
+// the dialect either returns the row from the UPDATE or can tell, in the read after it,
+// that the row still holds what was written (SameValue) with getUser mapped by columns.
+func (e *Engine) writesAlone() bool {
+	p := e.users
+	if p.returning == "" {
+		return false
+	}
+	if e.f.UpdateReturns {
+		return true
+	}
+	op := p.m.Op(mappings.OpGetUser)
+	return e.f.SameValue != nil && op != nil && op.Auto
+}
+
+// updateOne is a profile push that needs nothing stored first: one row of one table,
+// written by a single statement that is atomic on its own, so no transaction is opened.
+// Where the dialect's UPDATE returns rows (UpdateReturns) the row is written and read
+// back in that one round trip, and no row back means no such user. Elsewhere (MySQL,
+// MariaDB) the UPDATE is followed by a read of the row that finds it only while it holds
+// every value written: two round trips instead of BEGIN, UPDATE, read, COMMIT. When that
+// read finds nothing it returns errReread, and the caller redoes the update in a
+// transaction; the answer is never another request's write.
 func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*User, error) {
 	p := e.users
 	q := e.q()
@@ -800,11 +832,31 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 	if len(cols) == 0 {
 		return e.getUser(ctx, q, id)
 	}
-	b := e.sqlUpdateRow(p.table, p.idCol, cols, vals, arg, p.returning)
 	var out *User
+	if !e.f.UpdateReturns {
+		b := e.sqlUpdate(p.table, p.idCol, cols, vals, arg)
+		err = e.retried(ctx, "updateUser", func() error {
+			_, err := q.ExecContext(ctx, b.String(), b.args...)
+			return e.valueErr(err, cols)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if afterLoneUpdate != nil {
+			afterLoneUpdate()
+		}
+		if out, err = e.readRow(ctx, q, e.sqlByIDHolding(cols, vals, arg)); err != nil {
+			return nil, e.dbErr("updateUser", err)
+		}
+		if out == nil {
+			return nil, errReread
+		}
+		return out, nil
+	}
+	b := e.sqlUpdateRow(p.table, p.idCol, cols, vals, arg, p.returning)
 	err = e.retried(ctx, "updateUser", func() error {
 		var err error
-		out, err = e.writtenRow(ctx, q, b)
+		out, err = e.readRow(ctx, q, b)
 		return e.valueErr(err, cols)
 	})
 	if err == nil && out == nil {

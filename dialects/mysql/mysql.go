@@ -41,6 +41,7 @@ var facts = dialects.Facts{
 	ForUpdate:    " FOR UPDATE",
 	// The protocol counts statement parameters in 16 bits.
 	MaxParams: 65535,
+	SameValue: func(col, arg string) string { return col + " <=> " + arg },
 }
 
 // Facts implements dialects.Dialect.
