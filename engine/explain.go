@@ -470,6 +470,11 @@ func (e *Engine) explainUpdateGroup(op *mappings.Operation) ([]Statement, error)
 		out = append(out, sts...)
 	}
 	rb, err := e.explainGroupRead(id)
+	if gop := p.m.Op(mappings.OpGetGroup); err == nil && p.memTable != "" && gop != nil && gop.Auto && len(rb) > 1 {
+		// As UpdateGroup does: the answer's members are the ones just written, not read again.
+		rb = rb[:1]
+		rb[0].Purpose += " (its members in the answer are the ones just written, not read again)"
+	}
 	return append(out, rb...), err
 }
 
