@@ -171,12 +171,16 @@ func (e *Engine) explainGetUsers(op *mappings.Operation) ([]Statement, error) {
 		return nil, err
 	}
 	_, last := sampleID(&p.m.ID)
-	return []Statement{
+	out := []Statement{
 		st("count the matches (totalResults)", e.sqlCount(p.source, cond, b.args)),
 		st("first page: filter userName eq, startIndex=1, count=100", e.sqlList(p.selectList, p.source, p.idRead, cond, b.args, nil, 100, 0)),
 		st("next page of an import walk (keyset after the last id served)", e.sqlList(p.selectList, p.source, p.idRead, "", nil, last, 100, 0)),
 		st("a page jumped to directly: startIndex=201 (OFFSET)", e.sqlList(p.selectList, p.source, p.idRead, "", nil, nil, 100, 200)),
-	}, nil
+	}
+	if op.Auto {
+		out = append(out, st(`check-exists on id: filter id eq "<id>", first page (the by-id read; no count, no ORDER BY)`, e.sqlByID(p.selectList, p.source, p.idRead, last)))
+	}
+	return out, nil
 }
 
 func (e *Engine) explainGetUser(op *mappings.Operation) ([]Statement, error) {

@@ -56,6 +56,9 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	ctx, cancel := e.ctx(ctx, "getUsers")
 	defer cancel()
 	p := e.users
+	if id, ok := e.idLookup(q); ok {
+		return e.usersByID(ctx, id)
+	}
 	l, err := e.plan("users", p, p.source, p.idRead, q)
 	if err != nil {
 		return nil, err
@@ -93,6 +96,51 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	}
 	page.Total, err = e.finish(ctx, l, len(page.Users), lastRaw)
 	return page, e.dbErr("getUsers", err)
+}
+
+// idLookup returns the id when q is the agent's check-exists on id: exactly `id eq
+// "<v>"`, the first page, no sort, with getUsers mapped by columns. Such a list holds the
+// user with that key or nothing, and usersByID answers it with the by-id SELECT built at
+// load time instead of a filtered, ordered, limited list planned for the request.
+func (e *Engine) idLookup(q Query) (string, bool) {
+	t := strings.TrimSpace(q.Filter)
+	if len(t) < 7 || !strings.EqualFold(t[:3], "id ") || q.SortBy != "" {
+		return "", false
+	}
+	if op := e.users.m.Op(mappings.OpGetUsers); op == nil || !op.Auto {
+		return "", false
+	}
+	if limit, start, err := e.pageBounds(q); err != nil || limit == 0 || start != 1 {
+		return "", false
+	}
+	x, err := filter.ParseWithLimits(t, e.opts.FilterLimits)
+	if err != nil {
+		return "", false // planned as usual, which explains the error
+	}
+	c, ok := x.(*filter.Compare)
+	if !ok || c.Op != filter.Eq || c.Path.URN != "" || c.Path.Sub != "" || !strings.EqualFold(c.Path.Attr, "id") ||
+		c.Value.Kind != filter.String && c.Value.Kind != filter.Number {
+		return "", false
+	}
+	return c.Value.Str, true
+}
+
+// usersByID is the list of the user with id: one or none.
+func (e *Engine) usersByID(ctx context.Context, id string) (*UserPage, error) {
+	page := &UserPage{StartIndex: 1}
+	arg, ok := idArg(&e.users.m.ID, id)
+	if !ok {
+		return page, nil // no row can have this id
+	}
+	u, err := e.userByID(ctx, e.q(), arg, id)
+	if errors.Is(err, ErrNotFound) {
+		return page, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	page.Users, page.Total = []*User{u}, 1
+	return page, nil
 }
 
 // totalTTL is how old a walk's count may be before a page counts again.
@@ -271,7 +319,13 @@ func (e *Engine) getUser(ctx context.Context, q querier, id string) (*User, erro
 	if op := p.m.Op(mappings.OpGetUser); op != nil && !op.Auto {
 		return e.getUserTemplated(ctx, q, op, id)
 	}
-	rows, err := q.QueryContext(ctx, p.byID, arg)
+	return e.userByID(ctx, q, arg, id)
+}
+
+// userByID reads the user whose key is arg (id as the request gave it) with the by-id
+// SELECT, as getUser mapped by columns does.
+func (e *Engine) userByID(ctx context.Context, q querier, arg any, id string) (*User, error) {
+	rows, err := q.QueryContext(ctx, e.users.byID, arg)
 	if err != nil {
 		return nil, e.dbErr("getUser", err)
 	}
