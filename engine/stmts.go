@@ -72,13 +72,18 @@ func (c *stmtCache) prepare(ctx context.Context, query string) *sql.Stmt {
 		return nil // run it unprepared; its error, if any, is reported then
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if prev, ok := c.m[query]; ok || c.closed {
-		st.Close()
+		c.mu.Unlock()
+		// Another request prepared it first. Never close under c.mu: database/sql's Close
+		// waits for each connection the statement was prepared on, and one may be running
+		// a statement that waits on a row lock held by a transaction that needs c.mu for
+		// its next statement. Nor in this request: it would wait out that statement.
+		go st.Close()
 		return prev
 	}
 	c.m[query] = st
 	c.ready.Store(query, st)
+	c.mu.Unlock()
 	return st
 }
 
@@ -94,7 +99,7 @@ func (c *stmtCache) failed(query string, err error) {
 	c.ready.Delete(query)
 	c.mu.Unlock()
 	if st != nil {
-		st.Close()
+		go st.Close() // not in this request: see prepare
 	}
 }
 
@@ -103,11 +108,15 @@ func (c *stmtCache) close() {
 		return
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for q, st := range c.m {
-		st.Close()
+	m := c.m
+	for q := range m {
 		c.ready.Delete(q)
 	}
 	c.m = map[string]*sql.Stmt{}
 	c.closed = true
+	c.mu.Unlock()
+	// Outside c.mu, for the reason prepare gives.
+	for _, st := range m {
+		st.Close()
+	}
 }
