@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,7 +24,23 @@ func quickstartEngine(t *testing.T, n int) *Engine {
 		t.Fatal(err)
 	}
 	d := sqlite.New()
-	db, err := d.Open(filepath.Join(t.TempDir(), "q.db"), dialects.Pool{MaxOpen: 1, MaxIdle: 1, MaxLifetime: time.Hour})
+	db := quickstartDB(t, d, dialects.Pool{MaxOpen: 1, MaxIdle: 1, MaxLifetime: time.Hour})
+	if _, err := db.Exec(fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+		INSERT INTO users (user_name, first_name, last_name, email, active, updated_at)
+		SELECT 'user' || i || '@example.com', 'Given' || i, 'Family' || i, 'user' || i || '@example.com', 1, '2024-01-01 00:00:00.000000' FROM n`, n)); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(m, d, db, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// quickstartDB is a new SQLite database, opened through d, with the quickstart's schema.
+func quickstartDB(t *testing.T, d dialects.Dialect, pool dialects.Pool) *sql.DB {
+	t.Helper()
+	db, err := d.Open(filepath.Join(t.TempDir(), "q.db"), pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,16 +54,7 @@ func quickstartEngine(t *testing.T, n int) *Engine {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.Exec(fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
-		INSERT INTO users (user_name, first_name, last_name, email, active, updated_at)
-		SELECT 'user' || i || '@example.com', 'Given' || i, 'Family' || i, 'user' || i || '@example.com', 1, '2024-01-01 00:00:00.000000' FROM n`, n)); err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(m, d, db, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return db
 }
 
 // Only a full page can be followed by another: a short one (the agent's check-exists,

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,20 +45,7 @@ func newLoneUpdateEngine(t *testing.T) (*Engine, *sql.DB) {
 	d := &loneUpdates{Dialect: base, f: *base.Facts()}
 	d.f.UpdateReturns = false
 	d.f.SameValue = func(col, arg string) string { return col + " IS " + arg }
-	db, err := d.Open(filepath.Join(t.TempDir(), "lone.db"), dialects.Pool{MaxOpen: 2, MaxIdle: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	schema, err := os.ReadFile("../examples/quickstart/schema.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range SplitStatements(string(schema)) {
-		if _, err := db.Exec(s); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := quickstartDB(t, d, dialects.Pool{MaxOpen: 2, MaxIdle: 2})
 	e, err := New(m, d, db, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
