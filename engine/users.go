@@ -132,7 +132,7 @@ func (e *Engine) usersByID(ctx context.Context, id string) (*UserPage, error) {
 	if !ok {
 		return page, nil // no row can have this id
 	}
-	u, err := e.userByID(ctx, e.q(), arg, id)
+	u, err := e.userByID(ctx, "getUsers", e.q(), arg, id)
 	if errors.Is(err, ErrNotFound) {
 		return page, nil
 	}
@@ -319,20 +319,20 @@ func (e *Engine) getUser(ctx context.Context, q querier, id string) (*User, erro
 	if op := p.m.Op(mappings.OpGetUser); op != nil && !op.Auto {
 		return e.getUserTemplated(ctx, q, op, id)
 	}
-	return e.userByID(ctx, q, arg, id)
+	return e.userByID(ctx, "getUser", q, arg, id)
 }
 
 // userByID reads the user whose key is arg (id as the request gave it) with the by-id
-// SELECT, as getUser mapped by columns does.
-func (e *Engine) userByID(ctx context.Context, q querier, arg any, id string) (*User, error) {
+// SELECT, as getUser mapped by columns does; op names the operation in errors.
+func (e *Engine) userByID(ctx context.Context, op string, q querier, arg any, id string) (*User, error) {
 	rows, err := q.QueryContext(ctx, e.users.byID, arg)
 	if err != nil {
-		return nil, e.dbErr("getUser", err)
+		return nil, e.dbErr(op, err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return nil, e.dbErr("getUser", err)
+			return nil, e.dbErr(op, err)
 		}
 		return nil, fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
 	}

@@ -66,12 +66,7 @@ func meta2(resourceType, location string, created, modified time.Time) *Object {
 // EncodeUser2 renders a user as SCIM 2.0; base is the /v2 URL, for meta.location.
 func (c *Codec) EncodeUser2(u *engine.User, base string) *Object {
 	um := c.M.Users
-	l := c.layout()
-	o := newObject(l.roots)
-	o.add("schemas", l.schemas2)
-	o.add("id", u.ID)
-	encodeCore(o, u, l)
-	encodeCustom(o, u, l)
+	o := c.encodeUser(u, c.layout().schemas2)
 	for _, ref := range []struct {
 		name   string
 		mapped bool

@@ -314,12 +314,7 @@ func lookupFold(m map[string]any, key string) (any, bool) {
 
 // EncodeUser11 renders a user as SCIM 1.1. The password is never included.
 func (c *Codec) EncodeUser11(u *engine.User) *Object {
-	l := c.layout()
-	o := newObject(l.roots)
-	o.add("schemas", l.schemas11)
-	o.add("id", u.ID)
-	encodeCore(o, u, l)
-	encodeCustom(o, u, l)
+	o := c.encodeUser(u, c.layout().schemas11)
 	if !u.LastModified.IsZero() {
 		meta := newObject(2)
 		if !u.Created.IsZero() {
@@ -328,6 +323,18 @@ func (c *Codec) EncodeUser11(u *engine.User) *Object {
 		meta.add("lastModified", formatTime(u.LastModified))
 		o.add("meta", meta)
 	}
+	return o
+}
+
+// encodeUser starts a user's document, the same in 1.1 and 2.0: schemas, id, the core
+// and custom attributes; each version adds its own references and meta.
+func (c *Codec) encodeUser(u *engine.User, schemas []string) *Object {
+	l := c.layout()
+	o := newObject(l.roots)
+	o.add("schemas", schemas)
+	o.add("id", u.ID)
+	encodeCore(o, u, l)
+	encodeCustom(o, u, l)
 	return o
 }
 
