@@ -14,6 +14,7 @@ import (
 
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/engine/filter"
+	"github.com/scimsql/scimsql/engine/logagg"
 	"github.com/scimsql/scimsql/mappings"
 )
 
@@ -28,6 +29,15 @@ type Options struct {
 	FilterLimits filter.Limits
 	// Now returns the current time (tests fix it).
 	Now func() time.Time
+	// Cursors keeps list walks' positions. Nil keeps them in this engine's memory
+	// (LocalCursors); a store every replica shares (Redis) keeps imports exact and fast
+	// behind a load balancer. NoCursors reads every page after the first with OFFSET.
+	Cursors CursorStore
+	// NoCursors turns continuation off (server.cursors.store: none).
+	NoCursors bool
+	// Logs folds repeated warnings and errors (a database or store outage) into one
+	// line per interval; nil makes one for this engine.
+	Logs *logagg.Logger
 }
 
 // Engine serves the SCIMService operations of one mapping on one database. It is
@@ -42,7 +52,8 @@ type Engine struct {
 	resources map[string]*resourcePlan
 	refs      []*refPlan
 	caps      []Capability
-	cursors   *cursorCache
+	walks     CursorStore // nil: no continuation
+	logs      *logagg.Logger
 	stmts     *stmtCache
 	tmplPools *sync.Map  // *mappings.Template → *sync.Pool of *tmplRun
 	pool      querier    // db through logq
@@ -74,7 +85,13 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, opts: opts, cursors: newCursorCache(4096, 15*time.Minute), stmts: newStmtCache(db, 512), tmplPools: &sync.Map{}}
+	if opts.Logs == nil {
+		opts.Logs = logagg.New(opts.Logger, 10*time.Second)
+	}
+	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, logs: opts.Logs, opts: opts, walks: opts.Cursors, stmts: newStmtCache(db, 512), tmplPools: &sync.Map{}}
+	if e.walks == nil && !opts.NoCursors {
+		e.walks = NewLocalCursors(4096)
+	}
 	e.pool = logq{q: db, log: e.log, stmts: e.stmts}
 	e.probed = new(atomic.Int32)
 	e.scanners = &sync.Pool{}
@@ -341,7 +358,7 @@ func (e *Engine) dbErr(op string, err error) error {
 	case dialects.Conflict:
 		return fmt.Errorf("%w: %s: a row with the same unique value already exists", ErrConflict, op)
 	case dialects.Unavailable:
-		e.log.Error("database unreachable", "op", op, "err", err.Error())
+		e.logs.Error(context.Background(), "database unreachable: "+shortReason(err), "database unreachable", "op", op, "err", err.Error())
 		return fmt.Errorf("%w: cannot reach the %s database during %s (%s); check that it is running and reachable from this host", ErrUnavailable, e.f.Name, op, shortReason(err))
 	case dialects.Retryable:
 		return fmt.Errorf("%w: %s kept failing with a deadlock or serialization error; retry", ErrUnavailable, op)

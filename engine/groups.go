@@ -30,7 +30,7 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 	ctx, cancel := e.ctx(ctx, "getGroups")
 	defer cancel()
 	p := e.groups
-	l, err := e.plan("groups", p, p.source, p.idRead, q)
+	l, err := e.plan(ctx, "groups", p, p.source, p.idRead, q)
 	if err != nil {
 		return nil, err
 	}

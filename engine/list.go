@@ -9,18 +9,20 @@ import (
 // compiled filter, the order, and where the page starts (a keyset position or an
 // OFFSET). The three lists share it, so paging, sorting and counting behave the same.
 type listing struct {
-	walk           string // names the walk for the cursor and count caches
+	kind, filter   string // name the walk (walkKey)
+	key            string // the walk's key in the cursor store, "" when it needs none
 	cond           string
 	args           []any
 	order          string
 	limit, start   int
-	last           any
-	offset         int
+	last           any        // keyset continuation: rows after this key
+	offset         int        // otherwise, rows to skip
+	walk           *walkState // the walk's position, when this page continues it
 	source, idRead string
 }
 
 // plan compiles q for a list whose rows come from source with key idRead.
-func (e *Engine) plan(kind string, r resolver, source, idRead string, q Query) (*listing, error) {
+func (e *Engine) plan(ctx context.Context, kind string, r resolver, source, idRead string, q Query) (*listing, error) {
 	limit, start, err := e.pageBounds(q)
 	if err != nil {
 		return nil, err
@@ -34,11 +36,18 @@ func (e *Engine) plan(kind string, r resolver, source, idRead string, q Query) (
 	if err != nil {
 		return nil, err
 	}
-	l := &listing{walk: kind + "|" + strings.TrimSpace(q.Filter), cond: cond, args: b.args, order: order,
-		limit: limit, start: start, source: source, idRead: idRead}
-	l.last, l.offset = e.continuation(l.walk, limit, start)
-	if order != "" {
-		l.last, l.offset = nil, start-1 // keyset continuation follows the id order only
+	l := &listing{kind: kind, filter: strings.TrimSpace(q.Filter), cond: cond, args: b.args, order: order,
+		limit: limit, start: start, offset: start - 1, source: source, idRead: idRead}
+	if order != "" || limit == 0 {
+		return l, nil // keyset continuation follows the id order only
+	}
+	l.key = walkKey(l)
+	if start > 1 {
+		// Continue only from the position the walk's last page left for exactly this
+		// page; anything else is read with OFFSET (see walk.go).
+		if st := e.loadWalk(ctx, l); st != nil && st.next == start {
+			l.walk, l.last, l.offset = st, st.last, 0
+		}
 	}
 	return l, nil
 }
@@ -51,18 +60,43 @@ func (e *Engine) pageSQL(l *listing, selectList string) *sqlb {
 	return e.sqlList(selectList, l.source, l.idRead, l.cond, l.args, l.last, l.limit, l.offset, l.order)
 }
 
-// finish records where the walk got to (lastRaw is the last row's key) and returns
-// totalResults for a page of got rows.
+// finish returns totalResults for a page of got rows whose last key is lastRaw, and
+// records where the walk got to. A COUNT(*) over the whole match on every page is what
+// makes a walk quadratic, so it is taken only where the answer is not known:
+//   - a first page shorter than asked (the agent's check-exists, any small list) holds
+//     everything there is: the total is its length;
+//   - a page that continues its walk's position reuses the walk's count while it is at
+//     most totalTTL old.
+//
+// Every other page counts. The guarantee: totalResults is exact as of a moment at most
+// 10 s before the response, is a count taken within this walk (never another walk's),
+// and is never less than the position of the page's last row. Only a full page in id
+// order can be followed by another, so only it records a position: a burst of lookups
+// writes nothing to the store.
 func (e *Engine) finish(ctx context.Context, l *listing, got int, lastRaw any) (int, error) {
-	// Only a full page can have a next one: a short page (the agent's check-exists, the
-	// end of an import) leaves nothing in the caches, where it would crowd out the
-	// cursors of walks still going.
-	if l.limit > 0 && got == l.limit && l.order == "" {
-		e.cursors.put(l.walk, l.start+got, lastRaw)
-	}
-	start, limit := l.start, l.limit
+	start := l.start
 	if l.totalsOnly() {
 		start = 1
 	}
-	return e.total(ctx, l.walk, start, limit, got, func() *sqlb { return e.sqlCount(l.source, l.cond, l.args) })
+	if start == 1 && got < l.limit {
+		return got, nil
+	}
+	var n int
+	countedAt := e.opts.Now()
+	if w := l.walk; w != nil && countedAt.Sub(w.countedAt) <= totalTTL {
+		n, countedAt = w.total, w.countedAt
+	} else {
+		c, err := e.count(ctx, e.sqlCount(l.source, l.cond, l.args))
+		if err != nil {
+			return 0, err
+		}
+		n = c
+	}
+	if got > 0 && start-1+got > n {
+		n = start - 1 + got // rows were added since the count
+	}
+	if l.key != "" && got == l.limit && got > 0 {
+		e.saveWalk(ctx, l, walkState{next: l.start + got, last: lastRaw, total: n, countedAt: countedAt})
+	}
+	return n, nil
 }

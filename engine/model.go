@@ -38,8 +38,8 @@ type Group struct {
 // Query selects a page of resources.
 type Query struct {
 	Filter string // SCIM filter text, "" for none
-	// StartIndex is 1-based; Count is the page size. Paged is false when the request gave
-	// neither, in which case every match is returned.
+	// StartIndex is 1-based (0 is 1); Count is the page size. Paged is false when the
+	// request gave no count: the page is then of the largest size served.
 	StartIndex int
 	Count      int
 	Paged      bool

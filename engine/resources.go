@@ -78,7 +78,7 @@ func (e *Engine) ListResources(ctx context.Context, typ string, q Query) (*Resou
 	}
 	ctx, cancel := e.ctx(ctx, "list"+typ)
 	defer cancel()
-	l, err := e.plan(typ, p, p.source, p.idRead, q)
+	l, err := e.plan(ctx, typ, p, p.source, p.idRead, q)
 	if err != nil {
 		return nil, err
 	}

@@ -28,11 +28,8 @@ func (e *Engine) userOp(name string) (*mappings.Operation, error) {
 	return op, nil
 }
 
-// pageBounds validates paging and returns limit (-1 for all) and the 1-based start.
+// pageBounds validates paging and returns the page size and its 1-based start.
 func (e *Engine) pageBounds(q Query) (limit, start int, err error) {
-	if !q.Paged {
-		return -1, 1, nil
-	}
 	if q.StartIndex < 0 || q.Count < 0 {
 		return 0, 0, fmt.Errorf("%w: startIndex and count must not be negative", ErrInvalidPaging)
 	}
@@ -41,7 +38,10 @@ func (e *Engine) pageBounds(q Query) (limit, start int, err error) {
 		start = 1 // RFC 7644 §3.4.2.4: less than 1 is interpreted as 1
 	}
 	limit = q.Count
-	if limit > e.opts.MaxPageSize {
+	if !q.Paged || limit > e.opts.MaxPageSize {
+		// A list without a count is a page of the largest size served, like a larger
+		// count: one request never reads or holds the whole table. totalResults above
+		// itemsPerPage says there is more (RFC 7644 §3.4.2.4 leaves the size to us).
 		limit = e.opts.MaxPageSize
 	}
 	return limit, start, nil
@@ -59,7 +59,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	if id, ok := e.idLookup(q); ok {
 		return e.usersByID(ctx, id)
 	}
-	l, err := e.plan("users", p, p.source, p.idRead, q)
+	l, err := e.plan(ctx, "users", p, p.source, p.idRead, q)
 	if err != nil {
 		return nil, err
 	}
@@ -143,41 +143,6 @@ func (e *Engine) usersByID(ctx context.Context, id string) (*UserPage, error) {
 	return page, nil
 }
 
-// totalTTL is how old a walk's count may be before a page counts again.
-const totalTTL = 10 * time.Second
-
-// total is totalResults for a page of got rows at start. A COUNT(*) over the whole
-// match is what makes a walk quadratic, so it is avoided where the answer is known:
-//   - the first page is shorter than asked (the agent's check-exists, any small list):
-//     the total is what it holds, exactly;
-//   - a later page of a walk reuses the walk's count if it is at most totalTTL old.
-//
-// The guarantee: totalResults is exact as of a moment at most 10 s before the response,
-// and never less than the position of the page's last row. Rows added or removed
-// during a walk show in totalResults at the next count; the keyset walk itself returns
-// every row that exists throughout it exactly once.
-func (e *Engine) total(ctx context.Context, walk string, start, limit, got int, count func() *sqlb) (int, error) {
-	if limit < 0 || start == 1 && got < limit {
-		// Everything there is, in one answer: no count. A walk that has a count kept
-		// learns the newer one; no entry is made for a lookup that has none.
-		e.cursors.refreshTotal(walk, got)
-		return got, nil
-	}
-	n, ok := e.cursors.getTotal(walk, totalTTL)
-	if !ok || start == 1 {
-		c, err := e.count(ctx, count())
-		if err != nil {
-			return 0, err
-		}
-		n = c
-		e.cursors.putTotal(walk, n)
-	}
-	if got > 0 && start-1+got > n {
-		n = start - 1 + got // rows were added since the count
-	}
-	return n, nil
-}
-
 func (e *Engine) count(ctx context.Context, b *sqlb) (int, error) {
 	var n int64
 	if err := e.q().QueryRowContext(ctx, b.String(), b.args...).Scan(&n); err != nil {
@@ -208,20 +173,6 @@ func (e *Engine) orderBy(r resolver, idRead string, q Query) (string, error) {
 		dir = " DESC"
 	}
 	return ts[0].expr + dir + ", " + idRead + dir, nil
-}
-
-// continuation returns the keyset position for a page of a walk (nil when the previous
-// page was not served here) and the OFFSET to use otherwise.
-func (e *Engine) continuation(walk string, limit, start int) (any, int) {
-	if limit < 0 {
-		return nil, 0
-	}
-	if limit > 0 && start > 1 {
-		if last, ok := e.cursors.get(walk, start); ok {
-			return last, 0
-		}
-	}
-	return nil, start - 1
 }
 
 // scanUser reads one row of userPlan.selectList. It also returns the raw id value,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -473,13 +474,14 @@ func (l *loader) strings(parent, n *yaml.Node, path string, required bool) []*ya
 }
 
 func (l *loader) server(parent, n *yaml.Node) Server {
-	s := Server{Listen: "127.0.0.1:8080", MaxBody: 16 << 20, Auth: Auth{Type: "none"}, Limits: DefaultLimits, Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}}
+	s := Server{Listen: "127.0.0.1:8080", MaxBody: DefaultMaxBody, MaxUserBody: DefaultMaxUserBody, Auth: Auth{Type: "none"}, Limits: DefaultLimits,
+		Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}, Cursors: Cursors{Store: "local"}}
 	if n == nil {
 		l.errorf(parent, "server.auth", "required: choose basic, header, or none explicitly")
 		return s
 	}
 	o := l.object(n, "server")
-	o.strict("listen", "basePath", "tls", "plainHTTP", "auth", "maxBodyBytes", "admin", "limits")
+	o.strict("listen", "basePath", "tls", "plainHTTP", "auth", "maxBodyBytes", "maxUserBodyBytes", "admin", "limits", "cursors", "trustedProxies")
 	if v, _ := o.str("listen", false); v != "" {
 		s.Listen = v
 	}
@@ -495,6 +497,26 @@ func (l *loader) server(parent, n *yaml.Node) Server {
 	s.MaxBody = int64(o.integer("maxBodyBytes", int(s.MaxBody)))
 	if s.MaxBody == 0 {
 		l.errorf(o.get("maxBodyBytes"), "server.maxBodyBytes", "must be at least 1")
+	}
+	s.MaxUserBody = int64(o.integer("maxUserBodyBytes", int(min(s.MaxUserBody, s.MaxBody))))
+	switch {
+	case s.MaxUserBody == 0:
+		l.errorf(o.get("maxUserBodyBytes"), "server.maxUserBodyBytes", "must be at least 1")
+	case s.MaxUserBody > s.MaxBody:
+		l.errorf(o.get("maxUserBodyBytes"), "server.maxUserBodyBytes", "is larger than server.maxBodyBytes (%d), the largest body of any request", s.MaxBody)
+	}
+	s.Cursors = l.cursors(o.get("cursors"))
+	for _, pn := range l.strings(nil, o.get("trustedProxies"), "server.trustedProxies", false) {
+		p, err := netip.ParsePrefix(pn.Value)
+		if err != nil {
+			a, aerr := netip.ParseAddr(pn.Value)
+			if aerr != nil {
+				l.errorf(pn, "server.trustedProxies", "%q is not an address or a network like 10.0.0.0/8", pn.Value)
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		s.TrustedProxies = append(s.TrustedProxies, p.Masked())
 	}
 	if tn := o.get("tls"); tn != nil {
 		to := l.object(tn, "server.tls")
@@ -537,6 +559,43 @@ func (l *loader) server(parent, n *yaml.Node) Server {
 		}
 	}
 	return s
+}
+
+// cursors reads server.cursors: a store name, or {store, url, prefix}.
+func (l *loader) cursors(n *yaml.Node) Cursors {
+	c := Cursors{Store: "local"}
+	if n == nil {
+		return c
+	}
+	var sn *yaml.Node
+	if n.Kind == yaml.ScalarNode {
+		c.Store, sn = n.Value, n
+	} else {
+		o := l.object(n, "server.cursors")
+		o.strict("store", "url", "prefix")
+		c.Store, sn = o.str("store", true)
+		if un := o.get("url"); un != nil {
+			u, _ := o.str("url", false)
+			c.URL = NewSecret(l.expand(un, "server.cursors.url", u, filepath.Dir(l.file)))
+		}
+		c.Prefix, _ = o.str("prefix", false)
+		if c.Store == "redis" && o.get("url") == nil {
+			l.errorf(n, "server.cursors.url", "required for the redis store: redis://host:6379/0 (or ${VAR})")
+		}
+		if c.Store != "redis" && (o.get("url") != nil || o.get("prefix") != nil) {
+			l.errorf(n, "server.cursors", "url and prefix are for store: redis")
+		}
+	}
+	switch c.Store {
+	case "local", "none":
+	case "redis":
+		if n.Kind == yaml.ScalarNode {
+			l.errorf(n, "server.cursors", "the redis store needs its url: {store: redis, url: redis://host:6379/0}")
+		}
+	default:
+		l.errorf(sn, "server.cursors.store", "unknown store %q (local, redis or none)", c.Store)
+	}
+	return c
 }
 
 // auth reads an auth block: basic, header, or none, with secrets from env or files.
@@ -1168,7 +1227,8 @@ func (l *loader) limits(n *yaml.Node) Limits {
 		return lim
 	}
 	o := l.object(n, "server.limits")
-	o.strict("maxPageSize", "maxFilterLength", "maxFilterDepth", "maxHeaderBytes", "readHeaderTimeout", "readTimeout", "writeTimeout", "idleTimeout", "shutdownTimeout")
+	o.strict("maxPageSize", "maxFilterLength", "maxFilterDepth", "maxHeaderBytes", "readHeaderTimeout", "readTimeout", "writeTimeout", "idleTimeout", "shutdownTimeout",
+		"maxFilterScanTerms", "maxBodyBytesInFlight", "maxAuthFailures", "authFailureWindow")
 	lim.MaxPageSize = o.integer("maxPageSize", lim.MaxPageSize)
 	lim.MaxFilterLength = o.integer("maxFilterLength", lim.MaxFilterLength)
 	lim.MaxFilterDepth = o.integer("maxFilterDepth", lim.MaxFilterDepth)
@@ -1178,6 +1238,16 @@ func (l *loader) limits(n *yaml.Node) Limits {
 	lim.WriteTimeout = o.duration("writeTimeout", lim.WriteTimeout)
 	lim.IdleTimeout = o.duration("idleTimeout", lim.IdleTimeout)
 	lim.ShutdownTimeout = o.duration("shutdownTimeout", lim.ShutdownTimeout)
+	lim.MaxFilterScanTerms = o.integer("maxFilterScanTerms", lim.MaxFilterScanTerms)
+	lim.MaxBodyBytesInFlight = int64(o.integer("maxBodyBytesInFlight", int(lim.MaxBodyBytesInFlight)))
+	lim.MaxAuthFailures = o.integer("maxAuthFailures", lim.MaxAuthFailures)
+	lim.AuthFailureWindow = o.duration("authFailureWindow", lim.AuthFailureWindow)
+	if lim.MaxAuthFailures == 0 {
+		l.errorf(o.get("maxAuthFailures"), "server.limits.maxAuthFailures", "must be at least 1: the agent's first request after a password change would be refused")
+	}
+	if lim.AuthFailureWindow == 0 {
+		l.errorf(o.get("authFailureWindow"), "server.limits.authFailureWindow", "must be longer than 0")
+	}
 	if lim.MaxPageSize < 100 && lim.MaxPageSize > 0 {
 		// The agent asks for count=100 and continues at startIndex+100: a shorter page
 		// would make every import skip users.

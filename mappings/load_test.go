@@ -104,7 +104,8 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "pool", []any{m.Database.MaxOpen, m.Database.MaxIdle, m.Database.MaxLifetime, m.Database.QueryTimeout},
 			[]any{10, 10, 30 * time.Minute, 20 * time.Second})
 		eq(t, "Init", m.Database.Init, (*Init)(nil))
-		eq(t, "Server", m.Server, Server{Listen: "127.0.0.1:8080", MaxBody: 16 << 20, Auth: Auth{Type: "none"}, Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}, Limits: DefaultLimits})
+		eq(t, "Server", m.Server, Server{Listen: "127.0.0.1:8080", MaxBody: 16 << 20, MaxUserBody: 1 << 20, Auth: Auth{Type: "none"},
+			Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}, Limits: DefaultLimits, Cursors: Cursors{Store: "local"}})
 		eq(t, "Groups", m.Groups, (*Groups)(nil))
 		eq(t, "Users.ID", m.Users.ID, Key{Column: "id", Type: "string", Generate: "database"})
 		eq(t, "Users.LastModified", m.Users.LastModified, (*LastModified)(nil))
@@ -222,8 +223,12 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "TLS", *s.TLS, TLS{Cert: filepath.Join(m.Dir, "tls", "cert.pem"), Key: filepath.Join(m.Dir, "tls", "key.pem")})
 		eq(t, "PasswordHash", []any{s.Auth.PasswordHash.Reveal(), s.Auth.Password.Reveal()}, []any{testBcrypt, ""})
 		eq(t, "Limits", s.Limits, Limits{MaxPageSize: 200, MaxFilterLength: 1024, MaxFilterDepth: 8, MaxHeaderBytes: 16384,
-			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 45 * time.Second, IdleTimeout: time.Minute, ShutdownTimeout: 20 * time.Second})
+			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 45 * time.Second, IdleTimeout: time.Minute, ShutdownTimeout: 20 * time.Second,
+			MaxFilterScanTerms: 2, MaxBodyBytesInFlight: 32 << 20, MaxAuthFailures: 5, AuthFailureWindow: 5 * time.Minute})
 		eq(t, "PlainHTTP", s.PlainHTTP, false)
+		eq(t, "bodies", []int64{s.MaxBody, s.MaxUserBody}, []int64{DefaultMaxBody, 256 << 10})
+		eq(t, "Cursors", []string{s.Cursors.Store, s.Cursors.URL.Reveal(), s.Cursors.Prefix}, []string{"redis", "redis://:" + testSecret + "@cache.internal:6379/2", "hr:"})
+		eq(t, "TrustedProxies", fmt.Sprint(s.TrustedProxies), "[10.0.0.0/8 192.168.1.7/32]")
 	},
 	"auth_basic_default": func(t *testing.T, m *Mapping) {
 		eq(t, "PlainHTTP", m.Server.PlainHTTP, true)

@@ -2,6 +2,7 @@ package mappings
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -101,8 +102,16 @@ type Server struct {
 	BasePath string // always starts with "/" and has no trailing slash, "" for the root
 	TLS      *TLS
 	Auth     Auth
-	MaxBody  int64
-	Admin    Admin
+	// MaxBody is the largest request body (a group push carries every member);
+	// MaxUserBody the largest body of a user write (POST, PUT, PATCH /Users).
+	MaxBody     int64
+	MaxUserBody int64
+	Admin       Admin
+	// Cursors is where list walks keep their position.
+	Cursors Cursors
+	// TrustedProxies are the networks of load balancers whose X-Forwarded-For names the
+	// client, for the per-address throttling of failed authentication.
+	TrustedProxies []netip.Prefix
 	// PlainHTTP is the explicit choice to serve without TLS.
 	PlainHTTP bool
 	Limits    Limits
@@ -119,6 +128,17 @@ type Limits struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration // how long in-flight requests may finish on SIGTERM
+	// MaxFilterScanTerms bounds the comparisons in a filter that no index can serve
+	// (co, sw, ew, ne, and anything under not): each one reads every row.
+	MaxFilterScanTerms int
+	// MaxBodyBytesInFlight bounds the request bodies held at once, so that concurrent
+	// large bodies cannot take the process past its memory limit; 0 derives it from
+	// the memory limit.
+	MaxBodyBytesInFlight int64
+	// MaxAuthFailures failed authentications per AuthFailureWindow are allowed from
+	// one client address; past them it gets 429 until the window lets it try again.
+	MaxAuthFailures   int
+	AuthFailureWindow time.Duration
 }
 
 // DefaultLimits are safe for the agent: its pages are 100 users, its filters short, and
@@ -127,7 +147,23 @@ var DefaultLimits = Limits{
 	MaxPageSize: 1000, MaxFilterLength: 4096, MaxFilterDepth: 16, MaxHeaderBytes: 64 << 10,
 	ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 2 * time.Minute,
 	IdleTimeout: 2 * time.Minute, ShutdownTimeout: 30 * time.Second,
+	MaxFilterScanTerms: 8, MaxAuthFailures: 10, AuthFailureWindow: time.Minute,
 }
+
+// Cursors says where list walks keep their position (see engine/walk.go).
+type Cursors struct {
+	// Store is local (this process's memory: one replica, or sticky sessions), redis
+	// (shared by every replica) or none (every page after the first with OFFSET).
+	Store  string
+	URL    Secret // redis:// or rediss://, for redis
+	Prefix string // of every key, for redis; default scimsql:<app name>:
+}
+
+// Default sizes of request bodies.
+const (
+	DefaultMaxBody     = 16 << 20
+	DefaultMaxUserBody = 1 << 20
+)
 
 // Admin governs the operator endpoints: /-/healthy and /-/ready (always open, for
 // orchestrators), /metrics, and POST /-/reload.

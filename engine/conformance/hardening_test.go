@@ -89,7 +89,13 @@ type node struct {
 // that script first (once per database: the second node of a pair passes "").
 func newNode(t testing.TB, d dialects.Dialect, dsn, schema string) *node {
 	t.Helper()
-	m, err := mappings.LoadFile(root("examples", "quickstart", "mapping.yaml"), mappings.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+	return newNodeWith(t, d, dsn, schema, root("examples", "quickstart", "mapping.yaml"), engine.Options{})
+}
+
+// newNodeWith is newNode for another mapping, with engine options (a cursor store).
+func newNodeWith(t testing.TB, d dialects.Dialect, dsn, schema, mapping string, opts engine.Options) *node {
+	t.Helper()
+	m, err := mappings.LoadFile(mapping, mappings.Options{LookupEnv: func(string) (string, bool) { return "", false }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +115,8 @@ func newNode(t testing.TB, d dialects.Dialect, dsn, schema string) *node {
 	if testing.Verbose() && os.Getenv("SCIMSQL_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	e, err := engine.New(m, d, db, engine.Options{Logger: log, BcryptCost: bcrypt.MinCost})
+	opts.Logger, opts.BcryptCost = log, bcrypt.MinCost
+	e, err := engine.New(m, d, db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

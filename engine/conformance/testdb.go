@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/engine/cursorstore"
 )
 
 // DSN returns the DSN in the environment variable name. Unset, the test is skipped with
@@ -130,4 +131,23 @@ func SQLServerDatabase(t testing.TB, d dialects.Dialect, dsn string) string {
 	q.Set("database", name)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Redis returns a cursor store on the Redis server in SCIMSQL_TEST_REDIS_URL, its keys
+// under a prefix of this test's own. Unset, the test is skipped, except under CI=true.
+func Redis(t testing.TB) *cursorstore.Redis {
+	t.Helper()
+	url := DSN(t, "SCIMSQL_TEST_REDIS_URL")
+	prefix := fmt.Sprintf("scimsql_test:%d:%d:", os.Getpid(), time.Now().UnixNano())
+	r, err := cursorstore.NewRedis(url, prefix, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.Ping(ctx); err != nil {
+		t.Fatalf("Redis does not answer: %v", err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }

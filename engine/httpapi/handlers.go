@@ -29,7 +29,7 @@ func (h *Handler) getUsers(w http.ResponseWriter, r *http.Request, _ httprouter.
 	for i, u := range page.Users {
 		res[i] = st.codec.EncodeUser11(u)
 	}
-	h.writeJSON(w, http.StatusOK, scim.List11(page.Total, q.Paged, page.StartIndex, res))
+	h.writeJSON(w, http.StatusOK, scim.List11(page.Total, page.StartIndex, res))
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
@@ -99,7 +99,7 @@ func (h *Handler) getGroups(w http.ResponseWriter, r *http.Request, _ httprouter
 	for i, g := range page.Groups {
 		res[i] = st.codec.EncodeGroup11(g)
 	}
-	h.writeJSON(w, http.StatusOK, scim.List11(page.Total, q.Paged, page.StartIndex, res))
+	h.writeJSON(w, http.StatusOK, scim.List11(page.Total, page.StartIndex, res))
 }
 
 func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {

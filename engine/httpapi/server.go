@@ -591,8 +591,11 @@ func (h *Handler) badSyntax(w http.ResponseWriter, r *http.Request, msg string) 
 	}
 }
 
-// query reads filter, startIndex and count. As in Okta's SDK, paging applies only when
-// both are given; either one non-numeric or negative is a 400.
+// query reads filter, startIndex and count; either one non-numeric or negative is a 400.
+// startIndex defaults to 1 and count to the largest page served: a list without them is
+// its first page, and totalResults says how many there are (Okta's SDK returned every
+// match in one answer, which one request could make cost the whole table; the agent
+// itself always pages).
 func query(r *http.Request) (engine.Query, error) {
 	f, si, c := listQuery(r.URL.RawQuery)
 	q := engine.Query{Filter: f}
@@ -617,7 +620,7 @@ func query(r *http.Request) (engine.Query, error) {
 			return q, err
 		}
 	}
-	q.Paged = si != "" && c != ""
+	q.Paged = c != ""
 	return q, nil
 }
 

@@ -545,14 +545,12 @@ func (ml memberList) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, ']'), nil
 }
 
-// List11 is the SCIM 1.1 list envelope. startIndex and itemsPerPage appear only for
-// paged requests, as in Okta's SDK.
-func List11(total int, paged bool, startIndex int, resources []any) *Object {
+// List11 is the SCIM 1.1 list envelope: totalResults counts every match, itemsPerPage
+// the resources in this page, which starts at startIndex.
+func List11(total int, startIndex int, resources []any) *Object {
 	o := newObject(5)
 	o.add("schemas", schemasCore11).add("totalResults", total)
-	if paged {
-		o.add("startIndex", startIndex).add("itemsPerPage", len(resources))
-	}
+	o.add("startIndex", startIndex).add("itemsPerPage", len(resources))
 	if resources == nil {
 		resources = []any{}
 	}

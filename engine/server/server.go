@@ -23,7 +23,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/engine"
+	"github.com/scimsql/scimsql/engine/cursorstore"
 	"github.com/scimsql/scimsql/engine/httpapi"
+	"github.com/scimsql/scimsql/engine/logagg"
 	"github.com/scimsql/scimsql/mappings"
 )
 
@@ -66,6 +68,10 @@ type generation struct {
 	hash [32]byte
 	dsn  string
 	at   time.Time
+	// redis is the generation's shared cursor store, when the mapping names one; nil
+	// otherwise (the server's local store, or none).
+	redis    *cursorstore.Redis
+	redisKey string // its URL and prefix: a reload that keeps them keeps the client
 }
 
 // Server is a running scimsql.
@@ -76,8 +82,13 @@ type Server struct {
 	metrics *metrics
 	first   *mappings.Mapping // the settings the listener was started with
 
-	mu     sync.Mutex // one reload at a time
-	gen    atomic.Pointer[generation]
+	mu  sync.Mutex // one reload at a time
+	gen atomic.Pointer[generation]
+	// local keeps list positions for mappings with server.cursors local: one store for
+	// the process, so that a reload in the middle of an import does not lose its place.
+	local *engine.LocalCursors
+	// logs folds repeated warnings and errors of every generation.
+	logs   *logagg.Logger
 	status atomic.Pointer[Status]
 	wg     sync.WaitGroup // pools being drained
 }
@@ -91,7 +102,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if opts.DrainTimeout == 0 {
 		opts.DrainTimeout = time.Minute
 	}
-	s := &Server{opts: opts, log: opts.Logger}
+	s := &Server{opts: opts, log: opts.Logger, local: engine.NewLocalCursors(4096), logs: logagg.New(opts.Logger, 10*time.Second)}
 	g, err := s.build(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -187,14 +198,64 @@ func (s *Server) build(ctx context.Context, prev *generation) (*generation, erro
 		}
 	}
 	eopts := s.opts.Engine
-	eopts.Logger = s.log
-	if g.eng, err = engine.New(m, g.d, g.db, eopts); err != nil {
+	eopts.Logger, eopts.Logs = s.log, s.logs
+	if err := s.cursors(ctx, g, prev, &eopts); err != nil {
 		if prev == nil || g.db != prev.db {
 			g.db.Close()
 		}
 		return nil, err
 	}
+	if g.eng, err = engine.New(m, g.d, g.db, eopts); err != nil {
+		if prev == nil || g.db != prev.db {
+			g.db.Close()
+		}
+		if g.redis != nil && (prev == nil || g.redis != prev.redis) {
+			g.redis.Close()
+		}
+		return nil, err
+	}
 	return g, nil
+}
+
+// cursors chooses the generation's cursor store: the process's local one, none, or a
+// Redis client, kept from prev when its URL and prefix are the same. A Redis server that
+// does not answer is no reason to refuse a mapping: pages are read with OFFSET until it
+// does, and the warning says so.
+func (s *Server) cursors(ctx context.Context, g, prev *generation, eopts *engine.Options) error {
+	c := g.m.Server.Cursors
+	switch c.Store {
+	case "none":
+		eopts.NoCursors = true
+		return nil
+	case "redis":
+	default:
+		if eopts.Cursors == nil {
+			eopts.Cursors = s.local
+		}
+		return nil
+	}
+	prefix := c.Prefix
+	if prefix == "" {
+		prefix = "scimsql:" + g.m.App.Name + ":"
+	}
+	g.redisKey = c.URL.Reveal() + "\x00" + prefix
+	if prev != nil && prev.redis != nil && prev.redisKey == g.redisKey {
+		g.redis = prev.redis
+	} else {
+		r, err := cursorstore.NewRedis(c.URL.Reveal(), prefix, g.m.Database.MaxOpen)
+		if err != nil {
+			return fmt.Errorf("%s: %w", g.m.File, err)
+		}
+		g.redis = r
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err = r.Ping(pctx)
+		cancel()
+		if err != nil {
+			s.log.Warn("the cursor store does not answer; imports read pages with OFFSET until it does", "store", "redis", "err", err.Error())
+		}
+	}
+	eopts.Cursors = g.redis
+	return nil
 }
 
 func shortErr(err error) string {
@@ -259,6 +320,9 @@ func (s *Server) retire(prev *generation, drained func(context.Context) error, c
 		if closePool {
 			prev.db.Close()
 		}
+		if prev.redis != nil && prev.redis != s.current().redis {
+			prev.redis.Close()
+		}
 	}()
 }
 
@@ -302,7 +366,11 @@ func (s *Server) recordSuccess(trigger string, g *generation, restart []string) 
 // Close waits for replaced pools to drain and closes the running one.
 func (s *Server) Close() error {
 	s.wg.Wait()
-	return s.current().db.Close()
+	g := s.current()
+	if g.redis != nil {
+		g.redis.Close()
+	}
+	return g.db.Close()
 }
 
 // Handler serves SCIM and the operator endpoints.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -58,22 +59,18 @@ func quickstartDB(t *testing.T, d dialects.Dialect, pool dialects.Pool) *sql.DB 
 }
 
 // Only a full page can be followed by another: a short one (the agent's check-exists,
-// the last page of an import) leaves nothing in the cursor and count caches, so that a
-// burst of lookups cannot evict the cursors of an import going on beside them.
+// the last page of an import) writes nothing to the cursor store, so that a burst of
+// lookups costs the store nothing and cannot evict the position of an import beside them.
 func TestShortPagesLeaveNoCursor(t *testing.T) {
 	e := quickstartEngine(t, 250)
 	ctx := context.Background()
-	cached := func() (cursors, totals int) {
-		e.cursors.mu.Lock()
-		defer e.cursors.mu.Unlock()
-		return e.cursors.ll.Len(), len(e.cursors.totals)
-	}
+	cached := func() int { return e.walks.(*LocalCursors).Len() }
 	page, err := e.GetUsers(ctx, Query{StartIndex: 1, Count: 100, Paged: true})
 	if err != nil || len(page.Users) != 100 || page.Total != 250 {
 		t.Fatalf("first page: %v, %d users of %d", err, len(page.Users), page.Total)
 	}
-	if c, n := cached(); c != 1 || n != 1 {
-		t.Fatalf("after a full first page: %d cursors, %d totals; want 1 and 1", c, n)
+	if c := cached(); c != 1 {
+		t.Fatalf("after a full first page: %d walks kept; want 1", c)
 	}
 	for i := range 50 {
 		p, err := e.GetUsers(ctx, Query{Filter: fmt.Sprintf(`userName eq "user%d@example.com"`, i+1), StartIndex: 1, Count: 100, Paged: true})
@@ -81,8 +78,8 @@ func TestShortPagesLeaveNoCursor(t *testing.T) {
 			t.Fatalf("check-exists %d: %v, %d users, total %d", i, err, len(p.Users), p.Total)
 		}
 	}
-	if c, n := cached(); c != 1 || n != 1 {
-		t.Errorf("after 50 check-exists: %d cursors, %d totals; want the walk's alone", c, n)
+	if c := cached(); c != 1 {
+		t.Errorf("after 50 check-exists: %d walks kept; want the import's alone", c)
 	}
 	// The walk goes on from its cursor and ends with a short page, which adds nothing.
 	for _, start := range []int{101, 201} {
@@ -91,8 +88,8 @@ func TestShortPagesLeaveNoCursor(t *testing.T) {
 			t.Fatalf("page at %d: %v, total %d, first id %s", start, err, p.Total, p.Users[0].ID)
 		}
 	}
-	if c, _ := cached(); c != 2 {
-		t.Errorf("after the walk: %d cursors, want 2 (after pages 1 and 2, none after the short last page)", c)
+	if c := cached(); c != 1 {
+		t.Errorf("after the walk: %d walks kept, want 1 (one position per walk)", c)
 	}
 }
 
@@ -114,5 +111,46 @@ func TestShortPageRefreshesAKeptCount(t *testing.T) {
 	// Past the end: the kept count is the newer one.
 	if p, err := e.GetUsers(ctx, Query{StartIndex: 17, Count: 100, Paged: true}); err != nil || p.Total != 16 || len(p.Users) != 0 {
 		t.Errorf("past the end: %v, %d users, total %d; want 0 users of 16", err, len(p.Users), p.Total)
+	}
+}
+
+// A position survives the store as the driver's own key type, so that it binds back
+// as it came; anything else is no position.
+func TestWalkStateEncoding(t *testing.T) {
+	at := time.UnixMilli(1_700_000_000_123)
+	for _, last := range []any{int64(-42), int64(9_007_199_254_740_993), "d010", "with spaces and | bars", []byte{0, 1, 2, 255},
+		[16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, 2.5, time.Date(2024, 5, 1, 12, 0, 0, 123456000, time.UTC)} {
+		in := walkState{next: 201, last: last, total: 60020, countedAt: at}
+		out, ok := decodeWalk(encodeWalk(in))
+		same := reflect.DeepEqual(out.last, last)
+		if tm, isTime := last.(time.Time); isTime {
+			got, _ := out.last.(time.Time)
+			same = got.Equal(tm)
+		}
+		if !ok || !same || out.next != in.next || out.total != in.total || !out.countedAt.Equal(in.countedAt) {
+			t.Errorf("%T %v: decoded %#v (%T), %v", last, last, out, out.last, ok)
+		}
+	}
+	for _, bad := range []string{"", "1", "2 201 5 0 i1", "1 x 5 0 i1", "1 1 5 0 i1", "1 201 5 0 ", "1 201 5 0 q1", "1 201 5 0 ixyz", "1 201 -1 0 i1", "1 201 5 0 u0102"} {
+		if st, ok := decodeWalk([]byte(bad)); ok {
+			t.Errorf("%q decoded as %+v", bad, st)
+		}
+	}
+}
+
+// A list without a count is a page of the largest size served, not every match.
+func TestUnpagedListIsOnePage(t *testing.T) {
+	e := quickstartEngine(t, 250)
+	e.opts.MaxPageSize = 100
+	ctx := context.Background()
+	for _, q := range []Query{{}, {StartIndex: 101}, {Filter: `userName sw "user"`}} {
+		p, err := e.GetUsers(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := max(q.StartIndex, 1)
+		if len(p.Users) != 100 || p.Total != 250 || p.StartIndex != start || p.Users[0].ID != fmt.Sprint(start) {
+			t.Errorf("%+v: %d users from %s, total %d, startIndex %d; want 100 from %d of 250", q, len(p.Users), p.Users[0].ID, p.Total, p.StartIndex, start)
+		}
 	}
 }
