@@ -9,7 +9,9 @@
 //  3. Quote any identifier matching [A-Za-z_][A-Za-z0-9_$]* so it is safe and case-preserving.
 //  4. Say how paging is written and how a generated key comes back after an INSERT.
 //  5. Classify driver errors into conflicts, retryable failures and unreachable databases.
-//  6. Open a *sql.DB with the pool limits it is given, without logging the DSN.
+//  6. Open a *sql.DB with the pool limits it is given, without logging the DSN, whose
+//     statements the server itself stops after Pool.StatementTimeout and which, when a
+//     request's context ends, stops the statement on the server, not only waiting for it.
 //  7. Pass the engine conformance suite against a real server.
 package dialects
 
@@ -61,6 +63,9 @@ const (
 	// Invalid means the database refused a value (too long, out of range, not null,
 	// malformed): a SCIM 400, since it came from the request.
 	Invalid
+	// TimedOut means the database stopped a statement that ran past its time limit
+	// (Pool.StatementTimeout) or was cancelled: a SCIM 503, like a client-side timeout.
+	TimedOut
 )
 
 // Facts are the things the engine needs to know to write SQL for a database.
@@ -117,11 +122,17 @@ func (f *Facts) KeyType(t string) string {
 	return f.KeyTypes["string"]
 }
 
-// Pool holds connection pool limits.
+// Pool holds connection pool limits, and what every connection of the pool is bounded by.
 type Pool struct {
 	MaxOpen     int
 	MaxIdle     int
 	MaxLifetime time.Duration
+	// StatementTimeout, when positive, is set on every connection as the server's own
+	// limit for one statement (PostgreSQL statement_timeout, MariaDB max_statement_time,
+	// MySQL max_execution_time for reads), unless the DSN sets it: a statement outlives
+	// neither its request nor a client that is gone. SQL Server bounds statements
+	// through cancellation, which its driver sends when the request's context ends.
+	StatementTimeout time.Duration
 }
 
 // Dialect is one database.

@@ -348,7 +348,7 @@ func (e *Engine) dbErr(op string, err error) error {
 	if err == nil || isEngineErr(err) {
 		return err
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) || e.d.Classify(err) == dialects.TimedOut {
 		return fmt.Errorf("%w: the database did not answer %s within %s; check its load and locks, or raise database.queryTimeout", ErrUnavailable, op, e.m.Database.QueryTimeout)
 	}
 	if errors.Is(err, context.Canceled) {

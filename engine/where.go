@@ -177,6 +177,15 @@ type where struct {
 	// eq renders an attribute's eq template (the inverse of a computed read) for value,
 	// with its arguments recorded in b.
 	eq func(a *mappings.Attribute, value string) (string, error)
+	// scans counts, across the whole filter, the comparisons that no index can serve:
+	// co, sw, ew, ne, and anything under not (negated).
+	scans   *int
+	negated bool
+}
+
+// sub is a where for a part of the filter, sharing the statement and the count.
+func (w *where) sub(r resolver) *where {
+	return &where{b: w.b, r: r, eq: w.eq, scans: w.scans, negated: w.negated}
 }
 
 func (w *where) expr(e filter.Expr) (string, error) {
@@ -192,7 +201,9 @@ func (w *where) expr(e filter.Expr) (string, error) {
 		}
 		return "(" + l + " " + strings.ToUpper(x.Op) + " " + r + ")", nil
 	case *filter.Not:
-		s, err := w.expr(x.X)
+		n := w.sub(w.r)
+		n.negated = true
+		s, err := n.expr(x.X)
 		if err != nil {
 			return "", err
 		}
@@ -231,14 +242,14 @@ func (w *where) valuePath(vp *filter.ValuePath) (string, error) {
 	if len(bindings) == 0 {
 		if vp.Path.Sub == "" && vp.Path.URN == "" && strings.EqualFold(vp.Path.Attr, "name") {
 			// A complex singular attribute: name[givenName eq "x"] is name.givenName eq "x".
-			return (&where{b: w.b, r: prefixed{w.r, "name"}, eq: w.eq}).expr(vp.Filter)
+			return w.sub(prefixed{w.r, "name"}).expr(vp.Filter)
 		}
 		return "", fmt.Errorf("%w: %s is not a mapped multi-valued attribute", ErrInvalidFilter, vp.Path.String())
 	}
 	primary := primaryOf(bindings)
 	var parts []string
 	for _, a := range bindings {
-		s, err := (&where{b: w.b, r: &subResolver{w.r, a, a == primary}, eq: w.eq}).expr(vp.Filter)
+		s, err := w.sub(&subResolver{w.r, a, a == primary}).expr(vp.Filter)
 		if err != nil {
 			return "", err
 		}
@@ -291,6 +302,12 @@ func (w *where) bad(t target, c *filter.Compare, why string) error {
 func (w *where) compare(t target, c *filter.Compare) (string, error) {
 	b, f := w.b, w.b.f
 	op := string(c.Op)
+	if t.typ != "const" && t.typ != "constbool" && w.scans != nil {
+		switch {
+		case w.negated, c.Op == filter.Co, c.Op == filter.Sw, c.Op == filter.Ew, c.Op == filter.Ne:
+			*w.scans++
+		}
+	}
 	if c.Op == filter.Pr {
 		switch t.typ {
 		case "const", "constbool":
@@ -383,8 +400,11 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 		}
 		s := c.Value.Str
 		if op == "co" || op == "sw" || op == "ew" {
-			if t.idKey.Type == "integer" {
-				return "", w.bad(t, c, "ids are numbers here; use eq")
+			switch t.idKey.Type {
+			case "integer":
+				return "", w.bad(t, c, "ids are numbers here, which "+op+" cannot compare; use eq")
+			case "uuid":
+				return "", w.bad(t, c, "ids are UUIDs here, which "+op+" cannot compare; use eq")
 			}
 			return t.expr + " LIKE " + b.arg(likePattern(f, s, op)) + f.LikeEscape, nil
 		}
@@ -478,12 +498,16 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 // compileFilter parses text and compiles it against r into b, returning the WHERE body
 // ("" for no filter).
 func (e *Engine) compileFilter(b *sqlb, r resolver, text string) (string, error) {
-	return compileFilterWith(b, r, text, e.opts.FilterLimits, func(a *mappings.Attribute, v string) (string, error) {
+	return compileFilterWith(b, r, text, e.opts.FilterLimits, e.m.Server.Limits.MaxFilterScanTerms, func(a *mappings.Attribute, v string) (string, error) {
 		return e.renderInto(b, a.Eq, map[string]any{"value": v}, userAlias)
 	})
 }
 
-func compileFilterWith(b *sqlb, r resolver, text string, limits filter.Limits, eq func(*mappings.Attribute, string) (string, error)) (string, error) {
+// compileFilterWith parses text within limits and compiles it against r into b. A filter
+// with more than maxScans comparisons that no index can serve is refused: each reads
+// every row, and a few hundred of them, within the length limit, keep a large table's
+// database busy for as long as the statement may run.
+func compileFilterWith(b *sqlb, r resolver, text string, limits filter.Limits, maxScans int, eq func(*mappings.Attribute, string) (string, error)) (string, error) {
 	if strings.TrimSpace(text) == "" {
 		return "", nil
 	}
@@ -492,5 +516,13 @@ func compileFilterWith(b *sqlb, r resolver, text string, limits filter.Limits, e
 		// The parser's message starts "invalid filter at position N: ..."; keep it whole.
 		return "", fmt.Errorf("%w%s", ErrInvalidFilter, strings.TrimPrefix(err.Error(), "invalid filter"))
 	}
-	return (&where{b: b, r: r, eq: eq}).expr(e)
+	scans := 0
+	cond, err := (&where{b: b, r: r, eq: eq, scans: &scans}).expr(e)
+	if err != nil {
+		return "", err
+	}
+	if scans > maxScans {
+		return "", fmt.Errorf("%w: the filter has %d comparisons that no index can serve (co, sw, ew, ne, or under not), each reading every row; server.limits.maxFilterScanTerms allows %d", ErrInvalidFilter, scans, maxScans)
+	}
+	return cond, nil
 }

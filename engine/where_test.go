@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -119,6 +120,86 @@ func TestLiteral(t *testing.T) {
 		got, ok := literal(c.expr)
 		if ok != c.ok || got != c.want {
 			t.Errorf("literal(%q) = %#v, %v; want %#v, %v", c.expr, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// An operator an attribute's type cannot take is a 400 naming both, decided before any
+// database sees it, so every database answers alike (PostgreSQL would refuse LIKE on a
+// uuid with a 500, SQLite would compare the text).
+func TestOperatorsTheTypeCannotTake(t *testing.T) {
+	m, err := mappings.LoadFile(filepath.Join("..", "examples", "postgres", "mapping.yaml"), mappings.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const urn = "urn:okta:acme_hr:1.0:user:custom:"
+	for _, c := range []struct{ filter, names string }{
+		{`id sw "6b"`, "id sw: ids are UUIDs"},
+		{`id co "6b0c"`, "id co: ids are UUIDs"},
+		{`id ew "00"`, "id ew: ids are UUIDs"},
+		{`active gt true`, "active gt: booleans"},
+		{`active co "t"`, "active co: booleans"},
+		{urn + `isContractor lt false`, urn + "isContractor lt: booleans"},
+		{urn + `employeeNumber co "10"`, urn + "employeeNumber co: numbers"},
+		{urn + `hireDate sw "2019"`, urn + "hireDate sw: times"},
+		{`meta.lastModified co "2024"`, "meta.lastModified co: times"},
+	} {
+		for _, d := range goldenDialects {
+			e, err := New(m, d, nil, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = e.compileFilter(newSQL(d), e.users, c.filter)
+			if !errors.Is(err, ErrInvalidFilter) || !strings.Contains(err.Error(), c.names) {
+				t.Errorf("%s on %s: %v; want an invalid filter naming %q", c.filter, d.Facts().Name, err, c.names)
+			}
+		}
+	}
+	// What the types do take still compiles.
+	e, _ := New(m, goldenDialects[0], nil, Options{})
+	for _, f := range []string{`id eq "6b0c4e1a-2f3d-4c5b-8a9e-0f1e2d3c4b5a"`, `id gt "6b0c4e1a-2f3d-4c5b-8a9e-0f1e2d3c4b5a"`, `active eq false`, urn + `employeeNumber ge 10`, `meta.lastModified gt "2024-01-01T00:00:00Z"`} {
+		if _, err := e.compileFilter(newSQL(e.d), e.users, f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+// Comparisons that no index can serve are counted across the whole filter, per bound
+// column, and a filter with more than server.limits.maxFilterScanTerms is refused.
+func TestFilterScanBudget(t *testing.T) {
+	m := loadGoldenMapping(t) // emails.work and emails.home: two columns
+	for _, c := range []struct {
+		filter string
+		scans  int
+	}{
+		{`userName eq "a" or name.familyName eq "b" or meta.lastModified gt "2024-01-01T00:00:00Z"`, 0},
+		{`userName sw "a"`, 1},
+		{`userName ne "a"`, 1},
+		{`emails co "x"`, 2},
+		{`not (userName eq "a")`, 1},
+		{`not (userName eq "a" or userName pr)`, 2},
+		{`emails[type eq "work" and value ew ".org"]`, 2}, // type is known per column, not compared
+		{`not (emails[type eq "work"])`, 0},
+		{`userName co "a" and (name.givenName ew "b" or not (name.familyName eq "c"))`, 3},
+	} {
+		for _, limit := range []int{c.scans, c.scans - 1} {
+			if limit < 0 {
+				continue
+			}
+			mm := *m
+			mm.Server.Limits.MaxFilterScanTerms = limit
+			e, err := New(&mm, goldenDialects[0], nil, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = e.compileFilter(newSQL(e.d), e.users, c.filter)
+			want := fmt.Sprintf("has %d comparisons that no index can serve", c.scans)
+			switch {
+			case limit == c.scans && err != nil:
+				t.Errorf("%s within a limit of %d: %v", c.filter, limit, err)
+			case limit < c.scans && (!errors.Is(err, ErrInvalidFilter) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "maxFilterScanTerms")):
+				t.Errorf("%s over a limit of %d: %v; want %q naming the limit", c.filter, limit, err, want)
+			}
 		}
 	}
 }

@@ -6,9 +6,11 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -106,6 +108,10 @@ const (
 	errCheckConstraint = 4025 // MariaDB ER_CONSTRAINT_FAILED (3819 on MySQL)
 	errCheckMySQL      = 3819
 	errDataTruncated   = 1265 // WARN_DATA_TRUNCATED (ENUM values in strict mode)
+	errUnknownVariable = 1193 // ER_UNKNOWN_SYSTEM_VARIABLE
+	errInterrupted     = 1317 // ER_QUERY_INTERRUPTED (KILL QUERY)
+	errStatementTime   = 1969 // MariaDB ER_STATEMENT_TIMEOUT (max_statement_time)
+	errExecutionTime   = 3024 // MySQL ER_QUERY_TIMEOUT (max_execution_time)
 )
 
 // Classify implements dialects.Dialect.
@@ -119,6 +125,8 @@ func (*MySQL) Classify(err error) dialects.Class {
 			return dialects.Retryable
 		case errTooManyConns, errServerShutdown, errAccessDenied:
 			return dialects.Unavailable
+		case errInterrupted, errStatementTime, errExecutionTime:
+			return dialects.TimedOut
 		case errBadNull, errDataTooLong, errOutOfRange, errTruncatedValue, errIncorrectValue,
 			errNoDefault, errCheckConstraint, errCheckMySQL, errDataTruncated:
 			return dialects.Invalid
@@ -159,9 +167,58 @@ func (*MySQL) Open(dsn string, pool dialects.Pool) (*sql.DB, error) {
 	if err != nil {
 		return nil, dialects.ErrBadDSN
 	}
+	_, ms := cfg.Params["max_statement_time"]
+	_, me := cfg.Params["max_execution_time"]
+	if t := pool.StatementTimeout; t > 0 && !ms && !me {
+		connector = &boundConnector{Connector: connector, timeout: t}
+	}
 	db := sql.OpenDB(connector)
 	dialects.Configure(db, pool)
 	return db, nil
+}
+
+// boundConnector sets the server's own limit for one statement on every new connection.
+// MariaDB and MySQL name it differently, and a DSN parameter the server does not know
+// fails the connection, so the first connection asks in turn (MariaDB's
+// max_statement_time, in seconds, for every statement; then MySQL 5.7.8+'s
+// max_execution_time, in milliseconds, which bounds SELECTs only) and the rest use what
+// worked.
+type boundConnector struct {
+	driver.Connector
+	timeout time.Duration
+	// kind is what the server took: 0 not known yet, 1 max_statement_time,
+	// 2 max_execution_time, 3 neither (a server older than both).
+	kind atomic.Int32
+}
+
+// Connect implements driver.Connector.
+func (c *boundConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		return conn, nil
+	}
+	sets := []string{
+		"SET SESSION max_statement_time = " + strconv.FormatFloat(c.timeout.Seconds(), 'f', 3, 64),
+		"SET SESSION max_execution_time = " + strconv.FormatInt(c.timeout.Milliseconds(), 10),
+	}
+	for k := max(c.kind.Load(), 1); k <= 2; k++ {
+		_, err := ex.ExecContext(ctx, sets[k-1], nil)
+		if err == nil {
+			c.kind.Store(k)
+			return conn, nil
+		}
+		var me *mysql.MySQLError
+		if !errors.As(err, &me) || me.Number != errUnknownVariable {
+			conn.Close()
+			return nil, err
+		}
+	}
+	c.kind.Store(3)
+	return conn, nil
 }
 
 var _ dialects.PrivilegeChecker = (*MySQL)(nil)

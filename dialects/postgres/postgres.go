@@ -7,9 +7,11 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/scimsql/scimsql/dialects"
 )
@@ -66,6 +68,10 @@ func (*Postgres) Classify(err error) dialects.Class {
 		// (a userName of 3 kB under its LOWER() index): the request's value was refused.
 		case strings.HasPrefix(pe.Code, "22") || pe.Code == "23502" || pe.Code == "23514" || pe.Code == "54000":
 			return dialects.Invalid
+		// 57014 query_canceled: statement_timeout, or the cancel request sent when a
+		// request's context ended.
+		case pe.Code == "57014":
+			return dialects.TimedOut
 		}
 		return dialects.Other
 	}
@@ -81,11 +87,28 @@ func (*Postgres) Classify(err error) dialects.Class {
 	return dialects.Other
 }
 
+// cancelGrace is how long a cancelled statement's connection waits for the server to
+// confirm the cancel before it is given up (and reopened by the pool).
+const cancelGrace = 250 * time.Millisecond
+
 // Open implements dialects.Dialect.
 func (*Postgres) Open(dsn string, pool dialects.Pool) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, dialects.ErrBadDSN
+	}
+	if t := pool.StatementTimeout; t > 0 {
+		// Sent as a run-time parameter in the startup message: no statement of its own.
+		if _, set := cfg.RuntimeParams["statement_timeout"]; !set {
+			cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(t.Milliseconds(), 10)
+		}
+	}
+	// When a request's context ends (its timeout, or the client went away), ask the
+	// server to cancel the statement. pgx's default only sets a deadline on the socket:
+	// the backend would go on running, and growing, until it next wrote to us. The
+	// deadline stays as a fallback, for a server that does not answer the cancel.
+	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: cancelGrace}
 	}
 	db := stdlib.OpenDB(*cfg)
 	dialects.Configure(db, pool)

@@ -166,8 +166,11 @@ func (s *Server) build(ctx context.Context, prev *generation) (*generation, erro
 	if g.hash, err = s.fingerprint(m.Sources); err != nil {
 		return nil, err
 	}
-	pool := dialects.Pool{MaxOpen: m.Database.MaxOpen, MaxIdle: m.Database.MaxIdle, MaxLifetime: m.Database.MaxLifetime}
-	if prev != nil && prev.m.Database.Driver == m.Database.Driver && prev.dsn == g.dsn {
+	// Every statement is bounded by the database too, at the query timeout: a request that
+	// gave up must not leave its statement running there.
+	pool := dialects.Pool{MaxOpen: m.Database.MaxOpen, MaxIdle: m.Database.MaxIdle, MaxLifetime: m.Database.MaxLifetime,
+		StatementTimeout: m.Database.QueryTimeout}
+	if prev != nil && prev.m.Database.Driver == m.Database.Driver && prev.dsn == g.dsn && prev.m.Database.QueryTimeout == m.Database.QueryTimeout {
 		g.db = prev.db
 		dialects.Configure(g.db, pool) // pool limits may have changed
 	} else {

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -390,5 +391,43 @@ func TestOperatorEndpoints(t *testing.T) {
 	}
 	if code, _, _ := do(c, "POST", srv.URL+"/-/reload", nil, "X-Ops-Token", "ops-secret"); code != 404 {
 		t.Errorf("reload endpoint after it was turned off: %d", code)
+	}
+}
+
+// recordingDialect is SQLite that remembers the pool settings it was opened with.
+type recordingDialect struct {
+	dialects.Dialect
+	pools *[]dialects.Pool
+}
+
+func (d recordingDialect) Open(dsn string, p dialects.Pool) (*sql.DB, error) {
+	*d.pools = append(*d.pools, p)
+	return d.Dialect.Open(dsn, p)
+}
+
+// The database bounds every statement at the mapping's query timeout; a reload that
+// changes the timeout opens a pool with the new bound.
+func TestPoolBoundsStatementsAtTheQueryTimeout(t *testing.T) {
+	f := newFixture(t)
+	var pools []dialects.Pool
+	s, err := New(context.Background(), Options{
+		MappingPath: f.mapping,
+		Dialects:    map[string]func() dialects.Dialect{"sqlite": func() dialects.Dialect { return recordingDialect{sqlite.New(), &pools} }},
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		LookupEnv:   func(string) (string, bool) { return "", false },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if len(pools) != 1 || pools[0].StatementTimeout != s.Mapping().Database.QueryTimeout || pools[0].StatementTimeout == 0 {
+		t.Fatalf("opened %+v; want one pool bounded at queryTimeout %s", pools, s.Mapping().Database.QueryTimeout)
+	}
+	f.write(t, strings.Replace(f.valid, "database:\n", "database:\n  queryTimeout: 7s\n", 1))
+	if st := s.Reload(context.Background(), "test"); !st.OK {
+		t.Fatalf("reload: %s", st.Error)
+	}
+	if len(pools) != 2 || pools[1].StatementTimeout != 7*time.Second {
+		t.Errorf("after the timeout changed: pools %+v, want a second one bounded at 7s", pools)
 	}
 }
