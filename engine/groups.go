@@ -263,6 +263,9 @@ func (e *Engine) CreateGroup(ctx context.Context, in *Group) (*Group, error) {
 	if strings.TrimSpace(in.DisplayName) == "" {
 		return nil, fmt.Errorf("%w: displayName: required", ErrInvalidValue)
 	}
+	if err := e.lookupFits("displayName", "displayName", in.DisplayName); err != nil {
+		return nil, err
+	}
 	ctx, cancel := e.ctx(ctx, "createGroup")
 	defer cancel()
 	p := e.groups
@@ -586,6 +589,9 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 	gid, ok := idArg(&p.m.ID, id)
 	if !ok {
 		return nil, fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
+	}
+	if err := e.lookupFits("displayName", "displayName", in.DisplayName); err != nil {
+		return nil, err
 	}
 	ctx, cancel := e.ctx(ctx, "updateGroup")
 	defer cancel()

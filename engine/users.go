@@ -337,6 +337,53 @@ func (e *Engine) getUserTemplated(ctx context.Context, q querier, op *mappings.O
 	return u, nil
 }
 
+// findable refuses a value that no filter within server.limits.maxFilterLength could
+// look up: the agent finds a user again by `userName eq "..."` (or whichever attribute
+// is its unique field) before every create, so a user stored with a longer one would be
+// created again and again. Only string attributes the request writes are checked.
+func (e *Engine) findable(u *User) error {
+	for _, a := range e.m.Users.Attributes {
+		if a.Type != "" && a.Type != "string" || !a.Writable() || a.Path == "password" {
+			continue
+		}
+		v, ok := u.Values[a.Path].(string)
+		if !ok {
+			continue
+		}
+		if err := e.lookupFits(a.Path, filterPathOf(a), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// filterPathOf is how a client names a in a filter: the agent's singular email and
+// phoneNumber for the primary e-mail and phone, otherwise the attribute's path.
+func filterPathOf(a *mappings.Attribute) string {
+	switch {
+	case strings.HasPrefix(a.Path, "emails."):
+		return "emails.value"
+	case strings.HasPrefix(a.Path, "phoneNumbers."):
+		return "phoneNumbers.value"
+	}
+	return a.Path
+}
+
+// lookupFits checks that `path eq "value"` fits the filter length limit.
+func (e *Engine) lookupFits(what, path, v string) error {
+	limit := e.opts.FilterLimits.MaxLength
+	if limit <= 0 {
+		return nil
+	}
+	n := len(path) + len(` eq ""`) + len(v) + strings.Count(v, `"`) + strings.Count(v, `\`)
+	if n > limit {
+		room := limit - len(path) - len(` eq ""`)
+		return fmt.Errorf("%w: %s: %d bytes is longer than this connector can look up by (a filter %s eq \"...\" may be %d bytes, server.limits.maxFilterLength, which leaves %d for the value): shorten it, or raise the limit",
+			ErrInvalidValue, what, len(v), path, limit, max(room, 0))
+	}
+	return nil
+}
+
 // userNameOf returns the request's userName, which every create needs unless the
 // mapping computes it (read-only).
 func (e *Engine) userNameOf(u *User) (string, error) {
@@ -359,6 +406,9 @@ func (e *Engine) CreateUser(ctx context.Context, in *User) (*User, error) {
 	}
 	name, err := e.userNameOf(in)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.findable(in); err != nil {
 		return nil, err
 	}
 	ctx, cancel := e.ctx(ctx, "createUser")
@@ -726,6 +776,9 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 		if in, err = apply(nil); err != nil {
 			return nil, err
 		}
+		if err := e.findable(in); err != nil {
+			return nil, err
+		}
 		out, err = e.updateOne(ctx, in, id, arg)
 	}
 	if !direct || errors.Is(err, errReread) {
@@ -752,6 +805,9 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 			}
 			in, err := apply(cur)
 			if err != nil {
+				return err
+			}
+			if err := e.findable(in); err != nil {
 				return err
 			}
 			if name, ok := in.Values["userName"].(string); ok {

@@ -3,12 +3,14 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,5 +154,48 @@ func TestUnpagedListIsOnePage(t *testing.T) {
 		if len(p.Users) != 100 || p.Total != 250 || p.StartIndex != start || p.Users[0].ID != fmt.Sprint(start) {
 			t.Errorf("%+v: %d users from %s, total %d, startIndex %d; want 100 from %d of 250", q, len(p.Users), p.Users[0].ID, p.Total, p.StartIndex, start)
 		}
+	}
+}
+
+// A value stored must be findable by the filter the agent looks it up with: one too long
+// for server.limits.maxFilterLength is refused at create and update, saying so, and one
+// at the limit is found again.
+func TestValuesStayFindable(t *testing.T) {
+	e := quickstartEngine(t, 1)
+	ctx := context.Background()
+	room := e.opts.FilterLimits.MaxLength - len(`userName eq ""`)
+	at := strings.Repeat("a", room-len("@x.io")) + "@x.io"
+	u, err := e.CreateUser(ctx, &User{Values: map[string]any{"userName": at}})
+	if err != nil {
+		t.Fatalf("a userName at the limit: %v", err)
+	}
+	p, err := e.GetUsers(ctx, Query{Filter: `userName eq "` + at + `"`, StartIndex: 1, Count: 100, Paged: true})
+	if err != nil || len(p.Users) != 1 || p.Users[0].ID != u.ID {
+		t.Fatalf("looking it up: %v %+v", err, p)
+	}
+	over := "b" + at
+	for name, write := range map[string]func() error{
+		"create": func() error { _, err := e.CreateUser(ctx, &User{Values: map[string]any{"userName": over}}); return err },
+		"update": func() error {
+			_, err := e.UpdateUser(ctx, u.ID, &User{Values: map[string]any{"userName": over}})
+			return err
+		},
+		"givenName": func() error {
+			_, err := e.UpdateUser(ctx, u.ID, &User{Values: map[string]any{"name.givenName": strings.Repeat("g", 5<<20)}})
+			return err
+		},
+		"escaped": func() error { // each quote takes two bytes in the filter
+			_, err := e.CreateUser(ctx, &User{Values: map[string]any{"userName": strings.Repeat(`"`, room/2+1)}})
+			return err
+		},
+	} {
+		err := write()
+		if !errors.Is(err, ErrInvalidValue) || !strings.Contains(err.Error(), "maxFilterLength") {
+			t.Errorf("%s: %v; want an invalid value naming maxFilterLength", name, err)
+		}
+	}
+	g, err := e.GetUser(ctx, u.ID)
+	if err != nil || g.Values["userName"] != at {
+		t.Errorf("after the refused updates: %v %v", err, g)
 	}
 }

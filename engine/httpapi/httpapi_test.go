@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/dialects/sqlite"
@@ -203,6 +205,123 @@ func TestLimits(t *testing.T) {
 	res, _ = send(t, "POST", srv.URL+"/Users", `{"userName":"`+strings.Repeat("x", 300)+`"}`, nil)
 	if res.StatusCode != 413 {
 		t.Errorf("a body over maxBodyBytes: %d", res.StatusCode)
+	}
+}
+
+// User writes are bounded by server.maxUserBodyBytes, group writes (which carry every
+// member) by server.maxBodyBytes; both are refused from Content-Length before a byte is
+// read, and streamed bodies at the limit.
+func TestBodyLimitsPerResource(t *testing.T) {
+	srv, _ := quickstart(t, func(m *mappings.Mapping) {
+		m.Server.MaxUserBody = 300
+		m.Server.MaxBody = 2000
+	})
+	user := func(n int) string { return `{"userName":"` + strings.Repeat("x", n) + `@example.com"}` }
+	group := func(n int) string {
+		return `{"displayName":"G` + strings.Repeat("g", n) + `","members":[{"value":"101"}]}`
+	}
+	for _, c := range []struct {
+		method, path, body string
+		want               int
+		names              string
+	}{
+		{"POST", "/Users", user(200), 201, ""},
+		{"POST", "/Users", user(400), 413, "maxUserBodyBytes"},
+		{"PUT", "/Users/101", user(400), 413, "maxUserBodyBytes"},
+		{"PATCH", "/v2/Users/101", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"` + strings.Repeat("t", 400) + `"}]}`, 413, "maxUserBodyBytes"},
+		{"POST", "/Groups", group(1000), 201, ""},
+		{"PUT", "/Groups/1001", group(1200), 200, ""},
+		{"POST", "/Groups", group(2500), 413, "maxBodyBytes"},
+		{"POST", "/v2/Groups", group(2500), 413, "maxBodyBytes"},
+	} {
+		for _, chunked := range []bool{false, true} {
+			req, _ := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(c.body))
+			if chunked {
+				req.ContentLength = -1
+				req.Body = io.NopCloser(strings.NewReader(c.body)) // no length: sent in chunks
+			}
+			req.SetBasicAuth("okta", "okta")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if chunked && c.want/100 == 2 {
+				continue // a write already made; the same again is a conflict
+			}
+			if res.StatusCode != c.want || !strings.Contains(string(raw), c.names) {
+				t.Errorf("%s %s of %d bytes (chunked %v): %d %s; want %d naming %q", c.method, c.path, len(c.body), chunked, res.StatusCode, raw, c.want, c.names)
+			}
+		}
+	}
+}
+
+// Bodies held at once are bounded: a request that does not fit waits for room, and is
+// told to come back (429, Retry-After) when none comes; a body larger than the whole
+// budget is still served alone.
+func TestBodyBudget(t *testing.T) {
+	var b budget
+	ctx := context.Background()
+	if !b.acquire(ctx, 600, 1000, time.Second) || !b.acquire(ctx, 400, 1000, time.Second) {
+		t.Fatal("within the budget: refused")
+	}
+	if b.acquire(ctx, 1, 1000, 20*time.Millisecond) {
+		t.Fatal("past the budget: taken")
+	}
+	got := make(chan bool)
+	go func() { got <- b.acquire(ctx, 500, 1000, 5*time.Second) }()
+	time.Sleep(20 * time.Millisecond)
+	b.release(600)
+	if !<-got {
+		t.Fatal("room given back: the waiting request was not let in")
+	}
+	b.release(400)
+	b.release(500)
+	if !b.acquire(ctx, 5000, 1000, time.Millisecond) {
+		t.Error("a body larger than the budget, alone: refused")
+	}
+	b.release(5000)
+	if b.used != 0 {
+		t.Errorf("%d left held", b.used)
+	}
+
+	// Through the handler: a budget that fits one group body at a time; one request
+	// holds it while its body is still arriving, so the next is told to come back.
+	srv, _ := quickstart(t, func(m *mappings.Mapping) { m.Server.Limits.MaxBodyBytesInFlight = 1500 })
+	pr, pw := io.Pipe()
+	slow, _ := http.NewRequest("POST", srv.URL+"/Groups", pr)
+	slow.ContentLength = 1200
+	slow.SetBasicAuth("okta", "okta")
+	done := make(chan int)
+	go func() {
+		res, err := http.DefaultClient.Do(slow)
+		if err != nil {
+			done <- 0
+			return
+		}
+		res.Body.Close()
+		done <- res.StatusCode
+	}()
+	head := `{"displayName":"Slow","members":[`
+	pw.Write([]byte(head))
+	time.Sleep(100 * time.Millisecond) // the slow request holds its 1200 bytes now
+	body := `{"displayName":"Fast` + strings.Repeat("f", 500) + `"}`
+	start := time.Now()
+	res, out := send(t, "POST", srv.URL+"/Groups", body, nil)
+	if res.StatusCode != 429 || res.Header.Get("Retry-After") == "" || !strings.Contains(fmt.Sprint(out), "maxBodyBytesInFlight") {
+		t.Errorf("a body past the budget: %d %v (Retry-After %q)", res.StatusCode, out, res.Header.Get("Retry-After"))
+	}
+	if waited := time.Since(start); waited < bodyWait-time.Second {
+		t.Errorf("refused after %s, without waiting for room", waited)
+	}
+	pw.Write([]byte(strings.Repeat(" ", 1200-len(head)-2) + `]}`))
+	pw.Close()
+	if code := <-done; code != 201 {
+		t.Errorf("the slow group: %d", code)
+	}
+	if res, _ := send(t, "POST", srv.URL+"/Groups", body, nil); res.StatusCode != 201 {
+		t.Errorf("once the budget is free: %d", res.StatusCode)
 	}
 }
 

@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,6 +37,9 @@ type Handler struct {
 	log      *slog.Logger
 	failed   atomic.Int64 // authentication failures
 	observer Observer
+	// bodies bounds the bytes of request bodies held at once, across every request and
+	// every mapping the handler serves in turn.
+	bodies budget
 }
 
 // Observer is told about every request, for metrics.
@@ -119,6 +124,8 @@ type reqKey struct{}
 type reqInfo struct {
 	st *state
 	id string
+	// reserved is what the request holds of the body budget, given back when it ends.
+	reserved int64
 }
 
 // canonical resource names, matched case-insensitively (a trailing slash or a case
@@ -169,6 +176,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &rs.statusRecorder
 	ctx := context.WithValue(r.Context(), reqKey{}, &rs.reqInfo)
 	r = r.WithContext(ctx)
+	defer func() { h.bodies.release(rs.reqInfo.reserved) }()
 	r.URL.Path = normalize(r.URL.Path, st.base)
 	defer func() {
 		if p := recover(); p != nil {
@@ -553,11 +561,61 @@ func putBody(b *bytes.Buffer) {
 	}
 }
 
-// readBody reads the whole request body, answering 413 past the mapping's size limit.
-// The caller returns the buffer with putBody.
+// bodyLimit is the largest body of r: a group write carries every member
+// (server.maxBodyBytes), anything else is a user or a search (server.maxUserBodyBytes).
+func bodyLimit(r *http.Request, st *state) int64 {
+	srv := st.eng.Mapping().Server
+	switch Operation(r.Method, r.URL.Path, st.base) {
+	case "createGroup", "updateGroup", "patchGroup":
+		return srv.MaxBody
+	}
+	return min(srv.MaxUserBody, srv.MaxBody)
+}
+
+// bodyWait is how long a request waits for room in the body budget before it is told to
+// come back.
+const bodyWait = 5 * time.Second
+
+// inflightLimit is the body budget: server.limits.maxBodyBytesInFlight, or an eighth of
+// the process's memory limit (at least one largest body, and 64 MiB without a limit).
+func inflightLimit(srv mappings.Server) int64 {
+	if n := srv.Limits.MaxBodyBytesInFlight; n > 0 {
+		return n
+	}
+	n := int64(64 << 20)
+	if ml := debug.SetMemoryLimit(-1); ml > 0 && ml < math.MaxInt64 {
+		n = ml / 8
+	}
+	return max(n, srv.MaxBody)
+}
+
+// readBody reads the whole request body, answering 413 past its size limit and 429 when
+// the bodies already held leave no room for it. The caller returns the buffer with putBody.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (*bytes.Buffer, bool) {
 	st := stateOf(r)
-	limit := st.eng.Mapping().Server.MaxBody
+	limit := bodyLimit(r, st)
+	if r.ContentLength > limit {
+		h.tooLarge(w, r, limit)
+		return nil, false
+	}
+	// Held until the request ends: the decoded body and the answer built from it are
+	// of its size too.
+	want := limit
+	if r.ContentLength >= 0 {
+		want = r.ContentLength
+	}
+	budget := inflightLimit(st.eng.Mapping().Server)
+	if !h.bodies.acquire(r.Context(), want, budget, bodyWait) {
+		w.Header().Set("Retry-After", "2")
+		msg := fmt.Sprintf("too many large request bodies are being processed (server.limits.maxBodyBytesInFlight, %d bytes); retry in a few seconds", budget)
+		if isV2(r, st.base) {
+			h.writeError2(w, http.StatusTooManyRequests, "", msg)
+		} else {
+			h.writeError(w, r, http.StatusTooManyRequests, scim.CodeTooMany, msg)
+		}
+		return nil, false
+	}
+	r.Context().Value(reqKey{}).(*reqInfo).reserved += want
 	b := bodies.Get().(*bytes.Buffer)
 	if n := r.ContentLength; n > 0 && n <= limit {
 		b.Grow(int(n) + bytes.MinRead)
@@ -567,12 +625,7 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (*bytes.Buffe
 	switch {
 	case errors.As(err, &mbe):
 		putBody(b)
-		msg := fmt.Sprintf("request body larger than %d bytes", mbe.Limit)
-		if isV2(r, st.base) {
-			h.writeError2(w, http.StatusRequestEntityTooLarge, "", msg)
-		} else {
-			h.writeError(w, r, http.StatusRequestEntityTooLarge, scim.CodeTooLarge, msg)
-		}
+		h.tooLarge(w, r, mbe.Limit)
 		return nil, false
 	case err != nil:
 		putBody(b)
@@ -580,6 +633,21 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (*bytes.Buffe
 		return nil, false
 	}
 	return b, true
+}
+
+// tooLarge answers 413 for a body past limit.
+func (h *Handler) tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
+	st := stateOf(r)
+	what := "server.maxBodyBytes"
+	if limit == st.eng.Mapping().Server.MaxUserBody {
+		what = "server.maxUserBodyBytes"
+	}
+	msg := fmt.Sprintf("request body larger than %d bytes (%s)", limit, what)
+	if isV2(r, st.base) {
+		h.writeError2(w, http.StatusRequestEntityTooLarge, "", msg)
+	} else {
+		h.writeError(w, r, http.StatusRequestEntityTooLarge, scim.CodeTooLarge, msg)
+	}
 }
 
 // badSyntax answers 400 for a body that is not one JSON object.

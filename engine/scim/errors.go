@@ -10,6 +10,9 @@ const (
 	CodeBadFilter      = "E0000053"
 	CodeBadPaging      = "E0000054"
 	CodeDuplicateGroup = "E0000055"
+	// CodeTooMany is Okta's own code for a rate limit ("API call exceeded rate limit due
+	// to too many requests").
+	CodeTooMany = "E0000047"
 	// Codes the SDK does not define, kept in its style so admins can search for them.
 	CodeConflict     = "E0000056"
 	CodeUnauthorized = "E0000011"
