@@ -241,6 +241,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		IdleTimeout:       lim.IdleTimeout,
 		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnContext:       httpapi.ConnContext, // a connection that authenticated is known
 	}
 	certFile, keyFile := "", ""
 	switch {

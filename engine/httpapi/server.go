@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,9 +22,9 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 	"github.com/scimsql/scimsql/engine"
+	"github.com/scimsql/scimsql/engine/logagg"
 	"github.com/scimsql/scimsql/engine/scim"
 	"github.com/scimsql/scimsql/mappings"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // Handler serves SCIM for whichever engine is current. Swap replaces it atomically:
@@ -40,6 +37,11 @@ type Handler struct {
 	// bodies bounds the bytes of request bodies held at once, across every request and
 	// every mapping the handler serves in turn.
 	bodies budget
+	// throttle counts failed authentications per client address, across reloads.
+	throttle throttle
+	// logs folds repeated failures (wrong credentials, a database outage) into a line
+	// per cause and interval.
+	logs *logagg.Logger
 }
 
 // Observer is told about every request, for metrics.
@@ -63,7 +65,7 @@ func New(e *engine.Engine, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{log: log}
+	h := &Handler{log: log, logs: logagg.New(log, 10*time.Second)}
 	h.Swap(e)
 	return h
 }
@@ -185,7 +187,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				h.writeError(rec, r, http.StatusInternalServerError, scim.CodeServer, "internal error; the request id is "+id)
 			}
 		}
-		logged := h.log.Enabled(ctx, slog.LevelInfo)
+		logged := !rs.quiet && h.log.Enabled(ctx, slog.LevelInfo)
 		if !logged && h.observer == nil {
 			return
 		}
@@ -200,25 +202,70 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.observer.Request(op, rec.status, elapsed)
 		}
 	}()
-	if !st.auth(r) {
-		h.failed.Add(1)
-		if h.observer != nil {
-			h.observer.AuthFailed()
-		}
-		// The presented credentials are never logged.
-		h.log.WarnContext(ctx, "authentication failed", "remote", r.RemoteAddr)
-		if st.eng.Mapping().Server.Auth.Type == "basic" {
-			rec.Header().Set("WWW-Authenticate", `Basic realm="scimsql"`)
-		}
-		const msg = "authentication failed: check the credentials configured for this app in Okta"
-		if isV2(r, st.base) {
-			h.writeError2(rec, http.StatusUnauthorized, "", msg)
-		} else {
-			h.writeError(rec, r, http.StatusUnauthorized, scim.CodeUnauthorized, msg)
-		}
+	if !h.authenticate(rs, r, st) {
 		return
 	}
 	st.router.ServeHTTP(rec, r)
+}
+
+// authenticate checks the request's credentials, unless its client address has failed
+// too often (then 429, without checking). A refusal is answered here, and logged once
+// per address and interval with the number refused, instead of a line per request.
+func (h *Handler) authenticate(rs *reqScope, r *http.Request, st *state) bool {
+	srv := st.eng.Mapping().Server
+	if srv.Auth.Type == "none" {
+		return true
+	}
+	w, ctx := &rs.statusRecorder, r.Context()
+	lim := srv.Limits
+	addr := clientAddr(r, srv.TrustedProxies)
+	conn := connOf(r)
+	if wait, blocked := h.throttle.blocked(addr, lim.MaxAuthFailures, lim.AuthFailureWindow); blocked {
+		// A connection that authenticated with these same credentials before goes on:
+		// the agent's keep-alive connections, when a client at its address is guessing.
+		cred, ok := credential(r, srv.Auth)
+		if prev := conn.authed(); !ok || prev == nil || *prev != cred {
+			rs.quiet = true
+			secs := int(math.Ceil(wait.Seconds()))
+			h.logs.Warn(ctx, "throttled "+addr.String(), "authentication refused: too many failures from this address",
+				"remote", addr.String(), "retry_after_s", secs)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			msg := fmt.Sprintf("too many failed authentications from this address (server.limits.maxAuthFailures %d per %s); retry in %d s",
+				lim.MaxAuthFailures, lim.AuthFailureWindow, secs)
+			if isV2(r, st.base) {
+				h.writeError2(w, http.StatusTooManyRequests, "", msg)
+			} else {
+				h.writeError(w, r, http.StatusTooManyRequests, scim.CodeTooMany, msg)
+			}
+			return false
+		}
+	}
+	if st.auth(r) {
+		if conn != nil && conn.authed() == nil {
+			if cred, ok := credential(r, srv.Auth); ok {
+				conn.cred.Store(&cred)
+			}
+		}
+		return true
+	}
+	h.throttle.failed(addr, lim.MaxAuthFailures, lim.AuthFailureWindow)
+	h.failed.Add(1)
+	if h.observer != nil {
+		h.observer.AuthFailed()
+	}
+	// The presented credentials are never logged.
+	rs.quiet = true
+	h.logs.Warn(ctx, "auth failed "+addr.String(), "authentication failed", "remote", addr.String())
+	if srv.Auth.Type == "basic" {
+		w.Header().Set("WWW-Authenticate", `Basic realm="scimsql"`)
+	}
+	const msg = "authentication failed: check the credentials configured for this app in Okta"
+	if isV2(r, st.base) {
+		h.writeError2(w, http.StatusUnauthorized, "", msg)
+	} else {
+		h.writeError(w, r, http.StatusUnauthorized, scim.CodeUnauthorized, msg)
+	}
+	return false
 }
 
 // Request ids are a random prefix, drawn once, and a counter: unique within and (with
@@ -249,6 +296,9 @@ const hexDigits = "0123456789abcdef"
 type reqScope struct {
 	statusRecorder
 	reqInfo
+	// quiet leaves out the access line: the request was refused before it reached SCIM,
+	// and an aggregated line tells about it instead.
+	quiet bool
 }
 
 type statusRecorder struct {
@@ -493,7 +543,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error, resour
 		err = fmt.Errorf("internal error; the request id is %s", id)
 	}
 	if status >= 500 && status != http.StatusNotImplemented {
-		h.log.ErrorContext(r.Context(), "request failed", "status", status, "err", err.Error())
+		h.logs.Error(r.Context(), strconv.Itoa(status)+" "+err.Error(), "request failed", "status", status, "err", err.Error())
 	}
 	h.writeError(w, r, status, code, err.Error())
 }
@@ -729,44 +779,6 @@ func listQuery(raw string) (filter, startIndex, count string) {
 	return filter, startIndex, count
 }
 
-type authFunc func(*http.Request) bool
-
-// bcryptAuth checks Basic credentials against a bcrypt hash. bcrypt is slow on purpose,
-// so credentials that passed are remembered (by SHA-256 digest, never in clear) and the
-// agent's steady traffic costs a map lookup; a wrong password pays bcrypt every time.
-func bcryptAuth(user, hash string) func(*http.Request) bool {
-	var mu sync.Mutex
-	good := map[[32]byte]bool{}
-	wantUser := sha256.Sum256([]byte(user))
-	return func(r *http.Request) bool {
-		u, p, ok := r.BasicAuth()
-		if !ok {
-			return false
-		}
-		gotUser := sha256.Sum256([]byte(u))
-		if subtle.ConstantTimeCompare(gotUser[:], wantUser[:]) != 1 {
-			return false
-		}
-		key := sha256.Sum256([]byte(u + "\x00" + p))
-		mu.Lock()
-		hit := good[key]
-		mu.Unlock()
-		if hit {
-			return true
-		}
-		if bcrypt.CompareHashAndPassword([]byte(hash), []byte(p)) != nil {
-			return false
-		}
-		mu.Lock()
-		if len(good) > 64 { // a few credentials at most are ever right
-			clear(good)
-		}
-		good[key] = true
-		mu.Unlock()
-		return true
-	}
-}
-
 // Operation names a request by the SCIMService method it calls, for logs and metrics.
 func Operation(method, path, base string) string {
 	rest := strings.TrimPrefix(path, base)
@@ -804,34 +816,4 @@ func Operation(method, path, base string) string {
 		return "deleteGroup"
 	}
 	return "other"
-}
-
-// Authenticator returns a check of a request's credentials against a. It compares in
-// constant time, over SHA-256 digests so that neither content nor length leaks through
-// timing.
-func Authenticator(a mappings.Auth) func(*http.Request) bool {
-	digest := func(s string) [32]byte { return sha256.Sum256([]byte(s)) }
-	switch a.Type {
-	case "basic":
-		if h := a.PasswordHash.Reveal(); h != "" {
-			return bcryptAuth(a.Username, h)
-		}
-		want := digest(base64.StdEncoding.EncodeToString([]byte(a.Username + ":" + a.Password.Reveal())))
-		return func(r *http.Request) bool {
-			h := r.Header.Get("Authorization")
-			if len(h) < 6 || !strings.EqualFold(h[:6], "basic ") {
-				return false
-			}
-			got := digest(strings.TrimSpace(h[6:]))
-			return subtle.ConstantTimeCompare(got[:], want[:]) == 1
-		}
-	case "header":
-		want := digest(a.Value.Reveal())
-		name := a.Header
-		return func(r *http.Request) bool {
-			got := digest(r.Header.Get(name))
-			return subtle.ConstantTimeCompare(got[:], want[:]) == 1
-		}
-	}
-	return func(*http.Request) bool { return true }
 }

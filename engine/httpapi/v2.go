@@ -131,7 +131,7 @@ func (h *Handler) fail2(w http.ResponseWriter, r *http.Request, err error) {
 		err = fmt.Errorf("internal error; the request id is %s", RequestID(r.Context()))
 	}
 	if status >= 500 && status != http.StatusNotImplemented {
-		h.log.ErrorContext(r.Context(), "request failed", "status", status, "err", err.Error())
+		h.logs.Error(r.Context(), strconv.Itoa(status)+" "+err.Error(), "request failed", "status", status, "err", err.Error())
 	}
 	h.writeError2(w, status, scimType, err.Error())
 }
