@@ -91,6 +91,9 @@ type Server struct {
 	logs   *logagg.Logger
 	status atomic.Pointer[Status]
 	wg     sync.WaitGroup // pools being drained
+	// lastPing is the readiness check's last ping, shared by the probes that waited for it.
+	pingMu   sync.Mutex
+	lastPing atomic.Pointer[pinged]
 }
 
 // New loads the mapping, opens its database and builds the first generation. Unlike a
@@ -394,26 +397,72 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
-// ready answers whether scimsql can serve: a mapping is loaded and its database answers.
+// ready answers whether scimsql can serve: a mapping is loaded and its database
+// answers. Anyone may ask (orchestrators' probes carry no credentials), so the answer
+// says only that, with a class of cause: ready, database (ok, unreachable, timeout,
+// error) and reload (ok, failed). The mapping's path, the errors' text, the app and its
+// capabilities are for operators: they are added when server.admin.auth is configured
+// and the request passes it.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	g := s.current()
 	st := s.Status()
-	body := map[string]any{
-		"mapping":      g.m.File,
-		"app":          g.m.App.Name,
-		"driver":       g.m.Database.Driver,
-		"loadedAt":     g.at.UTC().Format(time.RFC3339),
-		"lastReload":   st,
-		"capabilities": engine.Enabled(g.eng.Capabilities()),
+	err := s.ping(r.Context(), g)
+	body := map[string]any{"ready": err == nil, "database": causeClass(err), "reload": "ok"}
+	if !st.OK {
+		body["reload"] = "failed"
+	}
+	if a := g.m.Server.Admin.Auth; a.Type != "none" && httpapi.Authenticator(a)(r) {
+		body["mapping"] = g.m.File
+		body["app"] = g.m.App.Name
+		body["driver"] = g.m.Database.Driver
+		body["loadedAt"] = g.at.UTC().Format(time.RFC3339)
+		body["lastReload"] = st
+		body["capabilities"] = engine.Enabled(g.eng.Capabilities())
+		body["cursors"] = g.m.Server.Cursors.Store
+		if err != nil {
+			body["databaseError"] = err.Error()
+		}
 	}
 	code := http.StatusOK
-	if err := g.eng.Ping(r.Context()); err != nil {
-		body["ready"], body["database"] = false, err.Error()
+	if err != nil {
 		code = http.StatusServiceUnavailable
-	} else {
-		body["ready"], body["database"] = true, "ok"
 	}
 	writeJSON(w, code, body)
+}
+
+type pinged struct {
+	gen *generation
+	at  time.Time // when the ping finished
+	err error
+}
+
+// ping pings g's database, one ping at a time: probes that arrive while one runs take
+// its answer (it finished after they came) instead of asking the database again, so a
+// flood of probes costs the database one ping at a time, and no answer is older than
+// the request.
+func (s *Server) ping(ctx context.Context, g *generation) error {
+	arrived := time.Now()
+	s.pingMu.Lock()
+	defer s.pingMu.Unlock()
+	if p := s.lastPing.Load(); p != nil && p.gen == g && p.at.After(arrived) {
+		return p.err
+	}
+	err := g.eng.Ping(ctx)
+	s.lastPing.Store(&pinged{gen: g, at: time.Now(), err: err})
+	return err
+}
+
+// causeClass names what kind of failure err is, without its text.
+func causeClass(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, engine.ErrUnavailable) && strings.Contains(err.Error(), "did not answer"):
+		return "timeout"
+	case errors.Is(err, engine.ErrUnavailable):
+		return "unreachable"
+	}
+	return "error"
 }
 
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {

@@ -328,12 +328,21 @@ func TestOperatorEndpoints(t *testing.T) {
 	if code, body, _ := do(c, "GET", srv.URL+"/-/healthy", nil); code != 200 || body["status"] != "ok" {
 		t.Errorf("healthy: %d %v", code, body)
 	}
+	// Anyone may ask whether it is ready, and learns that alone; an operator with the
+	// admin credentials learns what runs.
 	code, body, _ := do(c, "GET", srv.URL+"/-/ready", nil)
-	if code != 200 || body["ready"] != true || body["database"] != "ok" || body["app"] != "onprem_app" {
-		t.Errorf("ready: %d %v", code, body)
+	if code != 200 || body["ready"] != true || body["database"] != "ok" || body["reload"] != "ok" || len(body) != 3 {
+		t.Errorf("ready without admin credentials: %d %v; want ready, database and reload alone", code, body)
 	}
-	// SCIM traffic, including a failed login, shows in the metrics.
+	code, body, _ = do(c, "GET", srv.URL+"/-/ready", nil, "X-Ops-Token", "ops-secret")
+	if code != 200 || body["ready"] != true || body["app"] != "onprem_app" || body["mapping"] != f.mapping {
+		t.Errorf("ready with admin credentials: %d %v", code, body)
+	}
+	// SCIM traffic, including a failed login, shows in the metrics; ids, paths and
+	// query strings never become labels.
 	do(c, "GET", srv.URL+"/Users?startIndex=1&count=10", nil)
+	do(c, "GET", srv.URL+"/Users/secret.person@example.com", nil)
+	do(c, "GET", srv.URL+"/no/such/secret.path?filter=secret.query", nil)
 	req, _ := http.NewRequest("GET", srv.URL+"/Users", nil)
 	req.SetBasicAuth("okta", "wrong")
 	if res, err := c.Do(req); err == nil {
@@ -368,6 +377,9 @@ func TestOperatorEndpoints(t *testing.T) {
 	if strings.Contains(text, "ops-secret") || strings.Contains(text, "okta\"") {
 		t.Error("metrics contain a secret")
 	}
+	if strings.Contains(text, "secret.") {
+		t.Error("metrics carry an id, a path or a query string in a label")
+	}
 	// The reload endpoint: POST only, admin auth, and it reports the outcome.
 	if code, _, _ := do(c, "GET", srv.URL+"/-/reload", nil, "X-Ops-Token", "ops-secret"); code != 405 {
 		t.Errorf("GET /-/reload: %d", code)
@@ -381,8 +393,12 @@ func TestOperatorEndpoints(t *testing.T) {
 		t.Errorf("POST /-/reload of a bad mapping: %d %v", code, body)
 	}
 	code, body, _ = do(c, "GET", srv.URL+"/-/ready", nil)
-	if code != 200 || body["lastReload"].(map[string]any)["ok"] != false {
-		t.Errorf("ready after a failed reload: %d %v", code, body)
+	if code != 200 || body["reload"] != "failed" || strings.Contains(fmt.Sprint(body), "bogus") || strings.Contains(fmt.Sprint(body), f.dir) {
+		t.Errorf("ready after a failed reload, without admin credentials: %d %v; want reload failed, no path or error text", code, body)
+	}
+	code, body, _ = do(c, "GET", srv.URL+"/-/ready", nil, "X-Ops-Token", "ops-secret")
+	if lr, _ := body["lastReload"].(map[string]any); code != 200 || lr["ok"] != false || !strings.Contains(fmt.Sprint(lr["error"]), "bogus") {
+		t.Errorf("ready after a failed reload, with admin credentials: %d %v", code, body)
 	}
 	// The quickstart mapping has no admin block: the endpoint turns itself off.
 	f.write(t, f.valid)
