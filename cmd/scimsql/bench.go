@@ -29,10 +29,15 @@ Usage:
                 [-scenarios import,get,check,check-id,post,put,grouppush,mix] [-mix-concurrency 1,2,4,8,16]
                 [-baseline=true] [-rounds 4] [-baseline-import-budget 2m]
                 [-server child|inprocess] [-mapping FILE] [-max-body BYTES] [-cpuprofile FILE] [-keep] [-json]
+                [-replicas N] [-cursors local|none|redis://HOST:6379/0]
 
 Every scenario runs against scimsql and, unless -baseline=false, against a hand-written
 connector for the same schema (database/sql, prepared statements, encoding/json), on the
 same data, pool, credentials and transport, alternating between the two in -rounds rounds.
+
+-replicas 2 sends the import walk's pages to two scimsql processes in turn, on one database,
+as a load balancer without session affinity would; -cursors chooses where they keep the
+walk's position (a redis:// URL: the store they share).
 
 -dsn defaults to $SCIMSQL_TEST_MYSQL_DSN or $SCIMSQL_TEST_POSTGRES_DSN. The bench creates
 scimsql_bench_<n> there (a database on MySQL, a schema on PostgreSQL) and drops it at the end
@@ -77,6 +82,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	mapping := fs.String("mapping", "", "serve this mapping instead of the built-in employees mapping for -driver")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of scimsql per scenario: FILE with the scenario's name before the extension")
 	maxBody := fs.Int64("max-body", 0, "override the mapping's server.maxBodyBytes (the agent's PUT of a 25,800-member group is about 1.5 MB)")
+	replicas := fs.Int("replicas", 1, "spread the import walk over this many scimsql processes, page by page in turn (a load balancer without session affinity)")
+	cursors := fs.String("cursors", "", "override the mapping's server.cursors: local, none, or a redis:// URL (the store replicas share)")
 	keep := fs.Bool("keep", false, "keep the bench database instead of dropping it")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -113,6 +120,13 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		Scenarios: splitList(*scenarios), MixConcurrency: levels, Keep: *keep,
 		Mapping: *mapping, MaxBody: *maxBody, CPUProfile: *cpuprofile, Progress: stderr,
 		Baseline: *baseline, Rounds: *rounds, BaselineImportBudget: *budget,
+		Replicas: *replicas, Cursors: *cursors,
+	}
+	if *replicas < 1 {
+		return bad("-replicas must be at least 1, not %d", *replicas)
+	}
+	if c := *cursors; c != "" && c != "local" && c != "none" && !strings.HasPrefix(c, "redis://") && !strings.HasPrefix(c, "rediss://") {
+		return bad("-cursors must be local, none or a redis:// URL")
 	}
 	// The hand-written connector knows the employees schema only: with a mapping of
 	// another app it has nothing to be compared on, unless asked for explicitly.

@@ -32,6 +32,12 @@ type Config struct {
 	Mapping string
 	// MaxBody, when positive, overrides the mapping's server.maxBodyBytes.
 	MaxBody int64
+	// Cursors, when set, overrides the mapping's server.cursors: local, none, or a
+	// redis:// URL (the store replicas share).
+	Cursors string
+	// Replicas is the number of scimsql processes the import walk is spread over, page
+	// by page in turn, as a load balancer without session affinity would (0 means 1).
+	Replicas int
 	// Baseline runs the hand-written connector (package handwritten) beside scimsql in
 	// every scenario, on the same data, and judges the relative targets against it.
 	Baseline bool
@@ -95,6 +101,9 @@ func (c *Config) defaults() error {
 	if c.Rounds <= 0 {
 		c.Rounds = 4
 	}
+	if c.Replicas <= 0 {
+		c.Replicas = 1
+	}
 	if c.BaselineImportBudget <= 0 {
 		c.BaselineImportBudget = 2 * time.Minute
 	}
@@ -124,7 +133,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer os.RemoveAll(dir)
 	mappingPath := cfg.Mapping
-	if mappingPath == "" || cfg.MaxBody > 0 {
+	if mappingPath == "" || cfg.MaxBody > 0 || cfg.Cursors != "" {
 		text := []byte(mysqlMapping)
 		if cfg.Driver == "postgres" {
 			text = []byte(postgresMapping)
@@ -141,6 +150,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				return nil, fmt.Errorf("setting server.maxBodyBytes: %w", err)
 			}
 			rep.Mapping += fmt.Sprintf(", with server.maxBodyBytes %d", cfg.MaxBody)
+		}
+		if cfg.Cursors != "" {
+			if text, err = withCursors(text, cfg.Cursors); err != nil {
+				return nil, fmt.Errorf("setting server.cursors: %w", err)
+			}
+			store := cfg.Cursors
+			if strings.Contains(store, "://") {
+				store = "redis"
+			}
+			rep.Mapping += ", with server.cursors " + store
 		}
 		// Next to the original, so that files it names by relative path are found.
 		where := dir
@@ -385,6 +404,21 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 		if err != nil {
 			return nil, err
 		}
+		// More replicas of scimsql, on the same database, for the walk to alternate over.
+		var replicas []*client
+		for r := 1; r < cfg.Replicas; r++ {
+			srv, err := cfg.Launcher(ctx, specs[0])
+			if err != nil {
+				return nil, fmt.Errorf("start replica %d: %w", r+1, err)
+			}
+			c := newClient(srv.URL+m.Server.BasePath, auth, 1, m.App.UserSchema)
+			defer func() {
+				c.close()
+				srv.Stop()
+			}()
+			replicas = append(replicas, c)
+		}
+		res.Replicas = cfg.Replicas
 		for i, s := range sides {
 			budget := time.Duration(0)
 			if s.spec.Handwritten {
@@ -392,7 +426,14 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 			}
 			logf("import: %s walks %d users in pages of 100", s.spec.name(), len(ids))
 			before := memory{pid: s.srv.PID}.cpu()
-			imp, pages, errs, err := e.walk(ctx, s.c, ids, memory{pid: s.srv.PID}, budget)
+			clients := []*client{s.c}
+			if !s.spec.Handwritten {
+				clients = append(clients, replicas...)
+				if len(clients) > 1 {
+					logf("import: pages go to %d scimsql processes in turn", len(clients))
+				}
+			}
+			imp, pages, errs, err := e.walk(ctx, clients, ids, memory{pid: s.srv.PID}, budget)
 			measures[i].CPUPerRequest = perRequest(memory{pid: s.srv.PID}.cpu()-before, len(pages)+len(errs))
 			if imp != nil {
 				imp.RSSScope = s.srv.Scope

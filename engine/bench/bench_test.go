@@ -355,7 +355,7 @@ func TestWalkCutAtBudget(t *testing.T) {
 	for i := range expected {
 		expected[i] = i + 1
 	}
-	imp, _, errs, err := e.walk(context.Background(), c, expected, memory{pid: os.Getpid()}, time.Nanosecond)
+	imp, _, errs, err := e.walk(context.Background(), []*client{c}, expected, memory{pid: os.Getpid()}, time.Nanosecond)
 	if err != nil {
 		t.Fatalf("%v %v", err, errs)
 	}
@@ -380,7 +380,7 @@ func TestWalkCutAtBudget(t *testing.T) {
 	}
 	// Without a budget the same walk reads every page and checks the ids.
 	served = nil
-	imp, _, _, err = e.walk(context.Background(), c, expected, memory{pid: os.Getpid()}, 0)
+	imp, _, _, err = e.walk(context.Background(), []*client{c}, expected, memory{pid: os.Getpid()}, 0)
 	if err != nil || imp.Estimated || !imp.ExactlyOnce || imp.Pages != 10 || len(served) != 11 {
 		t.Errorf("full walk: %v %+v, %d requests", err, *imp, len(served))
 	}
@@ -409,5 +409,33 @@ func TestVerdictEven(t *testing.T) {
 		if c.r.Verdict != c.want {
 			t.Errorf("%+v: verdict %s (%s), want %s", c.r.Rounds, c.r.Verdict, c.r.Why, c.want)
 		}
+	}
+}
+
+// -cursors rewrites server.cursors, as the store name or a redis URL; applied twice, the
+// second wins.
+func TestWithCursors(t *testing.T) {
+	text := []byte(mysqlMapping)
+	for _, c := range []struct{ store, want, url string }{
+		{"none", "none", ""},
+		{"redis://127.0.0.1:6379/3", "redis", "redis://127.0.0.1:6379/3"},
+		{"local", "local", ""},
+	} {
+		out, err := withCursors(text, c.store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "m.yaml")
+		if err := os.WriteFile(path, out, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		m, err := mappings.LoadFile(path, mappings.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", c.store, err, out)
+		}
+		if got := m.Server.Cursors; got.Store != c.want || got.URL.Reveal() != c.url {
+			t.Errorf("-cursors %s: %s %q", c.store, got.Store, got.URL.Reveal())
+		}
+		text = out
 	}
 }

@@ -50,6 +50,8 @@ type Result struct {
 	Description string `json:"description"`
 	Measure
 	Handwritten *Measure `json:"handwritten,omitempty"`
+	// Replicas is the number of scimsql processes the import walk went to in turn.
+	Replicas int `json:"replicas,omitempty"`
 	// Rounds are the timed rounds side by side: scimsql's throughput and p99 over the
 	// hand-written connector's in the same round. Their spread is this run's noise.
 	Rounds []RoundRatio `json:"rounds,omitempty"`
@@ -306,7 +308,11 @@ func (rep *Report) WriteText(w io.Writer) {
 			if i == nil {
 				continue
 			}
-			fmt.Fprintf(w, "\nimport, %s:", sd.name)
+			name := sd.name
+			if r.Replicas > 1 && sd.m == &r.Measure {
+				name += fmt.Sprintf(", pages to %d processes in turn", r.Replicas)
+			}
+			fmt.Fprintf(w, "\nimport, %s:", name)
 			if i.Estimated {
 				fmt.Fprintf(w, " cut at the budget after %d of %d pages; the rest estimated from %d pages read across the table: about %d users in %.1f s (%.0f users/s); ids not checked\n",
 					i.WalkedPages, i.Pages, i.SampledPages, i.Users, i.Seconds, i.UsersPerSec)

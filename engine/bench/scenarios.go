@@ -247,15 +247,21 @@ type Import struct {
 	RSSScope   string `json:"rssScope"`
 }
 
-// walk is the agent's full import: pages of 100 from startIndex 1 until the end. With a
-// budget, a walk still going when the budget runs out stops there, and the time the rest
-// would take is estimated from pages sampled across the table (estimate).
-func (e *env) walk(ctx context.Context, c *client, expected []int, mem memory, budget time.Duration) (*Import, Latencies, []string, error) {
-	w := &worker{c: c}
-	// One request first so that the walk's first page does not pay for the connection.
-	if _, _, err := w.do(ctx, "GET", "/Users?startIndex=1&count=1", nil, 200); err != nil {
-		return nil, nil, nil, err
+// walk is the agent's full import: pages of 100 from startIndex 1 until the end, page i
+// from clients[i % len(clients)] (several replicas behind a load balancer that has no
+// session affinity). With a budget, a walk still going when the budget runs out stops
+// there, and the time the rest would take is estimated from pages sampled across the
+// table (estimate).
+func (e *env) walk(ctx context.Context, clients []*client, expected []int, mem memory, budget time.Duration) (*Import, Latencies, []string, error) {
+	workers := make([]*worker, len(clients))
+	for i, c := range clients {
+		workers[i] = &worker{c: c}
+		// One request first so that the walk's first page does not pay for the connection.
+		if _, _, err := workers[i].do(ctx, "GET", "/Users?startIndex=1&count=1", nil, 200); err != nil {
+			return nil, nil, nil, err
+		}
 	}
+	w := workers[0]
 	out := &Import{Expected: len(expected), RSSMethod: "VmHWM"}
 	if !mem.resetPeak() {
 		out.RSSMethod = "VmRSS sampled every 10 ms"
@@ -272,6 +278,7 @@ func (e *env) walk(ctx context.Context, c *client, expected []int, mem memory, b
 			cut = true
 			break
 		}
+		w = workers[len(pages)%len(workers)]
 		body, d, err := w.do(ctx, "GET", fmt.Sprintf("/Users?startIndex=%d&count=100", next), nil, 200)
 		if err != nil {
 			errs = append(errs, err.Error())
