@@ -32,6 +32,7 @@ import (
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/dialects/sqlserver"
 	"github.com/scimsql/scimsql/engine"
+	"github.com/scimsql/scimsql/engine/cursorstore"
 	"github.com/scimsql/scimsql/engine/httpapi"
 	"github.com/scimsql/scimsql/engine/server"
 	"github.com/scimsql/scimsql/mappings"
@@ -368,6 +369,9 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	if code := checkDatabase(m, d, *dbMode, stdout, stderr); code != 0 {
 		return code
 	}
+	if *dbMode != "off" {
+		checkCursorStore(m, stdout, stderr)
+	}
 	fmt.Fprintln(stdout)
 	fmt.Fprintln(stdout, "operations:")
 	for _, res := range []struct {
@@ -524,6 +528,27 @@ func checkDatabase(m *mappings.Mapping, d dialects.Dialect, mode string, stdout,
 	}
 	fmt.Fprintf(stderr, "database check: %d problem(s)\n", len(problems))
 	return 1
+}
+
+// checkCursorStore says whether the Redis that replicas share their import positions in
+// answers. One that does not is no error: imports still work, reading pages with OFFSET.
+func checkCursorStore(m *mappings.Mapping, stdout, stderr io.Writer) {
+	c := m.Server.Cursors
+	if c.Store != "redis" {
+		return
+	}
+	r, err := cursorstore.NewRedis(c.URL.Reveal(), c.Prefix, 1)
+	if err == nil {
+		defer r.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err = r.Ping(ctx)
+		cancel()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "warning: cursor store: %v: until it answers, imports over several replicas read every page after the first with OFFSET (slower, and exact only for rows that do not change during the walk)\n", err)
+		return
+	}
+	fmt.Fprintln(stdout, "cursor store: redis answers")
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

@@ -30,12 +30,23 @@ func TestCommands(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("version: 1\napp: {name: x}\ndatabase: {driver: oracle, dsn: x}\nserver: {auth: {type: none}}\nusers:\n  table: users\n  id: id\n  attributes: {userName: user_name, favoriteColor: color}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The quickstart with its positions in a Redis that does not answer: a warning, not
+	// a failure (imports still work, with OFFSET).
+	quickText, err := os.ReadFile(quick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := filepath.Join(t.TempDir(), "shared.yaml")
+	if err := os.WriteFile(shared, []byte(strings.Replace(string(quickText), "server:\n", "server:\n  cursors: {store: redis, url: \"redis://:pw@127.0.0.1:1/0\"}\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args     []string
 		code     int
 		out, err []string
 	}{
 		{[]string{}, 2, nil, []string{"Usage"}},
+		{[]string{"validate", "-mapping", shared}, 0, []string{"on  GROUP_PUSH"}, []string{"warning: cursor store: redis: connection refused"}},
 		{[]string{"version"}, 0, []string{"scimsql dev"}, nil},
 		{[]string{"frobnicate"}, 2, nil, []string{`unknown command "frobnicate"`}},
 		{[]string{"serve", "-no-such-flag"}, 2, nil, []string{"flag provided but not defined: -no-such-flag"}},

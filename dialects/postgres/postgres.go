@@ -89,7 +89,7 @@ func (*Postgres) Classify(err error) dialects.Class {
 
 // cancelGrace is how long a cancelled statement's connection waits for the server to
 // confirm the cancel before it is given up (and reopened by the pool).
-const cancelGrace = 250 * time.Millisecond
+const cancelGrace = 100 * time.Millisecond
 
 // Open implements dialects.Dialect.
 func (*Postgres) Open(dsn string, pool dialects.Pool) (*sql.DB, error) {
