@@ -16,7 +16,7 @@ type listing struct {
 	order          string
 	limit, start   int
 	last           any        // keyset continuation: rows after this key
-	offset         int        // otherwise, rows to skip
+	offset         int        // rows to skip (after last, when it is set)
 	walk           *walkState // the walk's position, when this page continues it
 	source, idRead string
 }
@@ -43,10 +43,11 @@ func (e *Engine) plan(ctx context.Context, kind string, r resolver, source, idRe
 	}
 	l.key = walkKey(l)
 	if start > 1 {
-		// Continue only from the position the walk's last page left for exactly this
-		// page; anything else is read with OFFSET (see walk.go).
-		if st := e.loadWalk(ctx, l); st != nil && st.next == start {
-			l.walk, l.last, l.offset = st, st.last, 0
+		// Continue from the walk's position when this page starts there, or a few pages
+		// after it (other replicas served those): after its last key, skipping those
+		// pages' rows. Anything else is read with OFFSET (see walk.go).
+		if st := e.loadWalk(ctx, l); st != nil && st.next <= start && start-st.next <= maxSkip*limit {
+			l.walk, l.last, l.offset = st, st.last, start-st.next
 		}
 	}
 	return l, nil
@@ -65,10 +66,10 @@ func (e *Engine) pageSQL(l *listing, selectList string) *sqlb {
 // makes a walk quadratic, so it is taken only where the answer is not known:
 //   - a first page shorter than asked (the agent's check-exists, any small list) holds
 //     everything there is: the total is its length;
-//   - a page that continues its walk's position reuses the walk's count while it is at
-//     most totalTTL old.
+//   - a page that continues its walk's position, and has rows, reuses the walk's count
+//     while it is at most totalTTL old.
 //
-// Every other page counts. The guarantee: totalResults is exact as of a moment at most
+// Every other page counts (a page past the end too: it is where a walk learns it is over). The guarantee: totalResults is exact as of a moment at most
 // 10 s before the response, is a count taken within this walk (never another walk's),
 // and is never less than the position of the page's last row. Only a full page in id
 // order can be followed by another, so only it records a position: a burst of lookups
@@ -83,7 +84,7 @@ func (e *Engine) finish(ctx context.Context, l *listing, got int, lastRaw any) (
 	}
 	var n int
 	countedAt := e.opts.Now()
-	if w := l.walk; w != nil && countedAt.Sub(w.countedAt) <= totalTTL {
+	if w := l.walk; w != nil && got > 0 && countedAt.Sub(w.countedAt) <= totalTTL {
 		n, countedAt = w.total, w.countedAt
 	} else {
 		c, err := e.count(ctx, e.sqlCount(l.source, l.cond, l.args))

@@ -19,22 +19,31 @@ import (
 // next page continues after the last key served (WHERE id > last) instead of skipping
 // rows with OFFSET, and page 10,000 costs what page 1 does.
 //
-// A walk keeps one position: the startIndex its next page will ask for, the key of the
-// row before it, and the walk's count. A page continues from that position only when it
-// asks for exactly that startIndex, that is when the last page served of this walk, by
-// whichever process wrote to the store, ended right before it. Anything else (the page
-// was served by another replica that does not share the store, the client jumped or
-// asked again, the position expired or the store did not answer) is planned with OFFSET,
-// which is exact for rows that did not change during the walk, only slower. So a
-// continuation is never taken from another walk, and:
+// A walk keeps one position: the startIndex of the page after the last one recorded, the
+// key of that page's last row, and the walk's count. Every full page in id order
+// overwrites it. A page continues from it when it starts exactly there (the walk's last
+// page, wherever it was served, ended right before it), or up to maxSkip pages after
+// it: then after that key, skipping the rows of the pages in between (served by other
+// replicas that keep positions each to itself). Anything else (a page before the
+// position, or far after it, a client that jumped, a position expired or a store that
+// did not answer) is read with OFFSET from the first row. So:
 //
-//   - with one process, or with replicas that share a store (Redis), every row that exists
-//     for the whole walk is returned exactly once, whatever is inserted or deleted before
-//     or during it;
-//   - with replicas that keep positions each to itself, pages a replica did not follow
-//     are read with OFFSET: exact for changes made before the walk, slower, and rows
-//     inserted or deleted during the walk can shift others between pages, as with any
-//     OFFSET paging.
+//   - with one process, or with replicas that share a store (Redis), every page continues
+//     exactly where the walk's last page ended, and every row that exists for the whole
+//     walk is returned exactly once, whatever is inserted or deleted before or during it;
+//   - with replicas that keep positions each to itself and take pages in turn, a page
+//     continues after the last key this process served of the walk, skipping the rows
+//     the others served since: exact whatever changed before the walk, or anywhere but
+//     among those few pages' rows while they were being read; a row inserted or deleted
+//     there can shift others by one;
+//   - no position is ever taken from another list, and a position is overwritten by the
+//     walk's every page, so one from an earlier walk of the same list is used only by a
+//     process that served none of this walk's pages before that point (a failover onto a
+//     process that last served the same list at the same position).
+
+// maxSkip is how many pages after a walk's position a page may start and still continue
+// from it: enough for the pages of a few replicas taking turns.
+const maxSkip = 8
 
 // CursorStore keeps walk positions. Load returns nil when it holds nothing for key.
 // Errors are never fatal to a request: the page is read with OFFSET instead.

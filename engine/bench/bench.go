@@ -427,11 +427,19 @@ func runScenario(ctx context.Context, cfg Config, name, mappingPath string, db *
 			logf("import: %s walks %d users in pages of 100", s.spec.name(), len(ids))
 			before := memory{pid: s.srv.PID}.cpu()
 			clients := []*client{s.c}
-			if !s.spec.Handwritten {
-				clients = append(clients, replicas...)
-				if len(clients) > 1 {
-					logf("import: pages go to %d scimsql processes in turn", len(clients))
+			if !s.spec.Handwritten && len(replicas) > 0 {
+				// The same walk by one process first, for the ratio, in the same run.
+				logf("import: scimsql alone first, for comparison")
+				one, _, errs, err := e.walk(ctx, clients, ids, memory{pid: s.srv.PID}, 0)
+				if err != nil {
+					return res, fmt.Errorf("one process: %w", err)
 				}
+				if len(errs) > 0 {
+					return res, fmt.Errorf("one process: %s", errs[0])
+				}
+				res.OneProcess = one
+				clients = append(clients, replicas...)
+				logf("import: pages go to %d scimsql processes in turn", len(clients))
 			}
 			imp, pages, errs, err := e.walk(ctx, clients, ids, memory{pid: s.srv.PID}, budget)
 			measures[i].CPUPerRequest = perRequest(memory{pid: s.srv.PID}.cpu()-before, len(pages)+len(errs))

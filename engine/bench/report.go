@@ -50,8 +50,10 @@ type Result struct {
 	Description string `json:"description"`
 	Measure
 	Handwritten *Measure `json:"handwritten,omitempty"`
-	// Replicas is the number of scimsql processes the import walk went to in turn.
-	Replicas int `json:"replicas,omitempty"`
+	// Replicas is the number of scimsql processes the import walk went to in turn, and
+	// OneProcess the same walk by the first of them alone, just before, for comparison.
+	Replicas   int     `json:"replicas,omitempty"`
+	OneProcess *Import `json:"oneProcess,omitempty"`
 	// Rounds are the timed rounds side by side: scimsql's throughput and p99 over the
 	// hand-written connector's in the same round. Their spread is this run's noise.
 	Rounds []RoundRatio `json:"rounds,omitempty"`
@@ -234,6 +236,14 @@ func (r *Result) verdict(size int, ds *dataset) {
 		if i.PeakRSS >= 100*mb {
 			miss = append(miss, fmt.Sprintf("peak RSS %.0f MB", float64(i.PeakRSS)/mb))
 		}
+		if o := r.OneProcess; o != nil {
+			if !o.ExactlyOnce {
+				miss = append(miss, "one process: ids not exactly once")
+			}
+			if o.Seconds > 0 && i.Seconds > 2*o.Seconds {
+				miss = append(miss, fmt.Sprintf("over %d processes the walk took %.1fx one process's", r.Replicas, i.Seconds/o.Seconds))
+			}
+		}
 	}
 	if r.Errors > 0 {
 		miss = append([]string{fmt.Sprintf("%d errors", r.Errors)}, miss...)
@@ -311,6 +321,14 @@ func (rep *Report) WriteText(w io.Writer) {
 			name := sd.name
 			if r.Replicas > 1 && sd.m == &r.Measure {
 				name += fmt.Sprintf(", pages to %d processes in turn", r.Replicas)
+				if o := r.OneProcess; o != nil && o.Seconds > 0 {
+					once := "every id exactly once"
+					if !o.ExactlyOnce {
+						once = fmt.Sprintf("NOT exactly once: %d duplicate, %d missing", o.Duplicates, o.Missing)
+					}
+					fmt.Fprintf(w, "\nimport, scimsql, one process (just before): %d users in %.2f s (%.0f users/s); %s\n", o.Users, o.Seconds, o.UsersPerSec, once)
+					fmt.Fprintf(w, "  over %d processes: %.2fx its time", r.Replicas, i.Seconds/o.Seconds)
+				}
 			}
 			fmt.Fprintf(w, "\nimport, %s:", name)
 			if i.Estimated {

@@ -115,6 +115,9 @@ func newNodeWith(t testing.TB, d dialects.Dialect, dsn, schema, mapping string, 
 	if testing.Verbose() && os.Getenv("SCIMSQL_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	if opts.Logger != nil {
+		log = opts.Logger
+	}
 	opts.Logger, opts.BcryptCost = log, bcrypt.MinCost
 	e, err := engine.New(m, d, db, opts)
 	if err != nil {

@@ -23,18 +23,34 @@ import (
 // and deletes made before it; with a store the replicas share (Redis), also with inserts
 // and deletes made during it, and continuing from the last id instead of OFFSET.
 
-// offsets counts the statements that skipped rows with OFFSET since the last call, and
-// forgets what was logged.
-func (l *sqlLog) offsets() int {
+// offsets counts the statements that skipped rows with OFFSET since the last call: all of
+// them, and those that did so from the first row (not after a key); it forgets what was
+// logged.
+func (l *sqlLog) offsets() (all, fromStart int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := 0
 	for _, r := range l.recs {
 		if offsetRe.MatchString(r.sql) {
-			n++
+			all++
+			if !keysetRe.MatchString(r.sql) {
+				fromStart++
+			}
 		}
 	}
 	l.recs = nil
+	return all, fromStart
+}
+
+// keysetRe is a list statement's continuation after a key: u."id" > $3.
+var keysetRe = regexp.MustCompile(`u\.\S+ > (\?|\$\d+|@p\d+)`)
+
+// offsetsOf is the number of statements of the logs that skipped rows with OFFSET.
+func offsetsOf(logs ...*sqlLog) int {
+	n := 0
+	for _, l := range logs {
+		all, _ := l.offsets()
+		n += all
+	}
 	return n
 }
 
@@ -246,8 +262,8 @@ func replicaWalks(t *testing.T, d dialects.Dialect, dsn string, rs replicaSchema
 	next := seeded
 
 	t.Run("local positions, changes before the walk", func(t *testing.T) {
-		b, _ := replica(t, d, dsn, "", rs.mapping, nil)
-		c, _ := replica(t, d, dsn, "", rs.mapping, nil)
+		b, lb := replica(t, d, dsn, "", rs.mapping, nil)
+		c, lc := replica(t, d, dsn, "", rs.mapping, nil)
 		// The first walk starts on b: b keeps the positions after its pages (101, 301,
 		// ...) and c after its own (201, 401, ...).
 		first := importWalk(t, []*node{b, c}, nil)
@@ -260,11 +276,37 @@ func replicaWalks(t *testing.T, d dialects.Dialect, dsn string, rs replicaSchema
 		seed(t, a.db, d, rs, next, 20)
 		next += 20
 		ids = userIDs(t, a.db, rs.table, rs.idCol)
+		offsetsOf(lb, lc)
 		second := importWalk(t, []*node{c, b}, nil)
 		if n := checkWalk(t, "after "+fmt.Sprint(len(gone))+" deletes and 20 inserts", second, ids, nil); n != len(ids) {
 			t.Errorf("read %d ids of %d", n, len(ids))
 		}
 		sameTotals(t, "after the changes", second, len(ids))
+		// Each process continues after its own last page, skipping the other's: only the
+		// second page (b's first, with b's position far behind, from the last walk) is
+		// read with OFFSET from the first row.
+		_, fb := lb.offsets()
+		_, fc := lc.offsets()
+		if fb+fc != 1 {
+			t.Errorf("%d pages read with OFFSET from the first row, want 1", fb+fc)
+		}
+	})
+
+	t.Run("local positions, changes during the walk away from it", func(t *testing.T) {
+		b, _ := replica(t, d, dsn, "", rs.mapping, nil)
+		c, _ := replica(t, d, dsn, "", rs.mapping, nil)
+		before := userIDs(t, a.db, rs.table, rs.idCol)
+		order := flat(importWalk(t, []*node{b, c}, nil))
+		// Rows already read, and rows well ahead of the two pages each process spans,
+		// change while the walk goes on: every row that exists throughout comes once.
+		var gone []string
+		pages := importWalk(t, []*node{c, b}, func(page int) {
+			if page == 5 {
+				gone = append(gone, deleteEvery(t, a.db, d, rs, order[:300], 17, 4)...)
+				gone = append(gone, deleteEvery(t, a.db, d, rs, order[800:1100], 13, 5)...)
+			}
+		})
+		checkWalk(t, "local positions, changes away from the walk", pages, minus(before, gone), before)
 	})
 
 	t.Run("shared positions, changes during the walk", func(t *testing.T) {
@@ -275,7 +317,7 @@ func replicaWalks(t *testing.T, d dialects.Dialect, dsn string, rs replicaSchema
 		warm := importWalk(t, []*node{b, c}, nil)
 		checkWalk(t, "first walk", warm, before, nil)
 		sameTotals(t, "first walk", warm, len(before))
-		if n := lb.offsets() + lc.offsets(); n != 0 {
+		if n := offsetsOf(lb, lc); n != 0 {
 			t.Errorf("a shared store: %d pages read with OFFSET, want every page after the first from the last id", n)
 		}
 		// During the next walk, rows behind and ahead of it are deleted and new ones
@@ -292,7 +334,7 @@ func replicaWalks(t *testing.T, d dialects.Dialect, dsn string, rs replicaSchema
 		})
 		after := userIDs(t, a.db, rs.table, rs.idCol)
 		checkWalk(t, "changes during the walk", pages, minus(before, gone), union(before, after))
-		if n := lb.offsets() + lc.offsets(); n != 0 {
+		if n := offsetsOf(lb, lc); n != 0 {
 			t.Errorf("a shared store: %d pages read with OFFSET during the walk", n)
 		}
 	})
@@ -301,7 +343,7 @@ func replicaWalks(t *testing.T, d dialects.Dialect, dsn string, rs replicaSchema
 		b, lb := replica(t, d, dsn, "", rs.mapping, nil)
 		before := userIDs(t, a.db, rs.table, rs.idCol)
 		order := flat(importWalk(t, []*node{b}, nil))
-		lb.offsets()
+		offsetsOf(lb)
 		var gone []string
 		pages := importWalk(t, []*node{b}, func(page int) {
 			if page == 3 {
@@ -312,7 +354,7 @@ func replicaWalks(t *testing.T, d dialects.Dialect, dsn string, rs replicaSchema
 			}
 		})
 		checkWalk(t, "one replica", pages, minus(before, gone), union(before, userIDs(t, a.db, rs.table, rs.idCol)))
-		if n := lb.offsets(); n != 0 {
+		if n := offsetsOf(lb); n != 0 {
 			t.Errorf("one replica: %d pages read with OFFSET, want none", n)
 		}
 	})
