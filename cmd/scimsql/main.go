@@ -242,7 +242,6 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		IdleTimeout:       lim.IdleTimeout,
 		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		ConnContext:       httpapi.ConnContext, // a connection that authenticated is known
 	}
 	certFile, keyFile := "", ""
 	switch {

@@ -17,7 +17,6 @@ import (
 	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/engine/bench/handwritten"
-	"github.com/scimsql/scimsql/engine/httpapi"
 	"github.com/scimsql/scimsql/engine/server"
 	"github.com/scimsql/scimsql/mappings"
 )
@@ -112,7 +111,6 @@ func Serve(ctx context.Context, spec ServerSpec, table map[string]func() dialect
 			IdleTimeout:       lim.IdleTimeout,
 			MaxHeaderBytes:    lim.MaxHeaderBytes,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-			ConnContext:       httpapi.ConnContext,
 		}}
 	if spec.CPUProfile != "" {
 		if sv.prof, err = os.Create(spec.CPUProfile); err == nil {

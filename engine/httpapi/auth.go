@@ -1,14 +1,12 @@
 package httpapi
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"math"
-	"net"
 	"net/http"
 	"net/netip"
 	"runtime"
@@ -30,9 +28,9 @@ import (
 //   - bcrypt runs on at most half the cores at once: a flood of wrong passwords cannot
 //     take the processor from the agent;
 //   - failures are counted per client address; past server.limits.maxAuthFailures per
-//     authFailureWindow, the address gets 429 with Retry-After and its credentials are
-//     not even checked, except on a connection that authenticated before (the agent's
-//     keep-alive connections, when it shares an address with the one guessing).
+//     authFailureWindow, the address gets 429 with Retry-After, held for a second, and
+//     its credentials are not even checked, except credentials that authenticated from
+//     that address before (the agent, when it shares an address with the one guessing).
 
 type authFunc func(*http.Request) bool
 
@@ -43,37 +41,24 @@ var credKey = func() []byte {
 	return b
 }()
 
-// credential is a keyed hash of what a request presents as credentials (the
-// Authorization header, or the configured header): equal for equal credentials, and of
-// no use to anyone who reads memory without the key.
-func credential(r *http.Request, a mappings.Auth) (sum [32]byte, ok bool) {
-	name := "Authorization"
-	if a.Type == "header" {
-		name = a.Header
-	}
-	v := r.Header.Get(name)
-	if v == "" {
-		return sum, false
-	}
-	m := hmac.New(sha256.New, credKey)
-	m.Write([]byte(v))
-	m.Sum(sum[:0])
-	return sum, true
-}
-
-// verifiedTTL is how long credentials that passed bcrypt are taken without it again.
+// verifiedTTL is how long credentials that passed are taken as passed after their last
+// use: without bcrypt again, and while their address is throttled.
 const verifiedTTL = 5 * time.Minute
 
 // bcryptSlots bounds the bcrypt comparisons running at once to half the cores.
 var bcryptSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 
 // bcryptAuth checks Basic credentials against a bcrypt hash. bcrypt is slow on purpose,
-// so credentials that passed are remembered (by keyed hash) for verifiedTTL, and the
-// agent's steady traffic costs a map lookup. A wrong user name pays bcrypt like a wrong
+// so credentials that passed are remembered (by keyed hash) until verifiedTTL after their
+// last use, and the agent's steady traffic costs a map lookup. A wrong user name pays bcrypt like a wrong
 // password, so that the time taken does not say which user names exist.
 func bcryptAuth(user, hash string, compare func(hash, password []byte) error) authFunc {
 	var mu sync.Mutex
 	good := map[[32]byte]time.Time{}
+	// bad remembers credentials that failed, for a minute: a client that sends the same
+	// wrong password again and again (a misconfigured agent, a flood) costs one bcrypt,
+	// not one a request. An unknown user name is remembered the same way.
+	bad := map[[32]byte]time.Time{}
 	wantUser := sha256.Sum256([]byte(user))
 	return func(r *http.Request) bool {
 		u, p, ok := r.BasicAuth()
@@ -84,11 +69,19 @@ func bcryptAuth(user, hash string, compare func(hash, password []byte) error) au
 		m.Write([]byte(u + "\x00" + p))
 		var key [32]byte
 		m.Sum(key[:0])
+		now := time.Now()
 		mu.Lock()
 		exp, hit := good[key]
+		if hit && now.Before(exp) && exp.Sub(now) < verifiedTTL/2 {
+			good[key] = now.Add(verifiedTTL) // in use: kept while the agent keeps calling
+		}
+		failed, known := bad[key]
 		mu.Unlock()
-		if hit && time.Now().Before(exp) {
+		if hit && now.Before(exp) {
 			return true
+		}
+		if known && now.Before(failed) {
+			return false
 		}
 		gotUser := sha256.Sum256([]byte(u))
 		userOK := subtle.ConstantTimeCompare(gotUser[:], wantUser[:]) == 1
@@ -99,15 +92,19 @@ func bcryptAuth(user, hash string, compare func(hash, password []byte) error) au
 		}
 		pwOK := compare([]byte(hash), []byte(p)) == nil
 		<-bcryptSlots
+		mu.Lock()
+		defer mu.Unlock()
 		if !userOK || !pwOK {
+			if len(bad) >= 1024 {
+				clear(bad)
+			}
+			bad[key] = time.Now().Add(time.Minute)
 			return false
 		}
-		mu.Lock()
 		if len(good) > 64 { // a few credentials at most are ever right
 			clear(good)
 		}
 		good[key] = time.Now().Add(verifiedTTL)
-		mu.Unlock()
 		return true
 	}
 }
@@ -142,32 +139,61 @@ func Authenticator(a mappings.Auth) func(*http.Request) bool {
 	return func(*http.Request) bool { return true }
 }
 
-// connKey keys a connection's *connState in the contexts of its requests.
-type connKey struct{}
-
-// connState is what scimsql knows of one client connection: the credentials that
-// authenticated on it, if any.
-type connState struct {
-	cred atomic.Pointer[[32]byte]
+// verifiedHere remembers which credentials authenticated from which client address,
+// by keyed hash (never the credentials), for verifiedTTL after their last use: while an
+// address is throttled, a request from it with credentials that worked from it before
+// goes on (the agent, behind the same NAT or load balancer as a client guessing), and
+// nothing else is checked. A client elsewhere that guesses right learns nothing.
+type verifiedHere struct {
+	m sync.Map // [32]byte → *atomic.Int64, expiry in Unix nanoseconds
+	n atomic.Int64
 }
 
-// ConnContext gives each connection its state; set it as the http.Server's ConnContext,
-// so that a connection that authenticated keeps working while its address is throttled.
-func ConnContext(ctx context.Context, _ net.Conn) context.Context {
-	return context.WithValue(ctx, connKey{}, &connState{})
-}
+// maxVerified bounds the pairs remembered; past it they are forgotten all at once.
+const maxVerified = 4096
 
-func connOf(r *http.Request) *connState {
-	c, _ := r.Context().Value(connKey{}).(*connState)
-	return c
-}
-
-// authed is the credentials that authenticated on the connection, or nil.
-func (c *connState) authed() *[32]byte {
-	if c == nil {
-		return nil
+// key is the keyed hash of the request's credentials from addr; false without any.
+func (v *verifiedHere) key(r *http.Request, a mappings.Auth, addr netip.Addr) (k [32]byte, ok bool) {
+	name := "Authorization"
+	if a.Type == "header" {
+		name = a.Header
 	}
-	return c.cred.Load()
+	c := r.Header.Get(name)
+	if c == "" {
+		return k, false
+	}
+	m := hmac.New(sha256.New, credKey)
+	b, _ := addr.MarshalBinary()
+	m.Write(b)
+	m.Write([]byte{0})
+	m.Write([]byte(c))
+	m.Sum(k[:0])
+	return k, true
+}
+
+// add remembers k, or pushes its expiry on when it is half gone.
+func (v *verifiedHere) add(k [32]byte) {
+	now := time.Now().UnixNano()
+	if e, ok := v.m.Load(k); ok {
+		exp := e.(*atomic.Int64)
+		if exp.Load()-now < int64(verifiedTTL/2) {
+			exp.Store(now + int64(verifiedTTL))
+		}
+		return
+	}
+	if v.n.Add(1) > maxVerified {
+		v.m.Clear()
+		v.n.Store(1)
+	}
+	exp := new(atomic.Int64)
+	exp.Store(now + int64(verifiedTTL))
+	v.m.Store(k, exp)
+}
+
+// has says whether k authenticated lately.
+func (v *verifiedHere) has(k [32]byte) bool {
+	e, ok := v.m.Load(k)
+	return ok && e.(*atomic.Int64).Load() > time.Now().UnixNano()
 }
 
 // clientAddr is the address failures are counted against: the connection's, or, from a
@@ -218,7 +244,9 @@ const maxTracked = 100000
 
 // throttle counts failed authentications per client address, as a token bucket: an
 // address holds up to max tries, spends one per failure, and gets one back every
-// window/max. Without tries left it is refused until one comes back.
+// window/max. Without tries left it is refused until one comes back; each time it runs
+// out again after that, tries come back half as fast (down to 1/64), until it has them
+// all back: a client that keeps guessing costs fewer and fewer bcrypt comparisons.
 type throttle struct {
 	mu    sync.Mutex
 	addrs map[netip.Addr]*tries
@@ -227,14 +255,23 @@ type throttle struct {
 }
 
 type tries struct {
-	left float64
-	at   time.Time
+	left    float64
+	at      time.Time
+	strikes int // times it ran out since it last had every try back
+}
+
+// rate is the tries t gets back per second.
+func (t *tries) rate(limit int, window time.Duration) float64 {
+	slow := min(max(t.strikes-1, 0), 6)
+	return float64(limit) / window.Seconds() / float64(int(1)<<slow)
 }
 
 // refill brings t up to now.
 func (t *tries) refill(now time.Time, max int, window time.Duration) {
-	rate := float64(max) / window.Seconds()
-	t.left = math.Min(float64(max), t.left+now.Sub(t.at).Seconds()*rate)
+	t.left = math.Min(float64(max), t.left+now.Sub(t.at).Seconds()*t.rate(max, window))
+	if t.left >= float64(max) {
+		t.strikes = 0
+	}
 	t.at = now
 }
 
@@ -263,8 +300,7 @@ func (th *throttle) blocked(addr netip.Addr, max int, window time.Duration) (tim
 	if t.left >= 1 {
 		return 0, false
 	}
-	rate := float64(max) / window.Seconds()
-	return time.Duration((1 - t.left) / rate * float64(time.Second)), true
+	return time.Duration((1 - t.left) / t.rate(max, window) * float64(time.Second)), true
 }
 
 // failed spends one of addr's tries.
@@ -294,6 +330,9 @@ func (th *throttle) failed(addr netip.Addr, max int, window time.Duration) {
 	}
 	t.refill(now, max, window)
 	t.left = math.Max(0, t.left-1)
+	if t.left < 1 {
+		t.strikes++
+	}
 }
 
 // sweep forgets addresses whose tries are all back.

@@ -42,7 +42,10 @@ func TestBcryptAuthSameWorkForUnknownUsers(t *testing.T) {
 		{"okta", "pw", true, 1},
 		{"okta", "pw", true, 0}, // remembered
 		{"okta", "pw", true, 0},
-		{"nobody", "pw", false, 1}, // the right password under another name is not
+		{"nobody", "pw", false, 0},  // failed before: remembered too
+		{"okta", "wrong", false, 0}, // as the same wrong password is
+		{"okta", "wrong2", false, 1},
+		{"nobody2", "pw", false, 1}, // the right password under another name is not
 	} {
 		before := n.Load()
 		if got := try(c.user, c.pw); got != c.ok {
@@ -60,14 +63,17 @@ func throttled(t *testing.T, edit func(m *mappings.Mapping)) *httptest.Server {
 	t.Helper()
 	srv, _ := quickstart(t, func(m *mappings.Mapping) {
 		m.Server.Limits.MaxAuthFailures = 3
-		m.Server.Limits.AuthFailureWindow = 600 * time.Millisecond
+		m.Server.Limits.AuthFailureWindow = 6 * time.Second // a try back every 2 s
 		if edit != nil {
 			edit(m)
 		}
 	})
-	srv.Config.ConnContext = ConnContext
+	srv.Config.Handler.(*Handler).holdFor = testHold
 	return srv
 }
+
+// testHold is how long refusals are held here.
+const testHold = 200 * time.Millisecond
 
 // clientFrom is an HTTP client whose connections come from the loopback address ip.
 func clientFrom(ip string) *http.Client {
@@ -92,8 +98,8 @@ func get(t *testing.T, c *http.Client, url, user, pw string, hdr ...string) *htt
 }
 
 // Failures are counted per client address: past the limit the address gets 429 with
-// Retry-After, and its credentials are not checked at all; other addresses, and the
-// connections that authenticated before, go on.
+// Retry-After, held for a second, and its credentials are not checked at all; other
+// addresses, and credentials that authenticated from that address before, go on.
 func TestFailedAuthenticationThrottledPerAddress(t *testing.T) {
 	srv := throttled(t, func(m *mappings.Mapping) {
 		m.Server.Auth = mappings.Auth{Type: "basic", Username: "okta", PasswordHash: mappings.NewSecret(pwHash)}
@@ -109,35 +115,42 @@ func TestFailedAuthenticationThrottledPerAddress(t *testing.T) {
 			t.Fatalf("guess %d: %d, want 401", i, res.StatusCode)
 		}
 	}
-	for i := range 20 {
+	for i := range 3 {
 		res := get(t, guesser, url, "okta", "more"+strconv.Itoa(i))
 		secs, _ := strconv.Atoi(res.Header.Get("Retry-After"))
 		if res.StatusCode != 429 || secs < 1 {
 			t.Fatalf("guess past the limit: %d, Retry-After %q; want 429 with a wait", res.StatusCode, res.Header.Get("Retry-After"))
 		}
 	}
-	// The right password on a new connection from that address waits too: a guess that
-	// happened to be right is told nothing.
-	if res := get(t, clientFrom("127.0.0.1"), url, "okta", "pw"); res.StatusCode != 429 {
-		t.Errorf("the right password on a new connection from the throttled address: %d, want 429", res.StatusCode)
-	}
-	// The agent's connection authenticated before: it is not locked out by its neighbour.
-	for range 5 {
-		if res := get(t, agent, url, "okta", "pw"); res.StatusCode != 200 {
-			t.Fatalf("the agent's connection while its address is throttled: %d", res.StatusCode)
+	// The agent authenticated from this address before: it is not locked out by its
+	// neighbour, on its connection or a new one.
+	for _, c := range []*http.Client{agent, clientFrom("127.0.0.1")} {
+		for range 3 {
+			if res := get(t, c, url, "okta", "pw"); res.StatusCode != 200 {
+				t.Fatalf("the agent while its address is throttled: %d", res.StatusCode)
+			}
 		}
 	}
-	// Nor, on that connection, does it lend its standing to other credentials.
-	if res := get(t, agent, url, "okta", "guess-on-the-agents-connection"); res.StatusCode != 429 {
-		t.Errorf("other credentials on the agent's connection: %d, want 429", res.StatusCode)
+	// A client elsewhere that guesses its way to the right password while throttled is
+	// told nothing: those credentials never authenticated from its address.
+	elsewhere := clientFrom("127.0.0.3")
+	for i := range 3 {
+		get(t, elsewhere, url, "okta", "try"+strconv.Itoa(i))
+	}
+	start := time.Now()
+	if res := get(t, elsewhere, url, "okta", "pw"); res.StatusCode != 429 {
+		t.Errorf("the right password from a throttled address it never worked from: %d, want 429", res.StatusCode)
+	}
+	if held := time.Since(start); held < testHold {
+		t.Errorf("the refusal came after %s: a guessing loop is not slowed", held)
 	}
 	// Another address is not affected.
 	if res := get(t, clientFrom("127.0.0.2"), url, "okta", "pw"); res.StatusCode != 200 {
 		t.Errorf("another address: %d", res.StatusCode)
 	}
 	// A try comes back every window / maxAuthFailures.
-	time.Sleep(250 * time.Millisecond)
-	if res := get(t, clientFrom("127.0.0.1"), url, "okta", "pw"); res.StatusCode != 200 {
+	time.Sleep(2 * time.Second)
+	if res := get(t, elsewhere, url, "okta", "pw"); res.StatusCode != 200 {
 		t.Errorf("after a try came back: %d", res.StatusCode)
 	}
 }
@@ -206,5 +219,45 @@ func TestFailedAuthenticationLogsAggregated(t *testing.T) {
 	lines := strings.Count(logs.String(), "\n")
 	if got := strings.Count(logs.String(), "authentication failed"); got != 1 || lines > 3 {
 		t.Errorf("200 failures logged %d lines (%d about authentication):\n%s", lines, got, logs.String())
+	}
+}
+
+// An address that keeps failing gets its tries back more and more slowly, and all of
+// them back, and the normal pace, after a quiet window.
+func TestThrottleBacksOff(t *testing.T) {
+	var th throttle
+	a := netip.MustParseAddr("192.0.2.1")
+	const max, window = 4, 4 * time.Second // a try back a second
+	for range 4 {
+		th.failed(a, max, window)
+	}
+	wait1, blocked := th.blocked(a, max, window)
+	if !blocked || wait1 > time.Second || wait1 < 900*time.Millisecond {
+		t.Fatalf("out of tries: blocked %v, wait %s; want about a second", blocked, wait1)
+	}
+	th.mu.Lock()
+	th.addrs[a].left = 1 // a try came back
+	th.mu.Unlock()
+	th.failed(a, max, window) // and was spent: out again
+	wait2, _ := th.blocked(a, max, window)
+	th.mu.Lock()
+	th.addrs[a].left = 1
+	th.mu.Unlock()
+	th.failed(a, max, window)
+	wait3, _ := th.blocked(a, max, window)
+	if wait2 < 19*wait1/10 || wait3 < 19*wait2/10 {
+		t.Errorf("waits %s, %s, %s: want each about twice the one before", wait1, wait2, wait3)
+	}
+	th.mu.Lock()
+	th.addrs[a].left, th.addrs[a].at = max, time.Now()
+	th.mu.Unlock()
+	if _, blocked := th.blocked(a, max, window); blocked {
+		t.Error("every try back: still blocked")
+	}
+	for range 4 {
+		th.failed(a, max, window)
+	}
+	if w, _ := th.blocked(a, max, window); w > time.Second {
+		t.Errorf("after a quiet window, out of tries again: wait %s, want the normal pace", w)
 	}
 }

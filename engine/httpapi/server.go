@@ -37,8 +37,13 @@ type Handler struct {
 	// bodies bounds the bytes of request bodies held at once, across every request and
 	// every mapping the handler serves in turn.
 	bodies budget
-	// throttle counts failed authentications per client address, across reloads.
+	// throttle counts failed authentications per client address, across reloads; held
+	// bounds the refusals it holds back at once.
 	throttle throttle
+	held     chan struct{}
+	holdFor  time.Duration // throttleHold, unless a test says otherwise
+	// verified remembers which credentials authenticated from which address.
+	verified verifiedHere
 	// logs folds repeated failures (wrong credentials, a database outage) into a line
 	// per cause and interval.
 	logs *logagg.Logger
@@ -65,7 +70,7 @@ func New(e *engine.Engine, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{log: log, logs: logagg.New(log, 10*time.Second)}
+	h := &Handler{log: log, logs: logagg.New(log, 10*time.Second), held: make(chan struct{}, maxHeld)}
 	h.Swap(e)
 	return h
 }
@@ -78,7 +83,12 @@ func (h *Handler) SetObserver(o Observer) { h.observer = o }
 // pool can be closed safely.
 func (h *Handler) Swap(e *engine.Engine) (drained func(ctx context.Context) error) {
 	m := e.Mapping()
-	st := &state{eng: e, codec: &scim.Codec{M: m}, base: m.Server.BasePath, auth: Authenticator(m.Server.Auth)}
+	st := &state{eng: e, codec: &scim.Codec{M: m}, base: m.Server.BasePath}
+	if prev := h.cur.Load(); prev != nil && prev.eng.Mapping().Server.Auth == m.Server.Auth {
+		st.auth = prev.auth // the same credentials: those verified stay verified (no bcrypt again)
+	} else {
+		st.auth = Authenticator(m.Server.Auth)
+	}
 	st.router = h.routes(st)
 	old := h.cur.Swap(st)
 	return func(ctx context.Context) error {
@@ -178,9 +188,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &rs.statusRecorder
 	ctx := context.WithValue(r.Context(), reqKey{}, &rs.reqInfo)
 	r = r.WithContext(ctx)
-	defer func() { h.bodies.release(rs.reqInfo.reserved) }()
 	r.URL.Path = normalize(r.URL.Path, st.base)
 	defer func() {
+		h.bodies.release(rs.reserved) // the request's body, decoded and answered, is done
 		if p := recover(); p != nil {
 			h.log.ErrorContext(ctx, "panic serving request", "panic", fmt.Sprint(p))
 			if rec.status == 200 && !rec.wrote {
@@ -208,6 +218,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st.router.ServeHTTP(rec, r)
 }
 
+// throttleHold is how long a refusal for too many failures is held before it is sent:
+// a client that asks again at once (a guessing loop) then asks at most once a second per
+// connection, at the cost of a sleeping goroutine, instead of as fast as it is answered,
+// which would take the processor from the agent however cheap each refusal is. At most
+// maxHeld refusals are held at once; the others are answered at once.
+const (
+	throttleHold = time.Second
+	maxHeld      = 1024
+)
+
+// hold waits throttleHold, when fewer than maxHeld refusals are waiting.
+func (h *Handler) hold(ctx context.Context) {
+	select {
+	case h.held <- struct{}{}:
+	default:
+		return
+	}
+	d := h.holdFor
+	if d == 0 {
+		d = throttleHold
+	}
+	t := time.NewTimer(d)
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		t.Stop()
+	}
+	<-h.held
+}
+
 // authenticate checks the request's credentials, unless its client address has failed
 // too often (then 429, without checking). A refusal is answered here, and logged once
 // per address and interval with the number refused, instead of a line per request.
@@ -219,32 +259,32 @@ func (h *Handler) authenticate(rs *reqScope, r *http.Request, st *state) bool {
 	w, ctx := &rs.statusRecorder, r.Context()
 	lim := srv.Limits
 	addr := clientAddr(r, srv.TrustedProxies)
-	conn := connOf(r)
 	if wait, blocked := h.throttle.blocked(addr, lim.MaxAuthFailures, lim.AuthFailureWindow); blocked {
-		// A connection that authenticated with these same credentials before goes on:
-		// the agent's keep-alive connections, when a client at its address is guessing.
-		cred, ok := credential(r, srv.Auth)
-		if prev := conn.authed(); !ok || prev == nil || *prev != cred {
-			rs.quiet = true
-			secs := int(math.Ceil(wait.Seconds()))
-			h.logs.Warn(ctx, "throttled "+addr.String(), "authentication refused: too many failures from this address",
-				"remote", addr.String(), "retry_after_s", secs)
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			msg := fmt.Sprintf("too many failed authentications from this address (server.limits.maxAuthFailures %d per %s); retry in %d s",
-				lim.MaxAuthFailures, lim.AuthFailureWindow, secs)
-			if isV2(r, st.base) {
-				h.writeError2(w, http.StatusTooManyRequests, "", msg)
-			} else {
-				h.writeError(w, r, http.StatusTooManyRequests, scim.CodeTooMany, msg)
-			}
-			return false
+		// Credentials that authenticated from this address before go on (the agent, when
+		// a client at its address is guessing); nothing else is checked.
+		if k, ok := h.verified.key(r, srv.Auth, addr); ok && h.verified.has(k) && st.auth(r) {
+			h.verified.add(k)
+			return true
 		}
+		rs.quiet = true
+		h.hold(ctx)
+		secs := int(math.Ceil(wait.Seconds()))
+		h.logs.Warn(ctx, "throttled "+addr.String(), "authentication refused: too many failures from this address",
+			"remote", addr.String(), "retry_after_s", secs)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		w.Header().Set("Connection", "close")
+		msg := fmt.Sprintf("too many failed authentications from this address (server.limits.maxAuthFailures %d per %s); retry in %d s",
+			lim.MaxAuthFailures, lim.AuthFailureWindow, secs)
+		if isV2(r, st.base) {
+			h.writeError2(w, http.StatusTooManyRequests, "", msg)
+		} else {
+			h.writeError(w, r, http.StatusTooManyRequests, scim.CodeTooMany, msg)
+		}
+		return false
 	}
 	if st.auth(r) {
-		if conn != nil && conn.authed() == nil {
-			if cred, ok := credential(r, srv.Auth); ok {
-				conn.cred.Store(&cred)
-			}
+		if k, ok := h.verified.key(r, srv.Auth, addr); ok {
+			h.verified.add(k)
 		}
 		return true
 	}
