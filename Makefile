@@ -25,7 +25,7 @@ check:
 
 ## bench: paging and filter benchmarks (PostgreSQL ones need SCIMSQL_TEST_POSTGRES_DSN)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./engine/...
+	$(GO) test -run '^$$' -bench . -benchmem ./engine/... ./scim/... ./internal/bench/...
 
 ## bench-load: the load benchmark, scimsql bench, on each database whose SCIMSQL_TEST_*_DSN is set
 ##   make bench-load BENCH_SIZE=1000000 BENCH_FLAGS='-scenarios import -json'
@@ -60,7 +60,7 @@ profiles:
 
 ## fuzz: a short fuzz run of the filter parser
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20s ./engine/filter/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20s ./filter/
 
 clean:
 	rm -rf bin examples/*/*.db examples/*/*.db-wal examples/*/*.db-shm

@@ -12,12 +12,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/engine"
-	"github.com/scimsql/scimsql/engine/conformance"
-	"github.com/scimsql/scimsql/engine/httpapi"
+	"github.com/scimsql/scimsql/httpapi"
 	"github.com/scimsql/scimsql/mappings"
 )
 

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/engine/filter"
-	"github.com/scimsql/scimsql/engine/logagg"
+	"github.com/scimsql/scimsql/filter"
+	"github.com/scimsql/scimsql/internal/logagg"
 	"github.com/scimsql/scimsql/mappings"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/engine/filter"
+	"github.com/scimsql/scimsql/filter"
 	"github.com/scimsql/scimsql/mappings"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/engine/filter"
+	"github.com/scimsql/scimsql/filter"
 	"github.com/scimsql/scimsql/mappings"
 	"golang.org/x/crypto/bcrypt"
 )

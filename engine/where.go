@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/scimsql/scimsql/engine/filter"
+	"github.com/scimsql/scimsql/filter"
 	"github.com/scimsql/scimsql/mappings"
 )
 

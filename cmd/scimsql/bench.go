@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/scimsql/scimsql/engine/bench"
+	"github.com/scimsql/scimsql/internal/bench"
 )
 
 const benchUsage = `scimsql bench generates MySQL's employees sample at a chosen size in a database of its own,

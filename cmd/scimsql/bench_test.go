@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scimsql/scimsql/engine/bench"
-	"github.com/scimsql/scimsql/engine/conformance"
+	"github.com/scimsql/scimsql/conformance"
+	"github.com/scimsql/scimsql/internal/bench"
 )
 
 func TestBenchFlags(t *testing.T) {

@@ -32,10 +32,10 @@ import (
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/dialects/sqlserver"
 	"github.com/scimsql/scimsql/engine"
-	"github.com/scimsql/scimsql/engine/cursorstore"
-	"github.com/scimsql/scimsql/engine/httpapi"
-	"github.com/scimsql/scimsql/engine/server"
+	"github.com/scimsql/scimsql/httpapi"
+	"github.com/scimsql/scimsql/internal/cursorstore"
 	"github.com/scimsql/scimsql/mappings"
+	"github.com/scimsql/scimsql/server"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=...".

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimsql/scimsql/engine/tester"
+	"github.com/scimsql/scimsql/tester"
 )
 
 const testUsage = `scimsql test checks a SCIM connector (scimsql or any other) the way the Okta

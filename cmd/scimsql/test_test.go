@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/scimsql/scimsql/engine"
-	"github.com/scimsql/scimsql/engine/server"
+	"github.com/scimsql/scimsql/server"
 )
 
 // quickstartHandler is a fresh examples/quickstart (SQLite) as an http.Handler.
