@@ -14,6 +14,7 @@ import (
 	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/engine"
+	"github.com/scimsql/scimsql/explain"
 	"github.com/scimsql/scimsql/mappings"
 )
 
@@ -43,7 +44,11 @@ func TestCheckDatabase(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		var out []string
-		for _, p := range e.CheckDatabase(ctx) {
+		problems, err := explain.Check(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range problems {
 			out = append(out, p.String())
 		}
 		return out
@@ -107,11 +112,18 @@ func TestCheckDatabaseMySQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := e.CheckDatabase(context.Background()); len(got) != 0 {
+	check := func() []engine.Problem {
+		got, err := explain.Check(context.Background(), e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := check(); len(got) != 0 {
 		t.Fatalf("problems on the quickstart's own schema: %v", got)
 	}
 	conformance.Exec(t, tg.DB, []string{"ALTER TABLE users CHANGE mobile phone VARCHAR(64)"})
-	got := fmt.Sprint(e.CheckDatabase(context.Background()))
+	got := fmt.Sprint(check())
 	if !strings.Contains(got, "phoneNumbers.mobile: column users.mobile") {
 		t.Fatalf("a renamed column was not reported: %s", got)
 	}

@@ -556,7 +556,7 @@ func employeesIndexUse(t *testing.T, tg conformance.Target, logs *sqlLog) {
 		if !strings.Contains(rec.sql, "`last_name` = ?") {
 			t.Fatalf("the statement does not use the eq template: %s", rec.sql)
 		}
-		plan := explain(t, tg.DB, rec.sql, args)
+		plan := explainQuery(t, tg.DB, rec.sql, args)
 		if rows, _ := strconv.Atoi(plan["rows"]); plan["key"] != "employees_name" || plan["type"] != "range" || rows > 100 {
 			t.Errorf("filter %s: EXPLAIN type %s key %s rows %s, want the employees_name index\nSQL: %s",
 				c.filter, plan["type"], plan["key"], plan["rows"], rec.sql)
@@ -564,7 +564,7 @@ func employeesIndexUse(t *testing.T, tg conformance.Target, logs *sqlLog) {
 		t.Logf("filter %s: EXPLAIN type %s key %s rows %s", c.filter, plan["type"], plan["key"], plan["rows"])
 	}
 	// Without the inverse, the same comparison reads every row: what eq: saves.
-	plan := explain(t, tg.DB, "SELECT u.emp_no FROM employees u WHERE CONCAT(u.last_name, u.first_name, '@mysql-db.org') = ?", []any{"FacelloGeorgi@mysql-db.org"})
+	plan := explainQuery(t, tg.DB, "SELECT u.emp_no FROM employees u WHERE CONCAT(u.last_name, u.first_name, '@mysql-db.org') = ?", []any{"FacelloGeorgi@mysql-db.org"})
 	t.Logf("without eq: EXPLAIN type %s key %s rows %s", plan["type"], plan["key"], plan["rows"])
 }
 
@@ -584,8 +584,8 @@ func eqArgs(v string) []any {
 	return append(out, v)
 }
 
-// explain runs EXPLAIN on query and returns its row for table u.
-func explain(t *testing.T, db *sql.DB, query string, args []any) map[string]string {
+// explainQuery runs EXPLAIN on query and returns its row for table u.
+func explainQuery(t *testing.T, db *sql.DB, query string, args []any) map[string]string {
 	t.Helper()
 	rows, err := db.Query("EXPLAIN "+query, args...)
 	if err != nil {

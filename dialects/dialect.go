@@ -106,6 +106,16 @@ type Facts struct {
 	// dialect without UpdateReturns write a row with a lone UPDATE and tell, in the read
 	// that follows, whether the row still holds what was written.
 	SameValue func(col, arg string) string
+	// Savepoint returns the statements that open, roll back to and release a savepoint
+	// (release "" where the database has none): scimsql explain runs an operation's own
+	// transactions as savepoints inside the one it rolls back.
+	Savepoint func(name string) (save, rollback, release string)
+}
+
+// StandardSavepoint is SQL's SAVEPOINT, ROLLBACK TO SAVEPOINT and RELEASE SAVEPOINT
+// (PostgreSQL, MySQL, MariaDB, SQLite).
+func StandardSavepoint(name string) (save, rollback, release string) {
+	return "SAVEPOINT " + name, "ROLLBACK TO SAVEPOINT " + name, "RELEASE SAVEPOINT " + name
 }
 
 // Prober is a dialect whose facts depend on the server behind the driver (MySQL and

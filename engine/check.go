@@ -12,6 +12,12 @@ import (
 	"github.com/scimsql/scimsql/mappings"
 )
 
+// Statement is one statement an operation runs, for CheckDatabase to prepare.
+type Statement struct {
+	Op  string
+	SQL string
+}
+
 // Problem is one thing the database check found.
 type Problem struct {
 	Where string // file:line:col of the binding, or the operation
@@ -23,8 +29,10 @@ func (p Problem) String() string { return p.Where + ": " + p.What }
 // CheckDatabase compares the mapping with the real database: every table and column it
 // names exists with a type that fits the attribute, every statement each operation runs
 // prepares, and the database user holds the privileges the auto operations need. It
-// reports every problem at once; it writes nothing.
-func (e *Engine) CheckDatabase(ctx context.Context) []Problem {
+// reports every problem at once; it writes nothing. The statements are what scimsql
+// explain records each operation running (package explain): the engine's own, never a
+// second copy of them.
+func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Problem {
 	var out []Problem
 	add := func(where, format string, args ...any) {
 		out = append(out, Problem{Where: where, What: fmt.Sprintf(format, args...)})
@@ -102,20 +110,13 @@ func (e *Engine) CheckDatabase(ctx context.Context) []Problem {
 	// Every statement prepares: this catches computed expressions, templates and sources
 	// that name what does not exist, in the database's own words.
 	if len(out) == 0 {
-		e.insertReturns(ctx) // ask the server what it can, so that only what it runs is prepared
-		plans, err := e.ForExplain().Explain()
-		if err != nil {
-			add(file, "%v", err)
-		}
-		for _, p := range plans {
-			for _, s := range p.Statements {
-				st, err := e.db.PrepareContext(ctx, s.SQL)
-				if err != nil {
-					add(file+": "+p.Op, "%s: the database refuses the statement: %s\n    %s", s.Purpose, oneLine(err.Error()), s.SQL)
-					continue
-				}
-				st.Close()
+		for _, st := range statements {
+			ps, err := e.db.PrepareContext(ctx, st.SQL)
+			if err != nil {
+				add(file+": "+st.Op, "the database refuses a statement: %s\n    %s", oneLine(err.Error()), st.SQL)
+				continue
 			}
+			ps.Close()
 		}
 	}
 	out = append(out, e.checkPrivileges(ctx, tables)...)

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/filter"
 	"github.com/scimsql/scimsql/internal/logagg"
@@ -38,6 +39,13 @@ type Options struct {
 	// Logs folds repeated warnings and errors (a database or store outage) into one
 	// line per interval; nil makes one for this engine.
 	Logs *logagg.Logger
+	// NewUUID makes the ids the engine generates (default: random version 4 UUIDs).
+	NewUUID func() string
+	// Unprepared runs every statement as text, without the prepared-statement cache.
+	Unprepared bool
+	// Server, when set, is what the server behind a Prober dialect is known to be, so it
+	// is not asked (scimsql explain with no database).
+	Server *dialects.Facts
 }
 
 // Engine serves the SCIMService operations of one mapping on one database. It is
@@ -88,7 +96,13 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 	if opts.Logs == nil {
 		opts.Logs = logagg.New(opts.Logger, 10*time.Second)
 	}
-	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, logs: opts.Logs, opts: opts, walks: opts.Cursors, stmts: newStmtCache(db, 512), tmplPools: &sync.Map{}}
+	if opts.NewUUID == nil {
+		opts.NewUUID = uuid.NewString
+	}
+	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, logs: opts.Logs, opts: opts, walks: opts.Cursors, tmplPools: &sync.Map{}}
+	if !opts.Unprepared {
+		e.stmts = newStmtCache(db, 512)
+	}
 	if e.walks == nil && !opts.NoCursors {
 		e.walks = NewLocalCursors(4096)
 	}
@@ -133,6 +147,9 @@ func (e *Engine) insertReturns(ctx context.Context) bool {
 	pr, ok := e.d.(dialects.Prober)
 	if !ok {
 		return false
+	}
+	if e.opts.Server != nil {
+		return e.opts.Server.InsertReturns
 	}
 	switch e.probed.Load() {
 	case 1:

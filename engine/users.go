@@ -8,9 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/filter"
 	"github.com/scimsql/scimsql/mappings"
@@ -526,9 +524,9 @@ func (e *Engine) userNameFree(ctx context.Context, tx querier, name string, exce
 func (e *Engine) newID(k *mappings.Key, u *User, g *Group) (string, error) {
 	switch k.Generate {
 	case "uuid":
-		return uuid.NewString(), nil
+		return e.opts.NewUUID(), nil
 	case "template":
-		data := map[string]any{"uuid": uuid.NewString()}
+		data := map[string]any{"uuid": e.opts.NewUUID()}
 		if u != nil {
 			data["user"] = e.userData(u)
 		}
@@ -1026,6 +1024,3 @@ func (e *Engine) userData(u *User) map[string]any {
 	out["extensions"] = ext
 	return out
 }
-
-// nowUTC is exposed for tests of lastModified.
-func (e *Engine) nowUTC() time.Time { return e.now() }

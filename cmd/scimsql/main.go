@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +33,7 @@ import (
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/dialects/sqlserver"
 	"github.com/scimsql/scimsql/engine"
+	explainpkg "github.com/scimsql/scimsql/explain"
 	"github.com/scimsql/scimsql/httpapi"
 	"github.com/scimsql/scimsql/internal/cursorstore"
 	"github.com/scimsql/scimsql/mappings"
@@ -407,75 +409,119 @@ func printCapabilities(w io.Writer, caps []engine.Capability) {
 	}
 }
 
-// explain prints, for each mapped operation, the SQL and the arguments it runs on the
-// mapping's dialect for a sample request, then the capabilities with their reasons:
-// what an admin and a DBA review before go-live. No database is contacted.
+// explain runs the sample request of each mapped operation (or one request: -op, -id,
+// -body) through the real handler and engine, and prints every statement it ran with its
+// arguments. Against the mapping's database (or -dsn) the statements run in one
+// transaction that is rolled back: what is printed is what that request runs against the
+// current state, and nothing stays written. -db off, or a mapping whose database is not
+// there, answers from a sample database instead, contacting nothing.
 func explain(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("explain", stderr)
 	mapping := fs.String("mapping", "", "mapping file (required)")
 	only := fs.String("op", "", "only this operation (getUsers, createUser, updateGroup, ...)")
+	id := fs.String("id", "", "the id of the user or group the request names (with -op)")
+	bodyFile := fs.String("body", "", "a JSON file sent as the request body (with -op createUser, updateUser, createGroup, updateGroup)")
+	dsn := fs.String("dsn", "", "database DSN, overriding the mapping's")
+	dbMode := fs.String("db", "auto", "auto: the mapping's database when it answers, else the sample database; live: the database, or fail; off: the sample database")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	m, err := load(*mapping, "", "")
+	if (*id != "" || *bodyFile != "") && *only == "" {
+		fmt.Fprintln(stderr, "scimsql explain: -id and -body need -op")
+		return 2
+	}
+	m, err := load(*mapping, "", *dsn)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	var body []byte
+	if *bodyFile != "" {
+		if body, err = os.ReadFile(*bodyFile); err != nil {
+			fmt.Fprintf(stderr, "scimsql explain: %v\n", err)
+			return 1
+		}
+	}
 	d := dialectTable[m.Database.Driver]()
-	e, err := engine.New(m, d, nil, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := explainpkg.Config{Mapping: m, Dialect: d}
+	switch *dbMode {
+	case "off":
+	case "auto", "live":
+		db, why := openForExplain(m, d)
+		if db == nil && *dbMode == "live" {
+			fmt.Fprintf(stderr, "scimsql explain: %s\n", why)
+			return 1
+		}
+		if db == nil {
+			fmt.Fprintf(stdout, "-- the database is not used (%s): a sample database answers (-db off)\n\n", why)
+		} else {
+			defer db.Close()
+			cfg.DB = db
+			fmt.Fprintf(stdout, "-- against the %s database, in one transaction rolled back at the end: nothing is written\n\n", m.Database.Driver)
+		}
+	default:
+		fmt.Fprintf(stderr, "scimsql explain: -db %q: want auto, live or off\n", *dbMode)
+		return 2
+	}
+	ops := explainpkg.Mapped(m)
+	if *only != "" {
+		ops = nil
+		for _, op := range explainpkg.Ops {
+			if strings.EqualFold(op, *only) {
+				ops = []string{op}
+			}
+		}
+		if ops == nil {
+			fmt.Fprintf(stderr, "scimsql explain: operation %q is not one of %s\n", *only, strings.Join(explainpkg.Ops, ", "))
+			return 1
+		}
+	}
+	var reqs []explainpkg.Request
+	for _, op := range ops {
+		rs, err := explainpkg.Requests(m, op, *id, body)
+		if err != nil {
+			fmt.Fprintf(stderr, "scimsql explain: %v\n", err)
+			return 1
+		}
+		reqs = append(reqs, rs...)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := explainpkg.Run(ctx, cfg, reqs)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", *mapping, err)
 		return 1
 	}
-	plans, err := e.ForExplain().Explain()
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", *mapping, err)
-		return 1
-	}
-	found := false
-	for _, p := range plans {
-		if *only != "" && !strings.EqualFold(p.Op, *only) {
-			continue
-		}
-		found = true
-		fmt.Fprintf(stdout, "## %s (%s, %s)\n", p.Op, p.How, m.Database.Driver)
-		for _, s := range p.Statements {
-			fmt.Fprintf(stdout, "-- %s\n%s\n-- args: %s\n", s.Purpose, s.SQL, formatArgs(s.Args))
-		}
-		fmt.Fprintln(stdout)
-	}
-	if *only != "" && !found {
-		fmt.Fprintf(stderr, "scimsql explain: operation %q is not mapped (mapped: %s)\n", *only, opNames(plans))
-		return 1
-	}
+	explainpkg.Format(stdout, res)
 	if *only == "" {
-		fmt.Fprintln(stdout, "## capabilities")
-		printCapabilities(stdout, e.Capabilities())
+		e, err := engine.New(m, d, nil, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err == nil {
+			fmt.Fprintln(stdout, "## capabilities")
+			printCapabilities(stdout, e.Capabilities())
+		}
 	}
 	return 0
 }
 
-func opNames(plans []engine.OpPlan) string {
-	var names []string
-	for _, p := range plans {
-		names = append(names, p.Op)
-	}
-	return strings.Join(names, ", ")
-}
-
-func formatArgs(args []any) string {
-	parts := make([]string, len(args))
-	for i, a := range args {
-		switch v := a.(type) {
-		case string:
-			parts[i] = fmt.Sprintf("%q", v)
-		default:
-			parts[i] = fmt.Sprint(v)
+// openForExplain opens the mapping's database when it exists and answers, or says why not.
+func openForExplain(m *mappings.Mapping, d dialects.Dialect) (*sql.DB, string) {
+	if m.Database.Driver == "sqlite" {
+		path := strings.TrimPrefix(strings.SplitN(m.Database.DSN.Reveal(), "?", 2)[0], "file:")
+		if _, err := os.Stat(path); err != nil {
+			return nil, "the SQLite database does not exist yet"
 		}
-		parts[i] = fmt.Sprintf("%d=%s", i+1, parts[i])
 	}
-	return "[" + strings.Join(parts, " ") + "]"
+	db, err := d.Open(m.Database.DSN.Reveal(), dialects.Pool{MaxOpen: 2, MaxIdle: 1, MaxLifetime: time.Minute, StatementTimeout: m.Database.QueryTimeout})
+	if err != nil {
+		return nil, err.Error()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, "cannot reach the database: " + oneLine(err.Error())
+	}
+	return db, ""
 }
 
 // checkDatabase runs the database part of validate: the mapping against the real
@@ -517,7 +563,11 @@ func checkDatabase(m *mappings.Mapping, d dialects.Dialect, mode string, stdout,
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	problems := e.CheckDatabase(ctx)
+	problems, err := explainpkg.Check(ctx, e)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", m.File, err)
+		return 1
+	}
 	if len(problems) == 0 {
 		fmt.Fprintln(stdout, "database check: ok (tables, columns and types; every statement prepares; privileges)")
 		return 0

@@ -55,10 +55,13 @@ func TestCommands(t *testing.T) {
 		{[]string{"validate", "-mapping", quick}, 0,
 			[]string{"ok (app onprem_app, driver sqlite)", "createUser   auto", "on  GROUP_PUSH", "on  OPP_SCIM_INCREMENTAL_IMPORTS", "on  PUSH_PASSWORD_UPDATES"}, nil},
 		{[]string{"explain", "-mapping", quick, "-op", "updateGroup"}, 0,
-			[]string{"## updateGroup (auto, sqlite)", `DELETE FROM "group_members" WHERE "group_id" = ? AND "user_id" IN (?)`, "-- args: [1=42 2=101]"}, nil},
+			[]string{"## updateGroup: replace a group", "PUT /Groups/42 → 200", "-- in one transaction:", `DELETE FROM "group_members" WHERE "group_id" = ? AND "user_id" IN (?)`, "-- args: [42, 103]"}, nil},
+		{[]string{"explain", "-mapping", quick, "-db", "off", "-op", "updateGroup", "-id", "7"}, 0,
+			[]string{"PUT /Groups/7 → 200", `SELECT "id", "name" FROM "groups" WHERE "id" = ?`, "-- args: [7]"}, nil},
 		{[]string{"explain", "-mapping", quick}, 0,
-			[]string{"## getUsers (auto, sqlite)", "## deleteGroup (auto, sqlite)", `"<bcrypt hash>"`, "on  GROUP_PUSH"}, nil},
-		{[]string{"explain", "-mapping", quick, "-op", "nope"}, 1, nil, []string{`operation "nope" is not mapped`}},
+			[]string{"## getUsers: find a user by userName", "## deleteGroup: delete a group", `"<bcrypt hash>"`, "on  GROUP_PUSH"}, nil},
+		{[]string{"explain", "-mapping", quick, "-op", "nope"}, 1, nil, []string{`operation "nope" is not one of getUsers`}},
+		{[]string{"explain", "-mapping", quick, "-id", "7"}, 2, nil, []string{"-id and -body need -op"}},
 		// Every problem at once, each with file:line:col.
 		{[]string{"validate", "-mapping", bad}, 1, nil, []string{
 			"bad.yaml:3:20: database.driver: unknown driver \"oracle\"",

@@ -26,8 +26,9 @@ var _ dialects.Dialect = (*MySQL)(nil)
 func New() dialects.Dialect { return &MySQL{} }
 
 var facts = dialects.Facts{
-	Name:   "mysql",
-	Paging: dialects.LimitOffset,
+	Savepoint: dialects.StandardSavepoint,
+	Name:      "mysql",
+	Paging:    dialects.LimitOffset,
 	// MySQL has no RETURNING; the key of an AUTO_INCREMENT column comes back in the OK
 	// packet, on the same connection, so it is right under concurrency.
 	KeyReturn: dialects.LastInsertID,
@@ -57,6 +58,12 @@ var mariaDBFacts = func() dialects.Facts {
 	f.InsertReturns = true
 	return f
 }()
+
+// MariaDBFacts are the facts Probe returns for MariaDB 10.5 and later.
+func MariaDBFacts() *dialects.Facts {
+	f := mariaDBFacts
+	return &f
+}
 
 // Probe implements dialects.Prober: MySQL and MariaDB speak one protocol, and only the
 // server's version tells whether an INSERT can return the row it wrote.

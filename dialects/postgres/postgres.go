@@ -23,6 +23,7 @@ var _ dialects.Dialect = (*Postgres)(nil)
 func New() dialects.Dialect { return &Postgres{} }
 
 var facts = dialects.Facts{
+	Savepoint: dialects.StandardSavepoint,
 	Name:      "postgres",
 	Paging:    dialects.LimitOffset,
 	KeyReturn: dialects.Returning,

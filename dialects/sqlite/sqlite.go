@@ -21,7 +21,8 @@ var _ dialects.Dialect = (*SQLite)(nil)
 func New() dialects.Dialect { return &SQLite{} }
 
 var facts = dialects.Facts{
-	Name: "sqlite",
+	Savepoint: dialects.StandardSavepoint,
+	Name:      "sqlite",
 	// RETURNING exists since SQLite 3.35; the bundled library is newer.
 	Paging:    dialects.LimitOffset,
 	KeyReturn: dialects.Returning,

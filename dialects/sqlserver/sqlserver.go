@@ -22,6 +22,10 @@ var _ dialects.Dialect = (*SQLServer)(nil)
 func New() dialects.Dialect { return &SQLServer{} }
 
 var facts = dialects.Facts{
+	// SQL Server names savepoints with SAVE TRANSACTION and has no release.
+	Savepoint: func(name string) (string, string, string) {
+		return "SAVE TRANSACTION " + name, "ROLLBACK TRANSACTION " + name, ""
+	},
 	Name: "sqlserver",
 	// OFFSET ... FETCH needs an ORDER BY; the engine always orders by the id column.
 	Paging: dialects.OffsetFetch,
