@@ -30,7 +30,7 @@ import (
 // Handler serves SCIM for whichever engine is current. Swap replaces it atomically:
 // requests already running finish on the engine they started with.
 type Handler struct {
-	cur      atomic.Pointer[state]
+	cur      atomic.Pointer[State]
 	log      *slog.Logger
 	failed   atomic.Int64 // authentication failures
 	observer Observer
@@ -55,8 +55,11 @@ type Observer interface {
 	AuthFailed()
 }
 
-// state is everything a request needs, built once per engine.
-type state struct {
+// State is everything a request needs, built once per engine: the engine, its codec,
+// router and authenticator. A server that publishes more with it (its status, its
+// operator endpoints) holds States itself and serves each request with ServeState, so
+// that one request sees one generation throughout.
+type State struct {
 	eng      *engine.Engine
 	codec    *scim.Codec
 	router   *httprouter.Router
@@ -67,12 +70,18 @@ type state struct {
 
 // New returns a handler serving e.
 func New(e *engine.Engine, log *slog.Logger) *Handler {
+	h := NewHandler(log)
+	h.Swap(e)
+	return h
+}
+
+// NewHandler returns a handler with no engine of its own: it serves the States its
+// caller makes with NewState and passes to ServeState (package server does).
+func NewHandler(log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{log: log, logs: logagg.New(log, 10*time.Second), held: make(chan struct{}, maxHeld)}
-	h.Swap(e)
-	return h
+	return &Handler{log: log, logs: logagg.New(log, 10*time.Second), held: make(chan struct{}, maxHeld)}
 }
 
 // SetObserver sets the request observer; call it before serving.
@@ -82,36 +91,58 @@ func (h *Handler) SetObserver(o Observer) { h.observer = o }
 // until no request is still running on the engine that was replaced, so its database
 // pool can be closed safely.
 func (h *Handler) Swap(e *engine.Engine) (drained func(ctx context.Context) error) {
-	m := e.Mapping()
-	st := &state{eng: e, codec: &scim.Codec{M: m}, base: m.Server.BasePath}
-	if prev := h.cur.Load(); prev != nil && prev.eng.Mapping().Server.Auth == m.Server.Auth {
-		st.auth = prev.auth // the same credentials: those verified stay verified (no bcrypt again)
-	} else {
-		st.auth = Authenticator(m.Server.Auth)
-	}
-	st.router = h.routes(st)
+	st := h.NewState(e, h.cur.Load())
 	old := h.cur.Swap(st)
 	return func(ctx context.Context) error {
 		if old == nil {
 			return nil
 		}
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for old.inflight.Load() > 0 {
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("%d requests still running on the previous mapping", old.inflight.Load())
-			case <-t.C:
-			}
-		}
-		return nil
+		return old.Drained(ctx)
 	}
+}
+
+// NewState builds what requests on e need. prev is the state it replaces, if any: when
+// the credentials are the same, those already verified stay verified (no bcrypt again).
+func (h *Handler) NewState(e *engine.Engine, prev *State) *State {
+	m := e.Mapping()
+	st := &State{eng: e, codec: &scim.Codec{M: m}, base: m.Server.BasePath}
+	if prev != nil && prev.eng.Mapping().Server.Auth == m.Server.Auth {
+		st.auth = prev.auth
+	} else {
+		st.auth = Authenticator(m.Server.Auth)
+	}
+	st.router = h.routes(st)
+	return st
+}
+
+// Acquire counts a request on st; Release ends it.
+func (st *State) Acquire() { st.inflight.Add(1) }
+
+// Release ends a request counted by Acquire.
+func (st *State) Release() { st.inflight.Add(-1) }
+
+// Engine returns the state's engine.
+func (st *State) Engine() *engine.Engine { return st.eng }
+
+// Drained waits, up to ctx, until no request counted on st is still running, so that its
+// engine and pool can be closed safely.
+func (st *State) Drained(ctx context.Context) error {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for st.inflight.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d requests still running on the previous mapping", st.inflight.Load())
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // acquire returns the current state with the request counted on it. The second load
 // makes sure a Swap that happened meanwhile is seen: a request either is counted on the
 // state it uses or moves on to the new one.
-func (h *Handler) acquire() *state {
+func (h *Handler) acquire() *State {
 	for {
 		st := h.cur.Load()
 		st.inflight.Add(1)
@@ -134,7 +165,7 @@ type reqKey struct{}
 // reqInfo is what a request carries in its context: one value, so that serving a request
 // adds one layer to the context, not one per field.
 type reqInfo struct {
-	st *state
+	st *State
 	id string
 	// reserved is what the request holds of the body budget, given back when it ends.
 	reserved int64
@@ -177,6 +208,11 @@ func validRequestID(id string) bool {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := h.acquire()
 	defer st.inflight.Add(-1)
+	h.ServeState(st, w, r)
+}
+
+// ServeState serves r with st, which the caller has counted the request on (Acquire).
+func (h *Handler) ServeState(st *State, w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get("X-Request-Id")
 	if !validRequestID(id) {
@@ -251,7 +287,7 @@ func (h *Handler) hold(ctx context.Context) {
 // authenticate checks the request's credentials, unless its client address has failed
 // too often (then 429, without checking). A refusal is answered here, and logged once
 // per address and interval with the number refused, instead of a line per request.
-func (h *Handler) authenticate(rs *reqScope, r *http.Request, st *state) bool {
+func (h *Handler) authenticate(rs *reqScope, r *http.Request, st *State) bool {
 	srv := st.eng.Mapping().Server
 	if srv.Auth.Type == "none" {
 		return true
@@ -437,7 +473,7 @@ func canonicalSegment(s string) (string, bool) {
 	return "", false
 }
 
-func (h *Handler) routes(st *state) *httprouter.Router {
+func (h *Handler) routes(st *State) *httprouter.Router {
 	r := httprouter.New()
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
@@ -474,7 +510,7 @@ func (h *Handler) routes(st *state) *httprouter.Router {
 	return r
 }
 
-func stateOf(r *http.Request) *state { return r.Context().Value(reqKey{}).(*reqInfo).st }
+func stateOf(r *http.Request) *State { return r.Context().Value(reqKey{}).(*reqInfo).st }
 
 // RequestID returns the request id of a request served by Handler.
 func RequestID(ctx context.Context) string {
@@ -653,7 +689,7 @@ func putBody(b *bytes.Buffer) {
 
 // bodyLimit is the largest body of r: a group write carries every member
 // (server.maxBodyBytes), anything else is a user or a search (server.maxUserBodyBytes).
-func bodyLimit(r *http.Request, st *state) int64 {
+func bodyLimit(r *http.Request, st *State) int64 {
 	srv := st.eng.Mapping().Server
 	switch Operation(r.Method, r.URL.Path, st.base) {
 	case "createGroup", "updateGroup", "patchGroup":

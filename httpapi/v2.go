@@ -19,7 +19,7 @@ import (
 
 const contentType2 = "application/scim+json;charset=UTF-8"
 
-func (h *Handler) routes2(r *httprouter.Router, st *state) {
+func (h *Handler) routes2(r *httprouter.Router, st *State) {
 	v2 := st.base + "/v2"
 	r.GET(v2+"/ServiceProviderConfig", h.spConfig2)
 	r.GET(v2+"/ServiceProviderConfigs", h.spConfig2)
@@ -223,7 +223,7 @@ func lookupFoldAny(m map[string]any, key string) (any, bool) {
 	return nil, false
 }
 
-func (h *Handler) authSchemes(st *state) []any {
+func (h *Handler) authSchemes(st *State) []any {
 	switch st.eng.Mapping().Server.Auth.Type {
 	case "basic":
 		return []any{map[string]any{"type": "httpbasic", "name": "HTTP Basic", "description": "Authentication with a user name and password (HTTP Basic)", "primary": true}}

@@ -2,6 +2,7 @@ package mappings
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +28,9 @@ var Drivers = []string{"mysql", "postgres", "sqlite", "sqlserver"}
 type Options struct {
 	// LookupEnv resolves ${VAR} in the DSN and env: secrets. Defaults to os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// Listen and DSN, when set, replace server.listen and database.dsn (the -listen and
+	// -dsn flags): the loaded mapping is never changed afterwards.
+	Listen, DSN string
 }
 
 // Error is one problem in a mapping, with its position.
@@ -100,11 +104,51 @@ func Load(data []byte, file string, opts Options) (*Mapping, error) {
 		})
 		return nil, l.errs
 	}
-	m.Sources = append([]string{file}, l.sources...)
-	if m.Database.Init != nil {
-		m.Sources = append(m.Sources, m.Database.Init.Scripts...)
+	if opts.Listen != "" {
+		m.Server.Listen = opts.Listen
 	}
+	if opts.DSN != "" {
+		m.Database.DSN = NewSecret(opts.DSN)
+	}
+	m.Sources = append([]string{file}, l.sources...)
+	contents := append([][]byte{data}, l.contents...)
+	if m.Database.Init != nil {
+		for _, p := range m.Database.Init.Scripts {
+			b, _ := os.ReadFile(p) // a missing script is the init's error, when it runs
+			m.Sources = append(m.Sources, p)
+			contents = append(contents, b)
+		}
+	}
+	m.Fingerprint = fingerprint(m.Sources, contents, opts)
 	return m, nil
+}
+
+// fingerprint hashes the bytes each source had when it was read, and the overrides.
+func fingerprint(paths []string, contents [][]byte, opts Options) [32]byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "listen=%s\x00dsn=%s\x00", opts.Listen, opts.DSN)
+	for i, p := range paths {
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(contents[i]))
+		h.Write(contents[i])
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return sum
+}
+
+// Unchanged says whether m's files still hold what they held when m was loaded with
+// opts: a reload that finds them so has nothing to do. A file that cannot be read now
+// counts as changed.
+func Unchanged(m *Mapping, opts Options) bool {
+	contents := make([][]byte, len(m.Sources))
+	for i, p := range m.Sources {
+		b, err := os.ReadFile(p)
+		if err != nil && i == 0 {
+			return false
+		}
+		contents[i] = b
+	}
+	return fingerprint(m.Sources, contents, opts) == m.Fingerprint
 }
 
 func displayName(file string) string {
@@ -131,6 +175,7 @@ type loader struct {
 	opts          Options
 	errs          Errors
 	sources       []string // files read besides the mapping
+	contents      [][]byte // what each of them held when read
 }
 
 func (l *loader) errorf(n *yaml.Node, path, format string, args ...any) {
@@ -671,8 +716,9 @@ func (l *loader) secret(o *object, key string) (Secret, bool) {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(filepath.Dir(l.file), p)
 		}
-		l.sources = append(l.sources, p)
 		b, err := os.ReadFile(p)
+		l.sources = append(l.sources, p)
+		l.contents = append(l.contents, b)
 		v := strings.TrimRight(string(b), "\r\n")
 		if err == nil && v != "" {
 			return NewSecret(v), false

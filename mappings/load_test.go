@@ -589,3 +589,47 @@ func TestBasePath(t *testing.T) {
 		})
 	}
 }
+
+// The fingerprint is of the bytes the loader parsed: a file changed after loading is
+// seen as changed, whenever the change landed, and the overrides count too.
+func TestFingerprintIsOfTheParsedBytes(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join("..", "examples", "quickstart", "mapping.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "mapping.yaml")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{LookupEnv: func(string) (string, bool) { return "", false }}
+	m, err := LoadFile(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Unchanged(m, opts) {
+		t.Fatal("the files as loaded count as changed")
+	}
+	if err := os.WriteFile(path, append(src, []byte("\n# edited\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if Unchanged(m, opts) {
+		t.Fatal("an edit after loading counts as unchanged")
+	}
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !Unchanged(m, opts) {
+		t.Fatal("the same bytes again count as changed")
+	}
+	if Unchanged(m, Options{LookupEnv: opts.LookupEnv, DSN: "file:other.db"}) {
+		t.Fatal("another -dsn counts as unchanged")
+	}
+	m2, err := LoadFile(path, Options{LookupEnv: opts.LookupEnv, DSN: "file:other.db", Listen: "127.0.0.1:9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2.Database.DSN.Reveal() != "file:other.db" || m2.Server.Listen != "127.0.0.1:9" {
+		t.Fatalf("overrides not applied: %q %q", m2.Database.DSN.Reveal(), m2.Server.Listen)
+	}
+}

@@ -30,12 +30,15 @@ type Mapping struct {
 	Dir  string // directory of File; relative paths in the mapping resolve against it
 	// Sources are every file the mapping was built from: the mapping itself, secret
 	// files and init scripts. A change to any of them is a reason to reload.
-	Sources  []string
-	App      App
-	Database Database
-	Server   Server
-	Users    *Users  // nil when the mapping does not provision users
-	Groups   *Groups // nil when the mapping does not provision groups
+	Sources []string
+	// Fingerprint hashes the bytes of every source as the loader read them, and the
+	// overrides it was given: what a reload compares to tell whether anything changed.
+	Fingerprint [32]byte
+	App         App
+	Database    Database
+	Server      Server
+	Users       *Users  // nil when the mapping does not provision users
+	Groups      *Groups // nil when the mapping does not provision groups
 	// Resources are extra read-only resource types (roles, entitlements) served under
 	// SCIM 2.0 for Okta Identity Governance.
 	Resources []*Resource

@@ -7,14 +7,12 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,17 +59,27 @@ type Status struct {
 
 // generation is one loaded mapping with everything built from it.
 type generation struct {
-	m    *mappings.Mapping
-	d    dialects.Dialect
-	db   *sql.DB
-	eng  *engine.Engine
-	hash [32]byte
-	dsn  string
-	at   time.Time
+	m   *mappings.Mapping
+	d   dialects.Dialect
+	db  *sql.DB
+	eng *engine.Engine
+	dsn string
+	at  time.Time
 	// redis is the generation's shared cursor store, when the mapping names one; nil
 	// otherwise (the server's local store, or none).
 	redis    *cursorstore.Redis
 	redisKey string // its URL and prefix: a reload that keeps them keeps the client
+}
+
+// snapshot is everything one request sees, published in one atomic store: the
+// generation, the SCIM handler's state for it, the operator endpoints' authenticator and
+// the last reload's status. /-/ready, the admin endpoints and SCIM answers of one
+// request therefore always come from the same generation.
+type snapshot struct {
+	gen    *generation
+	scim   *httpapi.State
+	admin  func(*http.Request) bool
+	status Status
 }
 
 // Server is a running scimsql.
@@ -82,15 +90,14 @@ type Server struct {
 	metrics *metrics
 	first   *mappings.Mapping // the settings the listener was started with
 
-	mu  sync.Mutex // one reload at a time
-	gen atomic.Pointer[generation]
+	mu   sync.Mutex // one reload at a time
+	snap atomic.Pointer[snapshot]
 	// local keeps list positions for mappings with server.cursors local: one store for
 	// the process, so that a reload in the middle of an import does not lose its place.
 	local *engine.LocalCursors
 	// logs folds repeated warnings and errors of every generation.
-	logs   *logagg.Logger
-	status atomic.Pointer[Status]
-	wg     sync.WaitGroup // pools being drained
+	logs *logagg.Logger
+	wg   sync.WaitGroup // pools being drained
 	// lastPing is the readiness check's last ping, shared by the probes that waited for it.
 	pingMu   sync.Mutex
 	lastPing atomic.Pointer[pinged]
@@ -111,15 +118,35 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.first = g.m
-	s.gen.Store(g)
-	s.scim = httpapi.New(g.eng, s.log)
+	s.scim = httpapi.NewHandler(s.log)
 	s.metrics = newMetrics(s, opts.Version)
 	s.scim.SetObserver(s.metrics)
-	s.recordSuccess("start", g, nil)
+	s.snap.Store(&snapshot{gen: g, scim: s.scim.NewState(g.eng, nil), admin: httpapi.Authenticator(g.m.Server.Admin.Auth),
+		status: s.recordSuccess("start", g, nil)})
 	return s, nil
 }
 
-func (s *Server) current() *generation { return s.gen.Load() }
+// acquire returns the current snapshot with the request counted on its SCIM state. The
+// second load makes sure a reload that published meanwhile is seen: a request is
+// either counted on the snapshot it uses or moves on to the new one.
+func (s *Server) acquire() *snapshot {
+	for {
+		sn := s.snap.Load()
+		sn.scim.Acquire()
+		if s.snap.Load() == sn {
+			return sn
+		}
+		sn.scim.Release()
+	}
+}
+
+// loadOptions are the mapping loader's options: the flags' overrides go in there, and
+// the loaded mapping is never changed afterwards.
+func (s *Server) loadOptions() mappings.Options {
+	return mappings.Options{LookupEnv: s.opts.LookupEnv, Listen: s.opts.Listen, DSN: s.opts.DSN}
+}
+
+func (s *Server) current() *generation { return s.snap.Load().gen }
 
 // Mapping returns the running mapping.
 func (s *Server) Mapping() *mappings.Mapping { return s.current().m }
@@ -128,47 +155,20 @@ func (s *Server) Mapping() *mappings.Mapping { return s.current().m }
 func (s *Server) Engine() *engine.Engine { return s.current().eng }
 
 // Status returns the last reload's outcome.
-func (s *Server) Status() Status { return *s.status.Load() }
-
-// fingerprint hashes every file the mapping is built from, and the overrides.
-func (s *Server) fingerprint(sources []string) ([32]byte, error) {
-	h := sha256.New()
-	fmt.Fprintf(h, "listen=%s\x00dsn=%s\x00", s.opts.Listen, s.opts.DSN)
-	for _, p := range sources {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return [32]byte{}, err
-		}
-		fmt.Fprintf(h, "%s\x00%d\x00", p, len(b))
-		h.Write(b)
-	}
-	var sum [32]byte
-	copy(sum[:], h.Sum(nil))
-	return sum, nil
-}
+func (s *Server) Status() Status { return s.snap.Load().status }
 
 // build loads the mapping and builds a generation. It reuses prev's pool when the driver
 // and DSN are unchanged, and otherwise opens and pings a new one.
 func (s *Server) build(ctx context.Context, prev *generation) (*generation, error) {
-	lo := mappings.Options{LookupEnv: s.opts.LookupEnv}
-	m, err := mappings.LoadFile(s.opts.MappingPath, lo)
+	m, err := mappings.LoadFile(s.opts.MappingPath, s.loadOptions())
 	if err != nil {
 		return nil, err
-	}
-	if s.opts.Listen != "" {
-		m.Server.Listen = s.opts.Listen
-	}
-	if s.opts.DSN != "" {
-		m.Database.DSN = mappings.NewSecret(s.opts.DSN)
 	}
 	mk, ok := s.opts.Dialects[m.Database.Driver]
 	if !ok {
 		return nil, fmt.Errorf("%s: database.driver %q is not built into this binary", s.opts.MappingPath, m.Database.Driver)
 	}
 	g := &generation{m: m, d: mk(), dsn: m.Database.DSN.Reveal(), at: time.Now()}
-	if g.hash, err = s.fingerprint(m.Sources); err != nil {
-		return nil, err
-	}
 	// Every statement is bounded by the database too, at the query timeout: a request that
 	// gave up must not leave its statement running there.
 	pool := dialects.Pool{MaxOpen: m.Database.MaxOpen, MaxIdle: m.Database.MaxIdle, MaxLifetime: m.Database.MaxLifetime,
@@ -278,37 +278,45 @@ func shortErr(err error) string {
 func (s *Server) Reload(ctx context.Context, trigger string) Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	prev := s.current()
-	if sum, err := s.fingerprint(prev.m.Sources); err == nil && sum == prev.hash {
-		if _, err := os.Stat(s.opts.MappingPath); err == nil {
-			st := s.Status()
-			st.At, st.Trigger, st.Changed, st.OK, st.Error = time.Now(), trigger, false, true, ""
-			s.status.Store(&st)
-			s.metrics.reloads.WithLabelValues("unchanged").Inc()
-			s.log.Debug("mapping unchanged; not reloading", "trigger", trigger)
-			return st
-		}
+	prev := s.snap.Load()
+	if mappings.Unchanged(prev.gen.m, s.loadOptions()) {
+		st := prev.status
+		st.At, st.Trigger, st.Changed, st.OK, st.Error = time.Now(), trigger, false, true, ""
+		s.publish(prev, prev.gen, prev.scim, prev.admin, st)
+		s.metrics.reloads.WithLabelValues("unchanged").Inc()
+		s.log.Info("mapping unchanged; not reloading", "trigger", trigger, "mapping", prev.gen.m.File)
+		return st
 	}
-	g, err := s.build(ctx, prev)
+	g, err := s.build(ctx, prev.gen)
 	if err != nil {
-		st := s.Status()
+		st := prev.status
 		st.At, st.Trigger, st.OK, st.Changed, st.Error = time.Now(), trigger, false, true, err.Error()
-		s.status.Store(&st)
+		s.publish(prev, prev.gen, prev.scim, prev.admin, st)
 		s.metrics.reloads.WithLabelValues("failure").Inc()
 		s.metrics.reloadOK.Set(0)
 		s.log.Error("reload failed; still serving the previous mapping", "trigger", trigger, "err", err.Error())
 		return st
 	}
 	restart := s.restartNeeded(g.m)
-	s.gen.Store(g)
-	drained := s.scim.Swap(g.eng)
-	s.retire(prev, drained, g.db != prev.db)
-	s.recordSuccess(trigger, g, restart)
+	admin := prev.admin
+	if g.m.Server.Admin.Auth != prev.gen.m.Server.Admin.Auth {
+		admin = httpapi.Authenticator(g.m.Server.Admin.Auth)
+	}
+	st := s.recordSuccess(trigger, g, restart)
+	s.publish(prev, g, s.scim.NewState(g.eng, prev.scim), admin, st)
+	s.retire(prev.gen, prev.scim.Drained, g.db != prev.gen.db)
 	for _, r := range restart {
 		s.log.Warn("restart needed", "reason", r)
 	}
 	s.log.Info("mapping reloaded", "trigger", trigger, "capabilities", strings.Join(engine.Enabled(g.eng.Capabilities()), ","))
-	return s.Status()
+	return st
+}
+
+// publish makes one snapshot current, replacing prev: the only store a reload makes.
+func (s *Server) publish(prev *snapshot, g *generation, st *httpapi.State, admin func(*http.Request) bool, status Status) {
+	if !s.snap.CompareAndSwap(prev, &snapshot{gen: g, scim: st, admin: admin, status: status}) {
+		panic("server: a snapshot was published outside Reload") // s.mu makes Reload the only writer
+	}
 }
 
 // retire releases a replaced generation once no request runs on it any more: its
@@ -351,9 +359,10 @@ func (s *Server) restartNeeded(m *mappings.Mapping) []string {
 	return out
 }
 
-func (s *Server) recordSuccess(trigger string, g *generation, restart []string) {
+// recordSuccess sets the metrics of a generation that has loaded and returns its status.
+func (s *Server) recordSuccess(trigger string, g *generation, restart []string) Status {
 	now := time.Now()
-	s.status.Store(&Status{At: now, Trigger: trigger, OK: true, Changed: true, RestartNeeded: restart, LoadedAt: g.at})
+	st := Status{At: now, Trigger: trigger, OK: true, Changed: true, RestartNeeded: restart, LoadedAt: g.at}
 	if s.metrics != nil {
 		s.metrics.reloads.WithLabelValues("success").Inc()
 		s.metrics.reloadOK.Set(1)
@@ -367,6 +376,7 @@ func (s *Server) recordSuccess(trigger string, g *generation, restart []string) 
 			s.metrics.capabilities.WithLabelValues(c.Name).Set(v)
 		}
 	}
+	return st
 }
 
 // Close waits for replaced pools to drain and closes the running one.
@@ -382,17 +392,19 @@ func (s *Server) Close() error {
 // Handler serves SCIM and the operator endpoints.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sn := s.acquire()
+		defer sn.scim.Release()
 		switch r.URL.Path {
 		case "/-/healthy":
 			writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 		case "/-/ready":
-			s.ready(w, r)
+			s.ready(w, r, sn)
 		case "/-/reload":
-			s.reloadEndpoint(w, r)
+			s.reloadEndpoint(w, r, sn)
 		case "/metrics":
-			s.metricsEndpoint(w, r)
+			s.metricsEndpoint(w, r, sn)
 		default:
-			s.scim.ServeHTTP(w, r)
+			s.scim.ServeState(sn.scim, w, r)
 		}
 	})
 }
@@ -403,15 +415,14 @@ func (s *Server) Handler() http.Handler {
 // error) and reload (ok, failed). The mapping's path, the errors' text, the app and its
 // capabilities are for operators: they are added when server.admin.auth is configured
 // and the request passes it.
-func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	g := s.current()
-	st := s.Status()
+func (s *Server) ready(w http.ResponseWriter, r *http.Request, sn *snapshot) {
+	g, st := sn.gen, sn.status
 	err := s.ping(r.Context(), g)
 	body := map[string]any{"ready": err == nil, "database": causeClass(err), "reload": "ok"}
 	if !st.OK {
 		body["reload"] = "failed"
 	}
-	if a := g.m.Server.Admin.Auth; a.Type != "none" && httpapi.Authenticator(a)(r) {
+	if a := g.m.Server.Admin.Auth; a.Type != "none" && sn.admin(r) {
 		body["mapping"] = g.m.File
 		body["app"] = g.m.App.Name
 		body["driver"] = g.m.Database.Driver
@@ -465,9 +476,9 @@ func causeClass(err error) string {
 	return "error"
 }
 
-func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
-	a := s.current().m.Server.Admin.Auth
-	if !httpapi.Authenticator(a)(r) {
+func (s *Server) admin(w http.ResponseWriter, r *http.Request, sn *snapshot) bool {
+	a := sn.gen.m.Server.Admin.Auth
+	if !sn.admin(r) {
 		s.metrics.AuthFailed()
 		if a.Type == "basic" {
 			w.Header().Set("WWW-Authenticate", `Basic realm="scimsql admin"`)
@@ -478,8 +489,8 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func (s *Server) reloadEndpoint(w http.ResponseWriter, r *http.Request) {
-	if !s.current().m.Server.Admin.Reload {
+func (s *Server) reloadEndpoint(w http.ResponseWriter, r *http.Request, sn *snapshot) {
+	if !sn.gen.m.Server.Admin.Reload {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "the reload endpoint is off (server.admin.reload)"})
 		return
 	}
@@ -488,7 +499,7 @@ func (s *Server) reloadEndpoint(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "use POST /-/reload"})
 		return
 	}
-	if !s.admin(w, r) {
+	if !s.admin(w, r, sn) {
 		return
 	}
 	st := s.Reload(r.Context(), "api")
@@ -499,12 +510,12 @@ func (s *Server) reloadEndpoint(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code, st)
 }
 
-func (s *Server) metricsEndpoint(w http.ResponseWriter, r *http.Request) {
-	if !s.current().m.Server.Admin.Metrics {
+func (s *Server) metricsEndpoint(w http.ResponseWriter, r *http.Request, sn *snapshot) {
+	if !sn.gen.m.Server.Admin.Metrics {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "metrics are off (server.admin.metrics)"})
 		return
 	}
-	if !s.admin(w, r) {
+	if !s.admin(w, r, sn) {
 		return
 	}
 	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)

@@ -447,3 +447,96 @@ func TestPoolBoundsStatementsAtTheQueryTimeout(t *testing.T) {
 		t.Errorf("after the timeout changed: pools %+v, want a second one bounded at 7s", pools)
 	}
 }
+
+// Under reload load, every answer comes from one generation: /-/ready's details, the
+// admin credentials that unlock them and the last reload's status belong together, and
+// a SCIM answer's capabilities are those of one mapping.
+func TestOneGenerationPerRequest(t *testing.T) {
+	f := newFixture(t)
+	version := func(app, token string, active bool) string {
+		m := strings.Replace(f.valid, "  name: onprem_app\n", "  name: "+app+"\n", 1)
+		m = strings.Replace(m, "    password: {env: SCIMSQL_PASSWORD, default: okta}\n",
+			"    password: {env: SCIMSQL_PASSWORD, default: okta}\n\n  admin:\n    auth: {type: header, header: X-Ops-Token, value: {env: OPS, default: "+token+"}}\n", 1)
+		if !active {
+			m = strings.Replace(m, activeLine, "", 1)
+		}
+		return m
+	}
+	versions := []struct{ app, token, m string }{
+		{"app_a", "token-a", version("app_a", "token-a", true)},
+		{"app_b", "token-b", version("app_b", "token-b", false)},
+	}
+	f.write(t, versions[0].m)
+	s := f.start(t)
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	c := srv.Client()
+
+	stop := make(chan struct{})
+	var reloads atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 1; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			f.write(t, versions[i%2].m)
+			if st := s.Reload(context.Background(), "test"); !st.OK {
+				t.Errorf("reload: %s", st.Error)
+				return
+			}
+			reloads.Add(1)
+		}
+	}()
+	var checked [2]atomic.Int64
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			v := versions[w%2]
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				code, body, err := do(c, "GET", srv.URL+"/-/ready", nil, "X-Ops-Token", v.token)
+				if err != nil || code != 200 {
+					t.Errorf("ready: %d %v", code, err)
+					return
+				}
+				if _, detailed := body["app"]; detailed {
+					checked[w%2].Add(1)
+					last, _ := body["lastReload"].(map[string]any)
+					lt, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(last["loadedAt"]))
+					if body["app"] != v.app || fmt.Sprint(body["loadedAt"]) != lt.UTC().Format(time.RFC3339) {
+						t.Errorf("token %s unlocked app %v loaded at %v, with a last reload of the mapping loaded at %v",
+							v.token, body["app"], body["loadedAt"], last["loadedAt"])
+						return
+					}
+				}
+				code, body, err = do(c, "GET", srv.URL+"/ServiceProviderConfigs", nil)
+				if err != nil || code != 200 {
+					t.Errorf("ServiceProviderConfigs: %d %v", code, err)
+					return
+				}
+				caps := fmt.Sprint(body["urn:okta:schemas:scim:providerconfig:1.0"])
+				if strings.Contains(caps, "PUSH_USER_DEACTIVATION") != strings.Contains(caps, "REACTIVATE_USERS") {
+					t.Errorf("capabilities of two mappings in one answer: %s", caps)
+					return
+				}
+			}
+		}(w)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if reloads.Load() < 10 || checked[0].Load() == 0 || checked[1].Load() == 0 {
+		t.Fatalf("too little happened to tell: %d reloads, %d and %d detailed answers", reloads.Load(), checked[0].Load(), checked[1].Load())
+	}
+	t.Logf("%d reloads; %d and %d detailed answers checked", reloads.Load(), checked[0].Load(), checked[1].Load())
+}

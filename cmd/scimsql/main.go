@@ -107,15 +107,9 @@ func load(path, listen, dsn string) (*mappings.Mapping, error) {
 	if path == "" {
 		return nil, errors.New("-mapping FILE is required")
 	}
-	m, err := mappings.LoadFile(path, mappings.Options{})
+	m, err := mappings.LoadFile(path, mappings.Options{Listen: listen, DSN: dsn})
 	if err != nil {
 		return nil, err
-	}
-	if listen != "" {
-		m.Server.Listen = listen
-	}
-	if dsn != "" {
-		m.Database.DSN = mappings.NewSecret(dsn)
 	}
 	if _, ok := dialectTable[m.Database.Driver]; !ok {
 		return nil, fmt.Errorf("%s: database.driver %q is not built into this binary (built in: %s)", path, m.Database.Driver, strings.Join(driverNames(), ", "))
