@@ -106,6 +106,10 @@ type Facts struct {
 	// dialect without UpdateReturns write a row with a lone UPDATE and tell, in the read
 	// that follows, whether the row still holds what was written.
 	SameValue func(col, arg string) string
+	// KeyOutput, for KeyReturn OutputInto, returns the text that goes before an INSERT,
+	// the OUTPUT clause inside it and the statement after it that returns the new key of
+	// type keyType from column idCol (quoted).
+	KeyOutput func(idCol, keyType string) (before, output, after string)
 	// Savepoint returns the statements that open, roll back to and release a savepoint
 	// (release "" where the database has none): scimsql explain runs an operation's own
 	// transactions as savepoints inside the one it rolls back.
@@ -116,6 +120,20 @@ type Facts struct {
 // (PostgreSQL, MySQL, MariaDB, SQLite).
 func StandardSavepoint(name string) (save, rollback, release string) {
 	return "SAVEPOINT " + name, "ROLLBACK TO SAVEPOINT " + name, "RELEASE SAVEPOINT " + name
+}
+
+// ArgLocator is a dialect whose driver says which argument of a statement it could not
+// encode (pgx: "failed to encode args[5]"), so a refused value can be named.
+type ArgLocator interface {
+	// FailedArg returns the 0-based index of the argument err is about.
+	FailedArg(err error) (int, bool)
+}
+
+// FileDatabase is a dialect whose database is a file the DSN names (SQLite): opening a
+// database that does not exist creates it.
+type FileDatabase interface {
+	// Exists says whether the DSN's database file exists.
+	Exists(dsn string) bool
 }
 
 // Prober is a dialect whose facts depend on the server behind the driver (MySQL and

@@ -71,6 +71,9 @@ type Engine struct {
 	probed *atomic.Int32
 	log    *slog.Logger
 	opts   Options
+	// afterLoneUpdate, set only by this package's tests on their own engine, runs between
+	// updateOne's UPDATE and its read: where another request's write can land.
+	afterLoneUpdate func()
 }
 
 // New compiles the mapping's plans for dialect d over db.
@@ -347,15 +350,6 @@ func (e *Engine) retried(ctx context.Context, op string, fn func() error) error 
 		}
 	}
 	return e.dbErr(op, err)
-}
-
-func isEngineErr(err error) bool {
-	for _, s := range []error{ErrNotFound, ErrConflict, ErrInvalidFilter, ErrInvalidValue, ErrInvalidPaging, ErrNotSupported, ErrUnavailable, ErrDatabase} {
-		if errors.Is(err, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // dbErr turns a driver error into an engine error an admin can act on. It never

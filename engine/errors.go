@@ -14,3 +14,19 @@ var (
 	ErrUnavailable   = errors.New("database unavailable")
 	ErrDatabase      = errors.New("database error")
 )
+
+// sentinels are every sentinel above: an error wrapping one of them is the engine's own
+// (its message is fit for an answer), anything else a driver's or a bug.
+var sentinels = []error{ErrNotFound, ErrConflict, ErrInvalidFilter, ErrInvalidValue, ErrInvalidPaging, ErrNotSupported, ErrUnavailable, ErrDatabase}
+
+// Sentinels returns every sentinel error, for the HTTP layer's table of answers.
+func Sentinels() []error { return append([]error(nil), sentinels...) }
+
+func isEngineErr(err error) bool {
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -81,13 +81,13 @@ func TestLoneUpdateRedoneWhenTheRowChanged(t *testing.T) {
 	}
 	interleave := func(stmt string) *int {
 		calls := new(int)
-		afterLoneUpdate = func() {
+		e.afterLoneUpdate = func() {
 			*calls++
 			if _, err := db.Exec(stmt, id); err != nil {
 				t.Error(err)
 			}
 		}
-		t.Cleanup(func() { afterLoneUpdate = nil })
+		t.Cleanup(func() { e.afterLoneUpdate = nil })
 		return calls
 	}
 
@@ -120,7 +120,7 @@ func TestLoneUpdateRedoneWhenTheRowChanged(t *testing.T) {
 		}
 	})
 	t.Run("no such user", func(t *testing.T) {
-		afterLoneUpdate = nil
+		e.afterLoneUpdate = nil
 		_, err := e.UpdateUser(ctx, "999999", pushUser("nobody@example.com", "No", "Body"))
 		if !errors.Is(err, ErrNotFound) {
 			t.Errorf("got %v, want ErrNotFound", err)

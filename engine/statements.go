@@ -122,15 +122,11 @@ const (
 func (e *Engine) sqlInsert(table, idCol string, k *mappings.Key, cols []string, vals []any, id string) (*sqlb, insertMode) {
 	b := newSQL(e.d)
 	returning := id == "" && k.Generate == "database"
+	var before, output, after string
 	if returning && e.f.KeyReturn == dialects.OutputInto {
-		// OUTPUT ... INTO a table variable works on tables with triggers, where a plain
-		// OUTPUT clause is refused (SQL Server error 334).
-		b.w("SET NOCOUNT ON; DECLARE @scimsql_ids TABLE (id ", e.f.KeyType(k.Type), "); ")
+		before, output, after = e.f.KeyOutput(idCol, e.f.KeyType(k.Type))
 	}
-	output := ""
-	if returning && e.f.KeyReturn == dialects.OutputInto {
-		output = " OUTPUT INSERTED." + idCol + " INTO @scimsql_ids"
-	}
+	b.w(before)
 	e.insertInto(b, table, cols, vals, output)
 	if !returning {
 		return b, insertPlain
@@ -139,7 +135,7 @@ func (e *Engine) sqlInsert(table, idCol string, k *mappings.Key, cols []string, 
 	case dialects.LastInsertID:
 		return b, insertLastInsertID
 	case dialects.OutputInto:
-		b.w("; SELECT id FROM @scimsql_ids")
+		b.w(after)
 	default:
 		b.w(" RETURNING ", idCol)
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -687,21 +686,19 @@ func (e *Engine) readRow(ctx context.Context, q querier, b *sqlb) (*User, error)
 	return u, e.loadRefs(ctx, q, []*User{u}, []any{raw})
 }
 
-var argIndex = regexp.MustCompile(`args\[(\d+)\]`)
-
 // valueErr names the attribute behind a value the database refused, when the driver says
-// which argument it was (pgx: "failed to encode args[5]"); cols are the statement's
+// which argument it was (dialects.ArgLocator); cols are the statement's
 // columns in argument order.
 func (e *Engine) valueErr(err error, cols []string) error {
 	if err == nil || e.d.Classify(err) != dialects.Invalid {
 		return err
 	}
-	m := argIndex.FindStringSubmatch(err.Error())
-	if m == nil {
+	al, ok := e.d.(dialects.ArgLocator)
+	if !ok {
 		return err
 	}
-	i, _ := strconv.Atoi(m[1])
-	if i >= len(cols) {
+	i, ok := al.FailedArg(err)
+	if !ok || i < 0 || i >= len(cols) {
 		return err
 	}
 	what := "column " + cols[i]
@@ -845,10 +842,6 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 // update again in a transaction, which tells the two apart.
 var errReread = errors.New("the row changed after the update; redone in a transaction")
 
-// afterLoneUpdate, when set (by tests only), runs between updateOne's UPDATE and its read:
-// where another request's write can land.
-var afterLoneUpdate func()
-
 // writesAlone says a profile push that needs nothing stored first can be one UPDATE with
 // no transaction around it: the users are read from their own table (returning), and
 // the dialect either returns the row from the UPDATE or can tell, in the read after it,
@@ -901,8 +894,8 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 		if err != nil {
 			return nil, err
 		}
-		if afterLoneUpdate != nil {
-			afterLoneUpdate()
+		if e.afterLoneUpdate != nil {
+			e.afterLoneUpdate()
 		}
 		if out, err = e.readRow(ctx, q, e.sqlByIDHolding(cols, vals, arg)); err != nil {
 			return nil, e.dbErr("updateUser", err)

@@ -593,35 +593,12 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, status int,
 
 // fail maps an engine error to a SCIM error response.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error, resource string) {
-	status, code := http.StatusInternalServerError, scim.CodeServer
-	switch {
-	case errors.Is(err, engine.ErrNotFound):
-		status, code = http.StatusNotFound, scim.CodeNotFound
-	case errors.Is(err, engine.ErrConflict):
-		status, code = http.StatusConflict, scim.CodeConflict
-		if resource == "group" {
-			code = scim.CodeDuplicateGroup
-		}
-	case errors.Is(err, engine.ErrInvalidFilter):
-		status, code = http.StatusBadRequest, scim.CodeBadFilter
-	case errors.Is(err, engine.ErrInvalidPaging):
-		status, code = http.StatusBadRequest, scim.CodeBadPaging
-	case errors.Is(err, engine.ErrInvalidValue):
-		status, code = http.StatusBadRequest, scim.CodeBadBody
-	case errors.Is(err, engine.ErrNotSupported):
-		status, code = http.StatusNotImplemented, scim.CodeNoEndpoint
-	case errors.Is(err, engine.ErrUnavailable):
-		status, code = http.StatusServiceUnavailable, scim.CodeUnavailable
-	case errors.Is(err, engine.ErrDatabase):
-	default:
-		id := RequestID(r.Context())
-		h.log.ErrorContext(r.Context(), "unexpected error", "err", err.Error())
-		err = fmt.Errorf("internal error; the request id is %s", id)
+	c, err := h.answer(r, err)
+	code := c.code11
+	if c.err == engine.ErrConflict && resource == "group" {
+		code = scim.CodeDuplicateGroup
 	}
-	if status >= 500 && status != http.StatusNotImplemented {
-		h.logs.Error(r.Context(), strconv.Itoa(status)+" "+err.Error(), "request failed", "status", status, "err", err.Error())
-	}
-	h.writeError(w, r, status, code, err.Error())
+	h.writeError(w, r, c.status, code, err.Error())
 }
 
 // decode reads a JSON object body, answering 413 past the mapping's size limit and 400

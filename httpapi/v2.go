@@ -108,32 +108,13 @@ func (h *Handler) writeError2(w http.ResponseWriter, status int, scimType, detai
 
 // fail2 maps an engine error to an RFC 7644 error.
 func (h *Handler) fail2(w http.ResponseWriter, r *http.Request, err error) {
-	status, scimType := http.StatusInternalServerError, ""
+	c, err := h.answer(r, err)
+	scimType := c.scimType
 	var pe *scim.PatchError
-	switch {
-	case errors.As(err, &pe):
-		status, scimType = http.StatusBadRequest, pe.ScimType
-	case errors.Is(err, engine.ErrNotFound):
-		status = http.StatusNotFound
-	case errors.Is(err, engine.ErrConflict):
-		status, scimType = http.StatusConflict, "uniqueness"
-	case errors.Is(err, engine.ErrInvalidFilter):
-		status, scimType = http.StatusBadRequest, "invalidFilter"
-	case errors.Is(err, engine.ErrInvalidPaging), errors.Is(err, engine.ErrInvalidValue):
-		status, scimType = http.StatusBadRequest, "invalidValue"
-	case errors.Is(err, engine.ErrNotSupported):
-		status = http.StatusNotImplemented
-	case errors.Is(err, engine.ErrUnavailable):
-		status = http.StatusServiceUnavailable
-	case errors.Is(err, engine.ErrDatabase):
-	default:
-		h.log.ErrorContext(r.Context(), "unexpected error", "err", err.Error())
-		err = fmt.Errorf("internal error; the request id is %s", RequestID(r.Context()))
+	if errors.As(err, &pe) {
+		scimType = pe.ScimType
 	}
-	if status >= 500 && status != http.StatusNotImplemented {
-		h.logs.Error(r.Context(), strconv.Itoa(status)+" "+err.Error(), "request failed", "status", status, "err", err.Error())
-	}
-	h.writeError2(w, status, scimType, err.Error())
+	h.writeError2(w, c.status, scimType, err.Error())
 }
 
 // listParams is a query or a SearchRequest body.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/scimsql/scimsql/dialects/all"
 	"io/fs"
 	"maps"
 	"os"
@@ -47,7 +48,7 @@ func fakeEnv(env map[string]string) func(string) (string, bool) {
 	}
 }
 
-func testOptions() Options { return Options{LookupEnv: fakeEnv(testEnv)} }
+func testOptions() Options { return Options{LookupEnv: fakeEnv(testEnv), Drivers: all.Names()} }
 
 // chdirRoot moves the test to the repository root for its duration.
 func chdirRoot(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -143,7 +144,12 @@ func (s *Server) acquire() *snapshot {
 // loadOptions are the mapping loader's options: the flags' overrides go in there, and
 // the loaded mapping is never changed afterwards.
 func (s *Server) loadOptions() mappings.Options {
-	return mappings.Options{LookupEnv: s.opts.LookupEnv, Listen: s.opts.Listen, DSN: s.opts.DSN}
+	names := make([]string, 0, len(s.opts.Dialects))
+	for k := range s.opts.Dialects {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return mappings.Options{LookupEnv: s.opts.LookupEnv, Listen: s.opts.Listen, DSN: s.opts.DSN, Drivers: names}
 }
 
 func (s *Server) current() *generation { return s.snap.Load().gen }

@@ -28,10 +28,7 @@ import (
 	"time"
 
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/dialects/mysql"
-	"github.com/scimsql/scimsql/dialects/postgres"
-	"github.com/scimsql/scimsql/dialects/sqlite"
-	"github.com/scimsql/scimsql/dialects/sqlserver"
+	"github.com/scimsql/scimsql/dialects/all"
 	"github.com/scimsql/scimsql/engine"
 	explainpkg "github.com/scimsql/scimsql/explain"
 	"github.com/scimsql/scimsql/httpapi"
@@ -43,14 +40,8 @@ import (
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// dialectTable is the complete set of databases this binary supports. It is the only
-// place that knows them all.
-var dialectTable = map[string]func() dialects.Dialect{
-	"sqlserver": sqlserver.New,
-	"mysql":     mysql.New,
-	"postgres":  postgres.New,
-	"sqlite":    sqlite.New,
-}
+// dialectTable is the set of databases this binary supports (dialects/all).
+var dialectTable = all.Table
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -107,7 +98,7 @@ func load(path, listen, dsn string) (*mappings.Mapping, error) {
 	if path == "" {
 		return nil, errors.New("-mapping FILE is required")
 	}
-	m, err := mappings.LoadFile(path, mappings.Options{Listen: listen, DSN: dsn})
+	m, err := mappings.LoadFile(path, mappings.Options{Listen: listen, DSN: dsn, Drivers: all.Names()})
 	if err != nil {
 		return nil, err
 	}
@@ -499,11 +490,8 @@ func explain(args []string, stdout, stderr io.Writer) int {
 
 // openForExplain opens the mapping's database when it exists and answers, or says why not.
 func openForExplain(m *mappings.Mapping, d dialects.Dialect) (*sql.DB, string) {
-	if m.Database.Driver == "sqlite" {
-		path := strings.TrimPrefix(strings.SplitN(m.Database.DSN.Reveal(), "?", 2)[0], "file:")
-		if _, err := os.Stat(path); err != nil {
-			return nil, "the SQLite database does not exist yet"
-		}
+	if fd, ok := d.(dialects.FileDatabase); ok && !fd.Exists(m.Database.DSN.Reveal()) {
+		return nil, "the SQLite database does not exist yet"
 	}
 	db, err := d.Open(m.Database.DSN.Reveal(), dialects.Pool{MaxOpen: 2, MaxIdle: 1, MaxLifetime: time.Minute, StatementTimeout: m.Database.QueryTimeout})
 	if err != nil {
@@ -533,11 +521,8 @@ func checkDatabase(m *mappings.Mapping, d dialects.Dialect, mode string, stdout,
 		fmt.Fprintf(stdout, "database check skipped: %s (-db require makes this an error)\n", why)
 		return 0
 	}
-	if m.Database.Driver == "sqlite" {
-		path := strings.TrimPrefix(strings.SplitN(m.Database.DSN.Reveal(), "?", 2)[0], "file:")
-		if _, err := os.Stat(path); err != nil {
-			return skip("the SQLite database does not exist yet; serve creates it")
-		}
+	if fd, ok := d.(dialects.FileDatabase); ok && !fd.Exists(m.Database.DSN.Reveal()) {
+		return skip("the SQLite database does not exist yet; serve creates it")
 	}
 	db, err := d.Open(m.Database.DSN.Reveal(), dialects.Pool{MaxOpen: 2, MaxIdle: 1, MaxLifetime: time.Minute})
 	if err != nil {

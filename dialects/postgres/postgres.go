@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -39,6 +40,21 @@ var facts = dialects.Facts{
 	// INSERT and UPDATE ... RETURNING: the read-back of a create or a profile push
 	// travels with the write.
 	InsertReturns: true, UpdateReturns: true,
+}
+
+var _ dialects.ArgLocator = (*Postgres)(nil)
+
+var argIndex = regexp.MustCompile(`args\[(\d+)\]`)
+
+// FailedArg implements dialects.ArgLocator: pgx names the argument it could not encode
+// ("failed to encode args[5]: ...").
+func (*Postgres) FailedArg(err error) (int, bool) {
+	m := argIndex.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, false
+	}
+	i, err := strconv.Atoi(m[1])
+	return i, err == nil
 }
 
 // Facts implements dialects.Dialect.

@@ -5,6 +5,7 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
+	"os"
 	"strings"
 
 	"github.com/scimsql/scimsql/dialects"
@@ -43,6 +44,19 @@ var facts = dialects.Facts{
 	// RETURNING since SQLite 3.35 (the embedded one is newer); column names in it must
 	// not be qualified.
 	InsertReturns: true, UpdateReturns: true,
+}
+
+var _ dialects.FileDatabase = (*SQLite)(nil)
+
+// Exists implements dialects.FileDatabase: the file a DSN names ("app.db",
+// "file:app.db?_pragma=..."); an in-memory database always exists.
+func (*SQLite) Exists(dsn string) bool {
+	path := strings.TrimPrefix(strings.SplitN(dsn, "?", 2)[0], "file:")
+	if path == "" || path == ":memory:" || strings.Contains(dsn, "mode=memory") {
+		return true
+	}
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // Facts implements dialects.Dialect.

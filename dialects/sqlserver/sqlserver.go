@@ -22,6 +22,13 @@ var _ dialects.Dialect = (*SQLServer)(nil)
 func New() dialects.Dialect { return &SQLServer{} }
 
 var facts = dialects.Facts{
+	// OUTPUT ... INTO a table variable works on tables with triggers, where a plain OUTPUT
+	// clause is refused (SQL Server error 334).
+	KeyOutput: func(idCol, keyType string) (string, string, string) {
+		return "SET NOCOUNT ON; DECLARE @scimsql_ids TABLE (id " + keyType + "); ",
+			" OUTPUT INSERTED." + idCol + " INTO @scimsql_ids",
+			"; SELECT id FROM @scimsql_ids"
+	},
 	// SQL Server names savepoints with SAVE TRANSACTION and has no release.
 	Savepoint: func(name string) (string, string, string) {
 		return "SAVE TRANSACTION " + name, "ROLLBACK TRANSACTION " + name, ""
