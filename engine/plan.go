@@ -68,13 +68,8 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*userPlan, error) {
 		}
 		p.source = src + " " + userAlias
 	}
+	// One SELECT, and not beside users.from: the loader has said so with positions.
 	if op := m.Op(mappings.OpGetUsers); op != nil && !op.Auto {
-		if m.From != nil {
-			return nil, fmt.Errorf("users.operations.getUsers: give either users.from or a templated getUsers, not both")
-		}
-		if len(op.Statements) != 1 {
-			return nil, fmt.Errorf("users.operations.getUsers: a templated getUsers is one SELECT used as the row source")
-		}
 		src, err := renderExpr(d, op.Statements[0], "")
 		if err != nil {
 			return nil, fmt.Errorf("users.operations.getUsers: %w", err)
@@ -184,9 +179,6 @@ func buildGroupPlan(d dialects.Dialect, m *mappings.Groups) (*groupPlan, error) 
 	p.table = d.Quote(m.Table)
 	p.source = p.table + " " + groupAlias
 	if op := m.Op(mappings.OpGetGroups); op != nil && !op.Auto {
-		if len(op.Statements) != 1 {
-			return nil, fmt.Errorf("groups.operations.getGroups: a templated getGroups is one SELECT used as the row source")
-		}
 		src, err := renderExpr(d, op.Statements[0], "")
 		if err != nil {
 			return nil, fmt.Errorf("groups.operations.getGroups: %w", err)

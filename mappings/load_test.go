@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/scimsql/scimsql/dialects/all"
 	"io/fs"
 	"maps"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scimsql/scimsql/dialects/all"
 )
 
 var update = flag.Bool("update", false, "rewrite the .err goldens in testdata/mappings/bad")

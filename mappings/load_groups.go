@@ -1,0 +1,125 @@
+package mappings
+
+import (
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+func (l *loader) groups(n *yaml.Node, app App) *Groups {
+	o := l.object(n, "groups")
+	o.strict("table", "id", "displayName", "description", "lastModified", "members", "operations")
+	g := &Groups{}
+	var tn *yaml.Node
+	g.Table, tn = o.str("table", true)
+	if tn != nil {
+		l.ident(tn, "groups.table", g.Table, true)
+	}
+	g.ID = l.key(n, o.get("id"), "groups.id")
+	if dn := o.get("displayName"); dn != nil {
+		g.DisplayName = l.attribute(dn, "groups.displayName", "displayName", "")
+	} else {
+		l.errorf(n, "groups.displayName", "required: every SCIM group has a displayName")
+	}
+	if dn := o.get("description"); dn != nil {
+		g.Description = l.attribute(dn, "groups.description", app.GroupSchema+":description", app.GroupSchema)
+	}
+	g.LastModified = l.lastModified(o.get("lastModified"), "groups.lastModified")
+	if mn := o.get("members"); mn != nil {
+		mo := l.object(mn, "groups.members")
+		mo.strict("table", "group", "user", "where")
+		mem := &Members{}
+		var xn *yaml.Node
+		mem.Table, xn = mo.str("table", true)
+		if xn != nil {
+			l.ident(xn, "groups.members.table", mem.Table, true)
+		}
+		mem.GroupColumn, xn = mo.str("group", true)
+		if xn != nil {
+			l.ident(xn, "groups.members.group", mem.GroupColumn, false)
+		}
+		mem.UserColumn, xn = mo.str("user", true)
+		if xn != nil {
+			l.ident(xn, "groups.members.user", mem.UserColumn, false)
+		}
+		mem.Where = l.template(mo.get("where"), "groups.members.where")
+		g.Members = mem
+	}
+	g.Operations = l.operations(o.get("operations"), "groups.operations", GroupOps)
+	return g
+}
+
+// userRefs reads users.roles / users.entitlements: a join table of (user, value) rows.
+func (l *loader) userRefs(n *yaml.Node, path string) *UserRefs {
+	if n == nil {
+		return nil
+	}
+	o := l.object(n, path)
+	o.strict("table", "user", "value", "resource")
+	r := &UserRefs{node: n, path: path}
+	var xn *yaml.Node
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"table", &r.Table}, {"user", &r.UserColumn}, {"value", &r.ValueColumn}} {
+		*f.dst, xn = o.str(f.key, true)
+		if xn != nil {
+			l.ident(xn, path+"."+f.key, *f.dst, f.key == "table")
+		}
+	}
+	r.Resource, _ = o.str("resource", false)
+	return r
+}
+
+var resourceNameRE = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+
+// resources reads extra read-only resource types (roles, entitlements, ...).
+func (l *loader) resources(n *yaml.Node) []*Resource {
+	o := l.object(n, "resources")
+	var out []*Resource
+	for _, name := range o.order {
+		path := "resources." + name
+		if !resourceNameRE.MatchString(name) || name == "User" || name == "Group" {
+			l.errorf(o.keys[name], path, "%q is not a resource type name (a capitalised word other than User and Group, e.g. Role)", name)
+			continue
+		}
+		ro := l.object(o.fields[name], path)
+		ro.strict("endpoint", "schema", "table", "id", "attributes")
+		r := &Resource{Name: name, Endpoint: "/" + name + "s", Schema: "urn:ietf:params:scim:schemas:core:2.0:" + name, Attributes: map[string]string{}}
+		if ep, en := ro.str("endpoint", false); ep != "" {
+			if !regexp.MustCompile(`^/[A-Za-z][A-Za-z0-9]*$`).MatchString(ep) || strings.EqualFold(ep, "/Users") || strings.EqualFold(ep, "/Groups") {
+				l.errorf(en, path+".endpoint", "%q is not a free endpoint like /Roles", ep)
+			}
+			r.Endpoint = ep
+		}
+		if sc, sn := ro.str("schema", false); sc != "" {
+			l.urn(sn, path+".schema", sc)
+			r.Schema = sc
+		}
+		var tn *yaml.Node
+		r.Table, tn = ro.str("table", true)
+		if tn != nil {
+			l.ident(tn, path+".table", r.Table, true)
+		}
+		r.ID = l.key(ro.node, ro.get("id"), path+".id")
+		if an := ro.get("attributes"); an != nil {
+			ao := l.object(an, path+".attributes")
+			for _, k := range ao.order {
+				v := ao.fields[k]
+				if !typeRE.MatchString(k) || v.Kind != yaml.ScalarNode {
+					l.errorf(ao.keys[k], path+".attributes."+k, "expected attribute: column")
+					continue
+				}
+				l.ident(v, path+".attributes."+k, v.Value, false)
+				r.Attributes[k] = v.Value
+				r.Order = append(r.Order, k)
+			}
+		}
+		if _, ok := r.Attributes["displayName"]; !ok {
+			l.errorf(ro.node, path+".attributes.displayName", "required: Okta shows a resource by its displayName")
+		}
+		out = append(out, r)
+	}
+	return out
+}

@@ -1,0 +1,379 @@
+package mappings
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+func (l *loader) key(parent, n *yaml.Node, path string) Key {
+	k := Key{Type: "string", Generate: "database"}
+	if n == nil {
+		l.errorf(parent, path, "required")
+		return k
+	}
+	if n.Kind == yaml.ScalarNode {
+		k.Column = l.ident(n, path, n.Value, false)
+		return k
+	}
+	o := l.object(n, path)
+	o.strict("column", "type", "generate", "template")
+	var cn *yaml.Node
+	k.Column, cn = o.str("column", true)
+	if cn != nil {
+		l.ident(cn, path+".column", k.Column, false)
+	}
+	if t, tn := o.str("type", false); t != "" {
+		if t != "string" && t != "integer" && t != "uuid" {
+			l.errorf(tn, path+".type", "unknown id type %q (string, integer, or uuid)", t)
+		}
+		k.Type = t
+	}
+	if g, gn := o.str("generate", false); g != "" {
+		if !contains([]string{"database", "uuid", "template"}, g) {
+			l.errorf(gn, path+".generate", "unknown id generation %q (database, uuid, or template)", g)
+		}
+		k.Generate = g
+	}
+	k.Template = l.template(o.get("template"), path+".template")
+	if k.Generate == "template" && k.Template == nil && o.get("template") == nil {
+		l.errorf(n, path+".template", "required when generate is template")
+	}
+	if k.Generate != "template" && o.get("template") != nil {
+		l.errorf(o.keys["template"], path+".template", "only used with generate: template")
+	}
+	if k.Generate == "uuid" && k.Type == "integer" {
+		l.errorf(n, path+".generate", "uuid ids need type string or uuid")
+	}
+	return k
+}
+
+func (l *loader) lastModified(n *yaml.Node, path string) *LastModified {
+	if n == nil {
+		return nil
+	}
+	lm := &LastModified{Maintain: true}
+	if n.Kind == yaml.ScalarNode {
+		lm.Column = l.ident(n, path, n.Value, false)
+		return lm
+	}
+	o := l.object(n, path)
+	o.strict("column", "maintain")
+	var cn *yaml.Node
+	lm.Column, cn = o.str("column", true)
+	if cn != nil {
+		l.ident(cn, path+".column", lm.Column, false)
+	}
+	if o.get("maintain") != nil {
+		lm.Maintain = o.boolean("maintain")
+	}
+	return lm
+}
+
+var coreUserAttrs = map[string]string{
+	"username": "userName", "displayname": "displayName", "nickname": "nickName", "title": "title",
+	"usertype": "userType", "preferredlanguage": "preferredLanguage", "locale": "locale",
+	"timezone": "timezone", "externalid": "externalId", "profileurl": "profileUrl",
+	"name.givenname": "name.givenName", "name.familyname": "name.familyName", "name.formatted": "name.formatted",
+	"name.middlename": "name.middleName", "name.honorificprefix": "name.honorificPrefix",
+	"name.honorificsuffix": "name.honorificSuffix", "active": "active", "password": "password",
+}
+
+var (
+	typeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+	// Extension attributes may name a sub-attribute of a complex one: manager.value.
+	extNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z$][A-Za-z0-9_-]*)?$`)
+)
+
+func (l *loader) users(n *yaml.Node, app App) *Users {
+	o := l.object(n, "users")
+	o.strict("table", "from", "id", "lastModified", "attributes", "custom", "extensions", "operations", "roles", "entitlements")
+	u := &Users{byPath: map[string]*Attribute{}}
+	var tn *yaml.Node
+	u.Table, tn = o.str("table", true)
+	if tn != nil {
+		l.ident(tn, "users.table", u.Table, true)
+	}
+	u.From = l.template(o.get("from"), "users.from")
+	u.ID = l.key(n, o.get("id"), "users.id")
+	u.LastModified = l.lastModified(o.get("lastModified"), "users.lastModified")
+
+	add := func(a *Attribute, kn *yaml.Node, path string) {
+		if a == nil {
+			return
+		}
+		k := strings.ToLower(a.Path)
+		if _, dup := u.byPath[k]; dup {
+			l.errorf(kn, path, "attribute %s is bound twice", a.Path)
+			return
+		}
+		u.byPath[k] = a
+		u.Attributes = append(u.Attributes, a)
+	}
+	if an := o.get("attributes"); an != nil {
+		ao := l.object(an, "users.attributes")
+		for _, key := range ao.order {
+			path := "users.attributes." + key
+			kn := ao.keys[key]
+			canon, ok := coreUserAttrs[strings.ToLower(key)]
+			if !ok {
+				parts := strings.SplitN(key, ".", 2)
+				if len(parts) == 2 && isMultiValued(parts[0]) && typeRE.MatchString(parts[1]) {
+					canon = map[string]string{"emails": "emails", "phonenumbers": "phoneNumbers"}[strings.ToLower(parts[0])] + "." + parts[1]
+				} else {
+					l.errorf(kn, path, "unknown SCIM user attribute %q (custom attributes go under users.custom)", key)
+					continue
+				}
+			}
+			a := l.attribute(ao.fields[key], path, canon, "")
+			add(a, kn, path)
+		}
+	}
+	if u.Attr("userName") == nil {
+		l.errorf(n, "users.attributes.userName", "required: every SCIM user has a userName")
+	}
+	extension := func(en *yaml.Node, path, urn string) {
+		eo := l.object(en, path)
+		for _, key := range eo.order {
+			p := path + "." + key
+			if !extNameRE.MatchString(key) {
+				l.errorf(eo.keys[key], p, "%q is not a valid attribute name", key)
+				continue
+			}
+			add(l.attribute(eo.fields[key], p, urn+":"+key, urn), eo.keys[key], p)
+		}
+	}
+	if cn := o.get("custom"); cn != nil {
+		extension(cn, "users.custom", app.UserSchema)
+	}
+	if xn := o.get("extensions"); xn != nil {
+		xo := l.object(xn, "users.extensions")
+		for _, urn := range xo.order {
+			l.urn(xo.keys[urn], "users.extensions", urn)
+			if strings.EqualFold(urn, app.UserSchema) {
+				l.errorf(xo.keys[urn], "users.extensions", "%s is the app's own schema; put its attributes under users.custom", urn)
+				continue
+			}
+			extension(xo.fields[urn], "users.extensions."+urn, urn)
+		}
+	}
+	u.Operations = l.operations(o.get("operations"), "users.operations", UserOps)
+	if op := u.Operations[OpGetUsers]; op != nil && !op.Auto && u.From != nil {
+		l.errorf(o.get("from"), "users.from", "give either users.from or a templated getUsers, not both: each is the row source of every read")
+	}
+	u.Roles = l.userRefs(o.get("roles"), "users.roles")
+	u.Entitlements = l.userRefs(o.get("entitlements"), "users.entitlements")
+	u.index()
+	l.checkPrimary(u, n)
+	return u
+}
+
+func (l *loader) checkPrimary(u *Users, n *yaml.Node) {
+	for _, multi := range []string{"emails", "phoneNumbers"} {
+		count := 0
+		for _, a := range u.Multi(multi) {
+			if a.Primary {
+				count++
+			}
+		}
+		if count > 1 {
+			l.errorf(n, "users.attributes."+multi, "more than one binding is marked primary")
+		}
+	}
+}
+
+var attrTypes = []string{"string", "boolean", "integer", "double", "date", "datetime", "strings"}
+
+func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
+	name := canon
+	if urn != "" {
+		name = strings.TrimPrefix(canon, urn+":")
+	} else if i := strings.LastIndex(canon, "."); i >= 0 {
+		name = canon[i+1:]
+	}
+	a := &Attribute{Path: canon, URN: urn, Name: name, Pos: l.pos(n), Type: "string"}
+	switch canon {
+	case "active":
+		a.Type = "boolean"
+	}
+	if n.Kind == yaml.ScalarNode {
+		a.Column = l.ident(n, path, n.Value, false)
+		if canon == "active" {
+			a.TrueValue, a.FalseValue = true, false
+		}
+		if canon == "password" {
+			l.errorf(n, path, "say how the password is stored: {column: C, hash: bcrypt|plain}, or hash: template")
+		}
+		return a
+	}
+	o := l.object(n, path)
+	allowed := []string{"column", "read", "write", "type", "default", "caseExact", "readOnly", "primary"}
+	switch {
+	case canon == "active":
+		allowed = append(allowed, "true", "false")
+	case canon == "password":
+		allowed = []string{"column", "hash"}
+	case strings.HasPrefix(canon, "emails.") || strings.HasPrefix(canon, "phoneNumbers."):
+		allowed = append(allowed, "eq")
+	default:
+		allowed = append(allowed, "eq", "separator")
+	}
+	o.strict(allowed...)
+	var cn *yaml.Node
+	a.Column, cn = o.str("column", false)
+	if cn != nil {
+		l.ident(cn, path+".column", a.Column, false)
+	}
+	a.Read = l.template(o.get("read"), path+".read")
+	a.Eq = l.template(o.get("eq"), path+".eq")
+	if a.Eq != nil && a.Read == nil {
+		l.errorf(o.keys["eq"], path+".eq", "only used with read: a column is compared directly")
+	}
+	if wn := o.get("write"); wn != nil {
+		wo := l.object(wn, path+".write")
+		a.Write = map[string]*Template{}
+		for _, col := range wo.order {
+			l.ident(wo.keys[col], path+".write", col, false)
+			if t := l.template(wo.fields[col], path+".write."+col); t != nil {
+				a.Write[col] = t
+			}
+		}
+	}
+	if a.Column != "" && a.Read != nil {
+		l.errorf(o.get("read"), path+".read", "give either column or read, not both")
+	}
+	if a.Column != "" && a.Write != nil {
+		l.errorf(o.get("write"), path+".write", "give either column or write, not both")
+	}
+	if t, tn := o.str("type", false); t != "" {
+		if !contains(attrTypes, t) {
+			l.errorf(tn, path+".type", "unknown type %q (%s)", t, strings.Join(attrTypes, ", "))
+		} else if urn == "" && canon != "active" && t != "string" {
+			l.errorf(tn, path+".type", "core attribute %s is a string", canon)
+		}
+		a.Type = t
+	}
+	if canon == "active" {
+		a.Type = "boolean"
+	}
+	if dn := o.get("default"); dn != nil {
+		if dn.Kind != yaml.ScalarNode {
+			l.errorf(dn, path+".default", "expected a scalar value")
+		} else {
+			v := dn.Value
+			a.Default = &v
+		}
+	}
+	a.CaseExact = o.boolean("caseExact")
+	a.ReadOnly = o.boolean("readOnly")
+	a.Primary = o.boolean("primary")
+	if a.Primary && (urn != "" || !isMultiValued(strings.SplitN(canon, ".", 2)[0])) {
+		l.errorf(o.keys["primary"], path+".primary", "only emails and phoneNumbers have a primary value")
+	}
+	a.Separator, _ = o.str("separator", false)
+	if a.Separator != "" && a.Type != "strings" {
+		l.errorf(o.keys["separator"], path+".separator", "only used with type: strings")
+	}
+	if canon == "active" {
+		tv, fv := o.get("true"), o.get("false")
+		if a.Column != "" && (tv == nil) != (fv == nil) {
+			l.errorf(n, path, "give both true and false column values, or neither")
+		}
+		a.TrueValue, a.FalseValue = scalar(tv, true), scalar(fv, false)
+		if tv != nil && fv != nil && fmt.Sprint(a.TrueValue) == fmt.Sprint(a.FalseValue) {
+			l.errorf(fv, path+".false", "true and false must be different column values")
+		}
+	}
+	if canon == "password" {
+		h, hn := o.str("hash", true)
+		a.Hash = h
+		switch h {
+		case "bcrypt", "plain":
+			if a.Column == "" && a.Write == nil {
+				l.errorf(n, path+".column", "required with hash: %s", h)
+			}
+		case "template":
+			if a.Column != "" {
+				l.errorf(cn, path+".column", "with hash: template the operations' templates store the password; remove column")
+			}
+		case "":
+		default:
+			l.errorf(hn, path+".hash", "unknown hash %q (bcrypt, plain, or template)", h)
+		}
+		return a
+	}
+	// A read that failed to parse has been reported already; do not also call it missing.
+	if a.Column == "" && a.Read == nil && o.get("read") == nil {
+		l.errorf(n, path, "needs column, or read (with write for a writable computed attribute)")
+	}
+	return a
+}
+
+// scalar decodes a YAML scalar keeping its type, so 1 stays an integer and 'A' a string.
+func scalar(n *yaml.Node, def any) any {
+	if n == nil {
+		return def
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return n.Value
+	}
+	return v
+}
+
+// readOps are the operations whose template is one SELECT, and what it is used as.
+var readOps = map[string]string{
+	OpGetUsers:  "the row source every user list and filter reads from",
+	OpGetGroups: "the row source every group list reads from",
+	OpGetUser:   "its first row is the user",
+	OpGetGroup:  "its first row is the group",
+}
+
+func (l *loader) operations(n *yaml.Node, path string, allowed []string) map[string]*Operation {
+	ops := map[string]*Operation{}
+	if n == nil {
+		return ops
+	}
+	if n.Kind == yaml.ScalarNode {
+		if n.Value != "auto" {
+			l.errorf(n, path, "expected auto or a mapping of operation names, found %q", n.Value)
+			return ops
+		}
+		for _, name := range allowed {
+			ops[name] = &Operation{Name: name, Auto: true}
+		}
+		return ops
+	}
+	o := l.object(n, path)
+	o.strict(allowed...)
+	for _, name := range o.order {
+		if !contains(allowed, name) {
+			continue
+		}
+		p := path + "." + name
+		v := o.fields[name]
+		if v.Kind == yaml.ScalarNode && v.Value == "auto" {
+			ops[name] = &Operation{Name: name, Auto: true}
+			continue
+		}
+		if v.Kind == yaml.ScalarNode {
+			l.errorf(v, p, "expected auto or {sql: ...}, found %q", v.Value)
+			continue
+		}
+		oo := l.object(v, p)
+		oo.strict("sql")
+		op := &Operation{Name: name}
+		for _, s := range l.strings(v, oo.get("sql"), p+".sql", true) {
+			if t := l.template(s, p+".sql"); t != nil {
+				op.Statements = append(op.Statements, t)
+			}
+		}
+		if why, ok := readOps[name]; ok && len(op.Statements) > 1 {
+			l.errorf(oo.get("sql"), p+".sql", "a templated %s is one SELECT (%s), not %d statements", name, why, len(op.Statements))
+		}
+		ops[name] = op
+	}
+	return ops
+}
