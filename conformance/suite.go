@@ -17,6 +17,7 @@ import (
 
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/mappings"
+	"github.com/scimsql/scimsql/sqlgen"
 )
 
 // Target is one scimsql under test.
@@ -528,7 +529,7 @@ func (s *suite) storedPassword(t *testing.T, id string) string {
 		return ""
 	}
 	d := s.tg.Dialect
-	q := "SELECT " + d.Quote(a.Column) + " FROM " + d.Quote(s.m.Users.Table) + " WHERE " + d.Quote(s.m.Users.ID.Column) + " = " + d.Placeholder(1)
+	q := sqlgen.ColumnByKey(d, s.m.Users.Table, a.Column, s.m.Users.ID.Column)
 	var arg any = id
 	if s.m.Users.ID.Type == "integer" {
 		var n int64

@@ -188,6 +188,14 @@ func Configure(db *sql.DB, p Pool) {
 // contains the DSN, which may hold a password.
 var ErrBadDSN = errors.New("the database DSN could not be parsed (check its format; it is not shown because it may contain a password)")
 
+// Table privileges, as PrivilegeChecker reports them.
+const (
+	PrivSelect = "SELECT"
+	PrivInsert = "INSERT"
+	PrivUpdate = "UPDATE"
+	PrivDelete = "DELETE"
+)
+
 // PrivilegeChecker is implemented by dialects that can say which table privileges the
 // connection's user holds, for scimsql validate.
 type PrivilegeChecker interface {

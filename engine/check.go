@@ -10,6 +10,7 @@ import (
 
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/mappings"
+	"github.com/scimsql/scimsql/sqlgen"
 )
 
 // Statement is one statement an operation runs, for CheckDatabase to prepare.
@@ -43,7 +44,7 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 		if ok, seen := tables[table]; seen {
 			return ok
 		}
-		rows, err := e.db.QueryContext(ctx, sqlTableExists(e.d, table))
+		rows, err := e.db.QueryContext(ctx, sqlgen.TableExists(e.d, table))
 		if err == nil {
 			rows.Close()
 		}
@@ -57,9 +58,7 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 		if !checkTable(table, where) {
 			return
 		}
-		b := newSQL(e.d)
-		b.w("SELECT ", e.d.Quote(column), " FROM ", e.d.Quote(table), " WHERE 1 = 0")
-		rows, err := e.db.QueryContext(ctx, b.String())
+		rows, err := e.db.QueryContext(ctx, sqlgen.ColumnProbe(e.d, table, column))
 		if err != nil {
 			add(where, "column %s.%s: %s", table, column, oneLine(err.Error()))
 			return
@@ -74,7 +73,7 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 		}
 	}
 	if u := e.m.Users; u != nil && e.users != nil {
-		where := file + ": users.table"
+		where := file + ": users.Table"
 		checkTable(u.Table, where)
 		checkColumn(u.Table, u.ID.Column, "", file+": users.id")
 		if u.LastModified != nil {
@@ -94,7 +93,7 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 		}
 	}
 	if g := e.m.Groups; g != nil && e.groups != nil {
-		checkTable(g.Table, file+": groups.table")
+		checkTable(g.Table, file+": groups.Table")
 		checkColumn(g.Table, g.ID.Column, "", file+": groups.id")
 		if g.DisplayName.Column != "" {
 			checkColumn(g.Table, g.DisplayName.Column, "string", g.DisplayName.Pos+": groups.displayName")
@@ -155,12 +154,12 @@ func (e *Engine) checkPrivileges(ctx context.Context, tables map[string]bool) []
 			if op == nil {
 				continue
 			}
-			want(u.Table, "SELECT", name)
+			want(u.Table, dialects.PrivSelect, name)
 			if op.Auto && name == mappings.OpCreateUser {
-				want(u.Table, "INSERT", name)
+				want(u.Table, dialects.PrivInsert, name)
 			}
 			if op.Auto && name == mappings.OpUpdateUser {
-				want(u.Table, "UPDATE", name)
+				want(u.Table, dialects.PrivUpdate, name)
 			}
 		}
 	}
@@ -170,29 +169,29 @@ func (e *Engine) checkPrivileges(ctx context.Context, tables map[string]bool) []
 			if op == nil {
 				continue
 			}
-			want(g.Table, "SELECT", name)
+			want(g.Table, dialects.PrivSelect, name)
 			if g.Members != nil {
-				want(g.Members.Table, "SELECT", name)
+				want(g.Members.Table, dialects.PrivSelect, name)
 			}
 			if !op.Auto {
 				continue
 			}
 			switch name {
 			case mappings.OpCreateGroup:
-				want(g.Table, "INSERT", name)
+				want(g.Table, dialects.PrivInsert, name)
 				if g.Members != nil {
-					want(g.Members.Table, "INSERT", name)
+					want(g.Members.Table, dialects.PrivInsert, name)
 				}
 			case mappings.OpUpdateGroup:
-				want(g.Table, "UPDATE", name)
+				want(g.Table, dialects.PrivUpdate, name)
 				if g.Members != nil {
-					want(g.Members.Table, "INSERT", name)
-					want(g.Members.Table, "DELETE", name)
+					want(g.Members.Table, dialects.PrivInsert, name)
+					want(g.Members.Table, dialects.PrivDelete, name)
 				}
 			case mappings.OpDeleteGroup:
-				want(g.Table, "DELETE", name)
+				want(g.Table, dialects.PrivDelete, name)
 				if g.Members != nil {
-					want(g.Members.Table, "DELETE", name)
+					want(g.Members.Table, dialects.PrivDelete, name)
 				}
 			}
 		}

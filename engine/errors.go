@@ -1,18 +1,24 @@
 package engine
 
-import "errors"
+import (
+	"errors"
 
-// Sentinel errors. The engine wraps them with %w and a message naming the field and the
-// reason; only the HTTP layer turns them into SCIM error bodies.
+	"github.com/scimsql/scimsql/mappings"
+	"github.com/scimsql/scimsql/sqlgen"
+)
+
+// Sentinel errors, raised here and by package sqlgen (the same values). The engine wraps
+// them with %w and a message naming the field and the reason; only the HTTP layer turns
+// them into SCIM error bodies.
 var (
-	ErrNotFound      = errors.New("not found")
-	ErrConflict      = errors.New("conflict")
-	ErrInvalidFilter = errors.New("invalid filter")
-	ErrInvalidValue  = errors.New("invalid value")
-	ErrInvalidPaging = errors.New("invalid paging")
-	ErrNotSupported  = errors.New("operation not supported by this mapping")
-	ErrUnavailable   = errors.New("database unavailable")
-	ErrDatabase      = errors.New("database error")
+	ErrNotFound      = sqlgen.ErrNotFound
+	ErrConflict      = sqlgen.ErrConflict
+	ErrInvalidFilter = sqlgen.ErrInvalidFilter
+	ErrInvalidValue  = sqlgen.ErrInvalidValue
+	ErrInvalidPaging = sqlgen.ErrInvalidPaging
+	ErrNotSupported  = sqlgen.ErrNotSupported
+	ErrUnavailable   = sqlgen.ErrUnavailable
+	ErrDatabase      = sqlgen.ErrDatabase
 )
 
 // sentinels are every sentinel above: an error wrapping one of them is the engine's own
@@ -30,3 +36,6 @@ func isEngineErr(err error) bool {
 	}
 	return false
 }
+
+// Coerce validates and normalises a request value for attribute a (sqlgen.Coerce).
+func Coerce(a *mappings.Attribute, raw any) (any, error) { return sqlgen.Coerce(a, raw) }

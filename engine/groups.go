@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/scimsql/scimsql/mappings"
+	"github.com/scimsql/scimsql/sqlgen"
 )
 
 func (e *Engine) groupOp(name string) (*mappings.Operation, error) {
@@ -30,14 +31,14 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 	ctx, cancel := e.ctx(ctx, "getGroups")
 	defer cancel()
 	p := e.groups
-	l, err := e.plan(ctx, "groups", p, p.source, p.idRead, q)
+	l, err := e.plan(ctx, "groups", p, p.Source, p.IDRead, q)
 	if err != nil {
 		return nil, err
 	}
 	page := &GroupPage{StartIndex: l.start}
 	var lastRaw any
 	if !l.totalsOnly() {
-		groups, raws, err := e.queryGroups(ctx, e.q(), e.pageSQL(l, p.selectList))
+		groups, raws, err := e.queryGroups(ctx, e.q(), e.pageSQL(l, p.SelectList))
 		if err != nil {
 			return nil, err
 		}
@@ -57,9 +58,9 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 	return page, e.dbErr("getGroups", err)
 }
 
-func (e *Engine) queryGroups(ctx context.Context, q querier, sel *sqlb) ([]*Group, []any, error) {
+func (e *Engine) queryGroups(ctx context.Context, q querier, sel *sqlgen.Builder) ([]*Group, []any, error) {
 	p := e.groups
-	rows, err := q.QueryContext(ctx, sel.String(), sel.args...)
+	rows, err := q.QueryContext(ctx, sel.String(), sel.Args...)
 	if err != nil {
 		return nil, nil, e.dbErr("getGroups", err)
 	}
@@ -68,10 +69,10 @@ func (e *Engine) queryGroups(ctx context.Context, q querier, sel *sqlb) ([]*Grou
 	var raws []any
 	for rows.Next() {
 		n := 2
-		if p.desc != nil {
+		if p.Desc != nil {
 			n++
 		}
-		if p.lmRead != "" {
+		if p.LMRead != "" {
 			n++
 		}
 		vals := make([]any, n)
@@ -82,17 +83,17 @@ func (e *Engine) queryGroups(ctx context.Context, q querier, sel *sqlb) ([]*Grou
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, nil, e.dbErr("reading groups", err)
 		}
-		g := &Group{ID: idString(vals[0]), DisplayName: stringOf(orEmpty(vals[1])), HasMembers: true}
+		g := &Group{ID: sqlgen.IDString(vals[0]), DisplayName: sqlgen.StringOf(orEmpty(vals[1])), HasMembers: true}
 		i := 2
-		if p.desc != nil {
+		if p.Desc != nil {
 			if vals[i] != nil {
-				s := stringOf(vals[i])
+				s := sqlgen.StringOf(vals[i])
 				g.Description = &s
 			}
 			i++
 		}
-		if p.lmRead != "" && vals[i] != nil {
-			if t, err := timeOf(vals[i]); err == nil {
+		if p.LMRead != "" && vals[i] != nil {
+			if t, err := sqlgen.TimeOf(vals[i]); err == nil {
 				g.LastModified = t
 			}
 		}
@@ -119,7 +120,7 @@ func orEmpty(v any) any {
 // joined to users for the display name.
 func (e *Engine) loadMembers(ctx context.Context, q querier, groups []*Group, raws []any) error {
 	p := e.groups
-	if p.memTable == "" || len(groups) == 0 {
+	if p.MemTable == "" || len(groups) == 0 {
 		return nil
 	}
 	byID := make(map[string]*Group, len(groups))
@@ -130,8 +131,8 @@ func (e *Engine) loadMembers(ctx context.Context, q querier, groups []*Group, ra
 	chunk := e.chunkSize()
 	for start := 0; start < len(raws); start += chunk {
 		end := min(len(raws), start+chunk)
-		b, display := e.sqlMembersOf(raws[start:end])
-		rows, err := q.QueryContext(ctx, b.String(), b.args...)
+		b, display := e.gen.MembersOf(raws[start:end])
+		rows, err := q.QueryContext(ctx, b.String(), b.Args...)
 		if err != nil {
 			return e.dbErr("reading group members", err)
 		}
@@ -145,10 +146,10 @@ func (e *Engine) loadMembers(ctx context.Context, q querier, groups []*Group, ra
 				rows.Close()
 				return e.dbErr("reading group members", err)
 			}
-			if g := byID[idString(gid)]; g != nil {
-				m := Member{Value: idString(uid)}
+			if g := byID[sqlgen.IDString(gid)]; g != nil {
+				m := Member{Value: sqlgen.IDString(uid)}
 				if name != nil {
-					m.Display = stringOf(orEmpty(name))
+					m.Display = sqlgen.StringOf(orEmpty(name))
 				}
 				g.Members = append(g.Members, m)
 			}
@@ -183,14 +184,14 @@ func (e *Engine) GetGroup(ctx context.Context, id string, opts ...ReadOption) (*
 func (e *Engine) getGroup(ctx context.Context, q querier, id string, opts ...ReadOption) (*Group, error) {
 	noMembers := len(opts) > 0 && opts[0] == WithoutMembers
 	p := e.groups
-	arg, ok := idArg(&p.m.ID, id)
+	arg, ok := sqlgen.IDArg(&p.M.ID, id)
 	if !ok {
 		return nil, fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 	}
-	if op := p.m.Op(mappings.OpGetGroup); op != nil && !op.Auto {
+	if op := p.M.Op(mappings.OpGetGroup); op != nil && !op.Auto {
 		return e.getGroupTemplated(ctx, q, op, id, arg, noMembers)
 	}
-	groups, raws, err := e.queryGroups(ctx, q, e.sqlByID(p.selectList, p.source, p.idRead, arg))
+	groups, raws, err := e.queryGroups(ctx, q, e.gen.ByID(p.SelectList, p.Source, p.IDRead, arg))
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +209,7 @@ func (e *Engine) getGroup(ctx context.Context, q querier, id string, opts ...Rea
 }
 
 func (e *Engine) getGroupTemplated(ctx context.Context, q querier, op *mappings.Operation, id string, arg any, noMembers bool) (*Group, error) {
-	text, args, err := e.render(op.Statements[0], map[string]any{"id": id})
+	text, args, err := e.gen.Render(op.Statements[0], map[string]any{"id": id})
 	if err != nil {
 		return nil, err
 	}
@@ -222,11 +223,11 @@ func (e *Engine) getGroupTemplated(ctx context.Context, q querier, op *mappings.
 	m := e.m.Groups
 	g := &Group{ID: id, HasMembers: true}
 	if v := row[strings.ToLower(m.DisplayName.Column)]; v != nil {
-		g.DisplayName = stringOf(v)
+		g.DisplayName = sqlgen.StringOf(v)
 	}
 	if m.Description != nil && m.Description.Column != "" {
 		if v := row[strings.ToLower(m.Description.Column)]; v != nil {
-			s := stringOf(v)
+			s := sqlgen.StringOf(v)
 			g.Description = &s
 		}
 	}
@@ -278,24 +279,24 @@ func (e *Engine) CreateGroup(ctx context.Context, in *Group) (*Group, error) {
 		if err != nil {
 			return err
 		}
-		id, err := e.newID(&p.m.ID, nil, in)
+		id, err := e.newID(&p.M.ID, nil, in)
 		if err != nil {
 			return err
 		}
 		if op.Auto {
 			cols, vals := e.groupColumns(in, true)
 			if id != "" {
-				arg, ok := idArg(&p.m.ID, id)
+				arg, ok := sqlgen.IDArg(&p.M.ID, id)
 				if !ok {
 					return fmt.Errorf("%w: generated id %q does not fit groups.id", ErrInvalidValue, id)
 				}
-				cols = append([]string{p.m.ID.Column}, cols...)
+				cols = append([]string{p.M.ID.Column}, cols...)
 				vals = append([]any{arg}, vals...)
 			}
-			if id, err = e.insert(ctx, tx, "createGroup", p.table, p.idCol, &p.m.ID, cols, vals, id); err != nil {
+			if id, err = e.insert(ctx, tx, "createGroup", p.Table, p.IDCol, &p.M.ID, cols, vals, id); err != nil {
 				return err
 			}
-			garg, _ := idArg(&p.m.ID, id)
+			garg, _ := sqlgen.IDArg(&p.M.ID, id)
 			if err := e.addMembers(ctx, tx, garg, members); err != nil {
 				return err
 			}
@@ -306,10 +307,10 @@ func (e *Engine) CreateGroup(ctx context.Context, in *Group) (*Group, error) {
 				return err
 			}
 			if id == "" && row != nil {
-				if v, ok := row[strings.ToLower(p.m.ID.Column)]; ok {
-					id = idString(v)
+				if v, ok := row[strings.ToLower(p.M.ID.Column)]; ok {
+					id = sqlgen.IDString(v)
 				} else if v, ok := row["id"]; ok {
-					id = idString(v)
+					id = sqlgen.IDString(v)
 				}
 			}
 		}
@@ -361,18 +362,18 @@ func (e *Engine) groupColumns(g *Group, create bool) ([]string, []any) {
 		cols, vals = append(cols, a.Column), append(vals, *v)
 	}
 	if lm := m.LastModified; lm != nil && lm.Maintain {
-		cols, vals = append(cols, lm.Column), append(vals, timeArg(e.now(), e.f))
+		cols, vals = append(cols, lm.Column), append(vals, sqlgen.TimeArg(e.now(), e.f))
 	}
 	return cols, vals
 }
 
 func (e *Engine) displayNameFree(ctx context.Context, tx querier, name string, exceptID any) error {
 	p := e.groups
-	b := e.sqlTaken(p.source, p.idRead, p.name.expr, p.name.attr.CaseExact, name, exceptID)
+	b := e.gen.Taken(p.Source, p.IDRead, p.Name.Expr, p.Name.Attr.CaseExact, name, exceptID)
 	var got any
-	err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&got)
+	err := tx.QueryRowContext(ctx, b.String(), b.Args...).Scan(&got)
 	if err == nil {
-		return fmt.Errorf("%w: displayName %q: a group with this name already exists (id %s)", ErrConflict, name, idString(got))
+		return fmt.Errorf("%w: displayName %q: a group with this name already exists (id %s)", ErrConflict, name, sqlgen.IDString(got))
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -421,13 +422,13 @@ func (e *Engine) wanted(members []Member) (*wantedMembers, error) {
 	if e.users == nil {
 		return nil, fmt.Errorf("%w: members: users are not mapped", ErrInvalidValue)
 	}
-	k := &e.users.m.ID
+	k := &e.users.M.ID
 	w.keys = make([]any, 0, len(members))
 	w.members = make([]Member, 0, len(members))
 	w.index = make(map[any]int, len(members))
 	var num [20]byte
 	for _, m := range members {
-		arg, ok := idArg(k, m.Value)
+		arg, ok := sqlgen.IDArg(k, m.Value)
 		if !ok {
 			return nil, fmt.Errorf("%w: members: %q is not the id of a user", ErrInvalidValue, m.Value)
 		}
@@ -483,16 +484,16 @@ func (w *wantedMembers) diff(e *Engine, have []any) (add, remove []any) {
 	return add, remove
 }
 
-// userKey converts a user key value read from the database to the form idArg gives a
+// userKey converts a user key value read from the database to the form sqlgen.IDArg gives a
 // request's id, so that the two compare: an int64 for an integer key, else a string.
 func (e *Engine) userKey(v any) any {
-	if x, ok := v.(int64); ok && e.users.m.ID.Type == "integer" {
+	if x, ok := v.(int64); ok && e.users.M.ID.Type == "integer" {
 		return x
 	}
-	if k, ok := idArg(&e.users.m.ID, idString(v)); ok {
+	if k, ok := sqlgen.IDArg(&e.users.M.ID, sqlgen.IDString(v)); ok {
 		return k
 	}
-	return idString(v)
+	return sqlgen.IDString(v)
 }
 
 // usersExist fails with ErrInvalidValue naming the first id that is not a user.
@@ -501,8 +502,8 @@ func (e *Engine) usersExist(ctx context.Context, tx querier, args []any) error {
 	chunk := e.chunkSize()
 	for start := 0; start < len(args); start += chunk {
 		end := min(len(args), start+chunk)
-		b := e.sqlUsersIn(args[start:end])
-		rows, err := tx.QueryContext(ctx, b.String(), b.args...)
+		b := e.gen.UsersIn(args[start:end])
+		rows, err := tx.QueryContext(ctx, b.String(), b.Args...)
 		if err != nil {
 			return err
 		}
@@ -512,7 +513,7 @@ func (e *Engine) usersExist(ctx context.Context, tx querier, args []any) error {
 				rows.Close()
 				return err
 			}
-			found[idString(v)] = true
+			found[sqlgen.IDString(v)] = true
 		}
 		err = rows.Err()
 		rows.Close()
@@ -521,8 +522,8 @@ func (e *Engine) usersExist(ctx context.Context, tx querier, args []any) error {
 		}
 	}
 	for _, a := range args {
-		if !found[idString(a)] {
-			return fmt.Errorf("%w: members: %q is not the id of a user", ErrInvalidValue, idString(a))
+		if !found[sqlgen.IDString(a)] {
+			return fmt.Errorf("%w: members: %q is not the id of a user", ErrInvalidValue, sqlgen.IDString(a))
 		}
 	}
 	return nil
@@ -530,14 +531,14 @@ func (e *Engine) usersExist(ctx context.Context, tx querier, args []any) error {
 
 func (e *Engine) addMembers(ctx context.Context, tx querier, gid any, users []any) error {
 	p := e.groups
-	if p.memTable == "" || len(users) == 0 {
+	if p.MemTable == "" || len(users) == 0 {
 		return nil
 	}
 	chunk := e.chunkSize()
 	for start := 0; start < len(users); start += chunk {
 		end := min(len(users), start+chunk)
-		b := e.sqlAddMembers(gid, users[start:end])
-		if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
+		b := e.gen.AddMembers(gid, users[start:end])
+		if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
 			return err
 		}
 	}
@@ -548,8 +549,8 @@ func (e *Engine) removeMembers(ctx context.Context, tx querier, gid any, users [
 	chunk := e.chunkSize()
 	for start := 0; start < len(users); start += chunk {
 		end := min(len(users), start+chunk)
-		b := e.sqlRemoveMembers(gid, users[start:end])
-		if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
+		b := e.gen.RemoveMembers(gid, users[start:end])
+		if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
 			return err
 		}
 	}
@@ -558,8 +559,8 @@ func (e *Engine) removeMembers(ctx context.Context, tx querier, gid any, users [
 
 // currentMembers returns the stored member key values of a group.
 func (e *Engine) currentMembers(ctx context.Context, tx querier, gid any) ([]any, error) {
-	b := e.sqlCurrentMembers(gid)
-	rows, err := tx.QueryContext(ctx, b.String(), b.args...)
+	b := e.gen.CurrentMembers(gid)
+	rows, err := tx.QueryContext(ctx, b.String(), b.Args...)
 	if err != nil {
 		return nil, err
 	}
@@ -586,7 +587,7 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 		return nil, err
 	}
 	p := e.groups
-	gid, ok := idArg(&p.m.ID, id)
+	gid, ok := sqlgen.IDArg(&p.M.ID, id)
 	if !ok {
 		return nil, fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 	}
@@ -615,7 +616,7 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 			if want, err = e.wanted(in.Members); err != nil {
 				return err
 			}
-			if p.memTable != "" {
+			if p.MemTable != "" {
 				have, err := e.currentMembers(ctx, tx, gid)
 				if err != nil {
 					return err
@@ -633,12 +634,12 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 		if op.Auto {
 			g := *in
 			cols, vals := e.groupColumns(&g, false)
-			if in.DisplayName == "" && len(cols) > 0 && cols[0] == p.m.DisplayName.Column {
+			if in.DisplayName == "" && len(cols) > 0 && cols[0] == p.M.DisplayName.Column {
 				cols, vals = cols[1:], vals[1:]
 			}
 			if len(cols) > 0 {
-				b := e.sqlUpdate(p.table, p.idCol, cols, vals, gid)
-				if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
+				b := e.gen.Update(p.Table, p.IDCol, cols, vals, gid)
+				if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
 					return err
 				}
 			}
@@ -654,7 +655,7 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 				return err
 			}
 		}
-		if !in.HasMembers || p.memTable == "" {
+		if !in.HasMembers || p.MemTable == "" {
 			out, err = e.groupReadBack(ctx, tx, in, id)
 			return err
 		}
@@ -675,7 +676,7 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 func keyStrings(keys []any) []string {
 	out := make([]string, len(keys))
 	for i, k := range keys {
-		out[i] = idString(k)
+		out[i] = sqlgen.IDString(k)
 	}
 	return out
 }
@@ -684,17 +685,17 @@ func keyStrings(keys []any) []string {
 // the stored displayName when the name is a column, so that a push that keeps the name
 // (nearly every one) need not ask whether another group has it.
 func (e *Engine) lockGroup(ctx context.Context, tx querier, gid any) (stored *string, err error) {
-	b, n := e.sqlLockGroup(gid)
+	b, n := e.gen.LockGroup(gid)
 	vals := make([]any, n)
 	ptrs := make([]any, len(vals))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	if err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(ptrs...); err != nil {
+	if err := tx.QueryRowContext(ctx, b.String(), b.Args...).Scan(ptrs...); err != nil {
 		return nil, err
 	}
 	if len(vals) > 1 && vals[1] != nil {
-		s := stringOf(vals[1])
+		s := sqlgen.StringOf(vals[1])
 		stored = &s
 	}
 	return stored, nil
@@ -713,7 +714,7 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 		return err
 	}
 	p := e.groups
-	gid, ok := idArg(&p.m.ID, id)
+	gid, ok := sqlgen.IDArg(&p.M.ID, id)
 	if !ok {
 		return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 	}
@@ -730,14 +731,14 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 			_, err := e.runStatements(ctx, tx, op, map[string]any{"id": id})
 			return err
 		}
-		if p.memTable != "" {
-			b := e.sqlDelete(p.memTable, p.memGroup, gid)
-			if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
+		if p.MemTable != "" {
+			b := e.gen.Delete(p.MemTable, p.MemGroup, gid)
+			if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
 				return err
 			}
 		}
-		b := e.sqlDelete(p.table, p.idCol, gid)
-		_, err := tx.ExecContext(ctx, b.String(), b.args...)
+		b := e.gen.Delete(p.Table, p.IDCol, gid)
+		_, err := tx.ExecContext(ctx, b.String(), b.Args...)
 		return err
 	})
 }

@@ -57,7 +57,7 @@ func TestCheckExistsOnIDUsesTheByIDRead(t *testing.T) {
 		}
 	}
 	for _, q := range prepared() {
-		if q != e.users.byID {
+		if q != e.users.ByID {
 			t.Errorf("a lookup on id prepared %q, want only the by-id SELECT", q)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/mappings"
+	"github.com/scimsql/scimsql/sqlgen"
 )
 
 // InitDatabase runs the mapping's init scripts when the table database.init.ifMissing
@@ -19,7 +20,7 @@ func InitDatabase(ctx context.Context, m *mappings.Mapping, d dialects.Dialect, 
 	if in == nil {
 		return false, nil
 	}
-	rows, err := db.QueryContext(ctx, sqlTableExists(d, in.IfMissing))
+	rows, err := db.QueryContext(ctx, sqlgen.TableExists(d, in.IfMissing))
 	if err == nil {
 		rows.Close()
 		return false, nil
@@ -92,7 +93,7 @@ func SplitStatements(script string) []string {
 		case c == '$':
 			// $tag$ ... $tag$
 			j := strings.IndexByte(script[i+1:], '$')
-			if j >= 0 && identOK(script[i+1:i+1+j]) || j == 0 {
+			if j >= 0 && sqlgen.IdentOK(script[i+1:i+1+j]) || j == 0 {
 				tag := script[i : i+j+2]
 				k := strings.Index(script[i+len(tag):], tag)
 				end := len(script)

@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
+
+	"github.com/scimsql/scimsql/sqlgen"
 )
 
 // listing is one request for a page of a list (users, groups, a resource type): the
@@ -22,21 +25,21 @@ type listing struct {
 }
 
 // plan compiles q for a list whose rows come from source with key idRead.
-func (e *Engine) plan(ctx context.Context, kind string, r resolver, source, idRead string, q Query) (*listing, error) {
+func (e *Engine) plan(ctx context.Context, kind string, r sqlgen.Resolver, source, idRead string, q Query) (*listing, error) {
 	limit, start, err := e.pageBounds(q)
 	if err != nil {
 		return nil, err
 	}
-	b := newSQL(e.d)
-	cond, err := e.compileFilter(b, r, q.Filter)
+	b := sqlgen.NewBuilder(e.d)
+	cond, err := e.gen.CompileFilter(b, r, q.Filter)
 	if err != nil {
 		return nil, err
 	}
-	order, err := e.orderBy(r, idRead, q)
+	order, err := e.gen.OrderBy(r, idRead, q.SortBy, q.SortDesc)
 	if err != nil {
 		return nil, err
 	}
-	l := &listing{kind: kind, filter: strings.TrimSpace(q.Filter), cond: cond, args: b.args, order: order,
+	l := &listing{kind: kind, filter: strings.TrimSpace(q.Filter), cond: cond, args: b.Args, order: order,
 		limit: limit, start: start, offset: start - 1, source: source, idRead: idRead}
 	if order != "" || limit == 0 {
 		return l, nil // keyset continuation follows the id order only
@@ -57,8 +60,8 @@ func (e *Engine) plan(ctx context.Context, kind string, r resolver, source, idRe
 func (l *listing) totalsOnly() bool { return l.limit == 0 }
 
 // sql is the page's SELECT for selectList.
-func (e *Engine) pageSQL(l *listing, selectList string) *sqlb {
-	return e.sqlList(selectList, l.source, l.idRead, l.cond, l.args, l.last, l.limit, l.offset, l.order)
+func (e *Engine) pageSQL(l *listing, selectList string) *sqlgen.Builder {
+	return e.gen.List(selectList, l.source, l.idRead, l.cond, l.args, l.last, l.limit, l.offset, l.order)
 }
 
 // finish returns totalResults for a page of got rows whose last key is lastRaw, and
@@ -87,7 +90,7 @@ func (e *Engine) finish(ctx context.Context, l *listing, got int, lastRaw any) (
 	if w := l.walk; w != nil && got > 0 && countedAt.Sub(w.countedAt) <= totalTTL {
 		n, countedAt = w.total, w.countedAt
 	} else {
-		c, err := e.count(ctx, e.sqlCount(l.source, l.cond, l.args))
+		c, err := e.count(ctx, e.gen.Count(l.source, l.cond, l.args))
 		if err != nil {
 			return 0, err
 		}
@@ -100,4 +103,31 @@ func (e *Engine) finish(ctx context.Context, l *listing, got int, lastRaw any) (
 		e.saveWalk(ctx, l, walkState{next: l.start + got, last: lastRaw, total: n, countedAt: countedAt})
 	}
 	return n, nil
+}
+
+// pageBounds validates paging and returns the page size and its 1-based start.
+func (e *Engine) pageBounds(q Query) (limit, start int, err error) {
+	if q.StartIndex < 0 || q.Count < 0 {
+		return 0, 0, fmt.Errorf("%w: startIndex and count must not be negative", ErrInvalidPaging)
+	}
+	start = q.StartIndex
+	if start < 1 {
+		start = 1 // RFC 7644 §3.4.2.4: less than 1 is interpreted as 1
+	}
+	limit = q.Count
+	if !q.Paged || limit > e.opts.MaxPageSize {
+		// A list without a count is a page of the largest size served, like a larger
+		// count: one request never reads or holds the whole table. totalResults above
+		// itemsPerPage says there is more (RFC 7644 §3.4.2.4 leaves the size to us).
+		limit = e.opts.MaxPageSize
+	}
+	return limit, start, nil
+}
+
+func (e *Engine) count(ctx context.Context, b *sqlgen.Builder) (int, error) {
+	var n int64
+	if err := e.q().QueryRowContext(ctx, b.String(), b.Args...).Scan(&n); err != nil {
+		return 0, err
+	}
+	return int(n), nil
 }

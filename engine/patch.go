@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/scimsql/scimsql/mappings"
+	"github.com/scimsql/scimsql/sqlgen"
 )
 
 // GroupPatch is a change to a group expressed as what SCIM PATCH asks for. Member
@@ -29,7 +30,7 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch) error 
 		return err
 	}
 	gp := e.groups
-	gid, ok := idArg(&gp.m.ID, id)
+	gid, ok := sqlgen.IDArg(&gp.M.ID, id)
 	if !ok {
 		return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 	}
@@ -75,7 +76,7 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch) error 
 			if err := e.usersExist(ctx, tx, want.keys); err != nil {
 				return err
 			}
-			if len(want.keys) > 0 && gp.memTable != "" {
+			if len(want.keys) > 0 && gp.MemTable != "" {
 				// Only the named rows are read: which of these users are members already.
 				have, err := e.membersAmong(ctx, tx, gid, want.keys)
 				if err != nil {
@@ -86,7 +87,7 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch) error 
 				add = want.keys
 			}
 			for _, r := range dedupe(p.Remove) {
-				if arg, ok := idArg(&e.users.m.ID, r); ok {
+				if arg, ok := sqlgen.IDArg(&e.users.M.ID, r); ok {
 					remove = append(remove, arg)
 				}
 			}
@@ -97,16 +98,16 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch) error 
 				g.DisplayName = *p.DisplayName
 			}
 			cols, vals := e.groupColumns(g, false)
-			if p.DisplayName == nil && len(cols) > 0 && cols[0] == gp.m.DisplayName.Column {
+			if p.DisplayName == nil && len(cols) > 0 && cols[0] == gp.M.DisplayName.Column {
 				cols, vals = cols[1:], vals[1:]
 			}
 			if len(cols) > 0 {
-				b := e.sqlUpdate(gp.table, gp.idCol, cols, vals, gid)
-				if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
+				b := e.gen.Update(gp.Table, gp.IDCol, cols, vals, gid)
+				if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
 					return err
 				}
 			}
-			if len(remove) > 0 && gp.memTable != "" {
+			if len(remove) > 0 && gp.MemTable != "" {
 				if err := e.removeMembers(ctx, tx, gid, remove); err != nil {
 					return err
 				}
@@ -153,8 +154,8 @@ func (e *Engine) membersAmong(ctx context.Context, tx querier, gid any, users []
 	chunk := e.chunkSize()
 	for start := 0; start < len(users); start += chunk {
 		end := min(len(users), start+chunk)
-		b := e.sqlMembersAmong(gid, users[start:end])
-		rows, err := tx.QueryContext(ctx, b.String(), b.args...)
+		b := e.gen.MembersAmong(gid, users[start:end])
+		rows, err := tx.QueryContext(ctx, b.String(), b.Args...)
 		if err != nil {
 			return nil, err
 		}

@@ -3,11 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strings"
 
-	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/filter"
 	"github.com/scimsql/scimsql/mappings"
+	"github.com/scimsql/scimsql/sqlgen"
 )
 
 // Resource is one row of an extra resource type (a role, an entitlement).
@@ -23,46 +21,7 @@ type ResourcePage struct {
 	Resources  []*Resource
 }
 
-// resourcePlan is the compiled form of an extra resource type.
-type resourcePlan struct {
-	r          *mappings.Resource
-	source     string
-	idRead     string
-	selectList string
-	exprs      map[string]string // lower-case attribute → qualified column
-}
-
-const resourceAlias = "r"
-
-func buildResourcePlan(d dialects.Dialect, r *mappings.Resource) *resourcePlan {
-	p := &resourcePlan{r: r, source: d.Quote(r.Table) + " " + resourceAlias, exprs: map[string]string{}}
-	p.idRead = resourceAlias + "." + d.Quote(r.ID.Column)
-	cols := []string{p.idRead}
-	for _, a := range r.Order {
-		e := resourceAlias + "." + d.Quote(r.Attributes[a])
-		p.exprs[strings.ToLower(a)] = e
-		cols = append(cols, e)
-	}
-	p.selectList = strings.Join(cols, ", ")
-	return p
-}
-
-func (p *resourcePlan) resolve(fp filter.AttrPath) ([]target, error) {
-	if fp.Sub != "" || fp.URN != "" && !strings.EqualFold(fp.URN, p.r.Schema) {
-		return nil, unknownAttr(fp)
-	}
-	if strings.EqualFold(fp.Attr, "id") {
-		return []target{{path: fp.String(), expr: p.idRead, typ: "id", caseExact: true, idKey: &p.r.ID}}, nil
-	}
-	if e, ok := p.exprs[strings.ToLower(fp.Attr)]; ok {
-		return []target{{path: fp.String(), expr: e, typ: "string"}}, nil
-	}
-	return nil, unknownAttr(fp)
-}
-func (p *resourcePlan) multi(filter.AttrPath) []*mappings.Attribute { return nil }
-func (p *resourcePlan) exprOf(*mappings.Attribute) string           { return "" }
-
-func (e *Engine) resourcePlan(typ string) (*resourcePlan, error) {
+func (e *Engine) resourcePlanOf(typ string) (*sqlgen.ResourcePlan, error) {
 	p, ok := e.resources[typ]
 	if !ok {
 		return nil, fmt.Errorf("%w: no resource type %q", ErrNotFound, typ)
@@ -72,20 +31,20 @@ func (e *Engine) resourcePlan(typ string) (*resourcePlan, error) {
 
 // ListResources answers a list of an extra resource type, filtered and paged like users.
 func (e *Engine) ListResources(ctx context.Context, typ string, q Query) (*ResourcePage, error) {
-	p, err := e.resourcePlan(typ)
+	p, err := e.resourcePlanOf(typ)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := e.ctx(ctx, "list"+typ)
 	defer cancel()
-	l, err := e.plan(ctx, typ, p, p.source, p.idRead, q)
+	l, err := e.plan(ctx, typ, p, p.Source, p.IDRead, q)
 	if err != nil {
 		return nil, err
 	}
 	page := &ResourcePage{StartIndex: l.start}
 	var lastRaw any
 	if !l.totalsOnly() {
-		res, raws, err := e.queryResources(ctx, p, e.pageSQL(l, p.selectList))
+		res, raws, err := e.queryResources(ctx, p, e.pageSQL(l, p.SelectList))
 		if err != nil {
 			return nil, err
 		}
@@ -100,17 +59,17 @@ func (e *Engine) ListResources(ctx context.Context, typ string, q Query) (*Resou
 
 // GetResource answers one resource by id.
 func (e *Engine) GetResource(ctx context.Context, typ, id string) (*Resource, error) {
-	p, err := e.resourcePlan(typ)
+	p, err := e.resourcePlanOf(typ)
 	if err != nil {
 		return nil, err
 	}
-	arg, ok := idArg(&p.r.ID, id)
+	arg, ok := sqlgen.IDArg(&p.R.ID, id)
 	if !ok {
 		return nil, fmt.Errorf("%w: no %s with id %q", ErrNotFound, typ, id)
 	}
 	ctx, cancel := e.ctx(ctx, "get"+typ)
 	defer cancel()
-	res, _, err := e.queryResources(ctx, p, e.sqlByID(p.selectList, p.source, p.idRead, arg))
+	res, _, err := e.queryResources(ctx, p, e.gen.ByID(p.SelectList, p.Source, p.IDRead, arg))
 	if err != nil {
 		return nil, err
 	}
@@ -120,55 +79,33 @@ func (e *Engine) GetResource(ctx context.Context, typ, id string) (*Resource, er
 	return res[0], nil
 }
 
-func (e *Engine) queryResources(ctx context.Context, p *resourcePlan, sel *sqlb) ([]*Resource, []any, error) {
-	rows, err := e.q().QueryContext(ctx, sel.String(), sel.args...)
+func (e *Engine) queryResources(ctx context.Context, p *sqlgen.ResourcePlan, sel *sqlgen.Builder) ([]*Resource, []any, error) {
+	rows, err := e.q().QueryContext(ctx, sel.String(), sel.Args...)
 	if err != nil {
-		return nil, nil, e.dbErr("reading "+p.r.Name, err)
+		return nil, nil, e.dbErr("reading "+p.R.Name, err)
 	}
 	defer rows.Close()
 	var out []*Resource
 	var raws []any
 	for rows.Next() {
-		vals := make([]any, 1+len(p.r.Order))
+		vals := make([]any, 1+len(p.R.Order))
 		ptrs := make([]any, len(vals))
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, nil, e.dbErr("reading "+p.r.Name, err)
+			return nil, nil, e.dbErr("reading "+p.R.Name, err)
 		}
-		r := &Resource{ID: idString(vals[0]), Values: map[string]string{}}
-		for i, a := range p.r.Order {
+		r := &Resource{ID: sqlgen.IDString(vals[0]), Values: map[string]string{}}
+		for i, a := range p.R.Order {
 			if v := vals[i+1]; v != nil {
-				r.Values[a] = stringOf(orEmpty(v))
+				r.Values[a] = sqlgen.StringOf(orEmpty(v))
 			}
 		}
 		out = append(out, r)
 		raws = append(raws, vals[0])
 	}
-	return out, raws, e.dbErr("reading "+p.r.Name, rows.Err())
-}
-
-// refPlan reads users' roles or entitlements from a join table.
-type refPlan struct {
-	kind    string // roles, entitlements
-	table   string
-	userCol string
-	value   string
-	display string // resource displayName column joined in, "" if none
-	join    string // LEFT JOIN clause for the display
-}
-
-func buildRefPlan(d dialects.Dialect, m *mappings.Mapping, kind string, r *mappings.UserRefs) *refPlan {
-	if r == nil {
-		return nil
-	}
-	p := &refPlan{kind: kind, table: d.Quote(r.Table) + " j", userCol: "j." + d.Quote(r.UserColumn), value: "j." + d.Quote(r.ValueColumn)}
-	if res := m.Resource(r.Resource); res != nil {
-		p.display = "x." + d.Quote(res.Attributes["displayName"])
-		p.join = " LEFT JOIN " + d.Quote(res.Table) + " x ON x." + d.Quote(res.ID.Column) + " = " + p.value
-	}
-	return p
+	return out, raws, e.dbErr("reading "+p.R.Name, rows.Err())
 }
 
 // loadRefs fills the roles and entitlements of users (raw ids in raws), one query per
@@ -183,37 +120,37 @@ func (e *Engine) loadRefs(ctx context.Context, q querier, users []*User, raws []
 	}
 	for _, rp := range e.refs {
 		for _, u := range users {
-			u.setRefs(rp.kind, []Member{})
+			u.setRefs(rp.Kind, []Member{})
 		}
 		for start := 0; start < len(raws); start += e.chunkSize() {
 			end := min(len(raws), start+e.chunkSize())
-			b := e.sqlRefs(rp, raws[start:end])
-			rows, err := q.QueryContext(ctx, b.String(), b.args...)
+			b := e.gen.RefsOf(rp, raws[start:end])
+			rows, err := q.QueryContext(ctx, b.String(), b.Args...)
 			if err != nil {
-				return e.dbErr("reading "+rp.kind, err)
+				return e.dbErr("reading "+rp.Kind, err)
 			}
 			for rows.Next() {
 				var uid, val, disp any
 				dest := []any{&uid, &val}
-				if rp.display != "" {
+				if rp.Display != "" {
 					dest = append(dest, &disp)
 				}
 				if err := rows.Scan(dest...); err != nil {
 					rows.Close()
-					return e.dbErr("reading "+rp.kind, err)
+					return e.dbErr("reading "+rp.Kind, err)
 				}
-				if u := byID[idString(uid)]; u != nil {
-					m := Member{Value: idString(val)}
+				if u := byID[sqlgen.IDString(uid)]; u != nil {
+					m := Member{Value: sqlgen.IDString(val)}
 					if disp != nil {
-						m.Display = stringOf(orEmpty(disp))
+						m.Display = sqlgen.StringOf(orEmpty(disp))
 					}
-					u.setRefs(rp.kind, append(u.refs(rp.kind), m))
+					u.setRefs(rp.Kind, append(u.refs(rp.Kind), m))
 				}
 			}
 			err = rows.Err()
 			rows.Close()
 			if err != nil {
-				return e.dbErr("reading "+rp.kind, err)
+				return e.dbErr("reading "+rp.Kind, err)
 			}
 		}
 	}

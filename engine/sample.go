@@ -3,11 +3,11 @@ package engine
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/scimsql/scimsql/mappings"
+	"github.com/scimsql/scimsql/sqlgen"
 )
 
 // The sample database: what scimsql explain's recording connection answers when no
@@ -146,46 +146,46 @@ func (e *Engine) Sampler() func(query string, args []any) SampleAnswer {
 		}
 	}
 	if p := e.users; p != nil {
-		_, uid := SampleID(&p.m.ID, 0)
-		if rc, ok := p.exprs["username"]; ok {
+		_, uid := SampleID(&p.M.ID, 0)
+		if rc, ok := p.Exprs["username"]; ok {
 			for _, except := range []any{nil, uid} {
-				s.exact[e.sqlTaken(p.source, p.idRead, rc.expr, rc.attr.CaseExact, "", except).String()] = none(1)
+				s.exact[e.gen.Taken(p.Source, p.IDRead, rc.Expr, rc.Attr.CaseExact, "", except).String()] = none(1)
 			}
 		}
-		user := func(string, []any) SampleAnswer { return rows(colNames(p.ncols), s.userRow(0)) }
-		s.prefix = append(s.prefix, samplePrefix{"SELECT " + p.selectList + " FROM ", func(q string, _ []any) SampleAnswer {
-			a := rows(colNames(p.ncols))
-			for i := range pageRows(q) {
+		user := func(string, []any) SampleAnswer { return rows(colNames(p.NCols), s.userRow(0)) }
+		s.prefix = append(s.prefix, samplePrefix{sqlgen.SelectPrefix(p.SelectList), func(q string, _ []any) SampleAnswer {
+			a := rows(colNames(p.NCols))
+			for i := range sqlgen.PageRows(q) {
 				a.Rows = append(a.Rows, s.userRow(i))
 			}
 			return a
 		}})
-		if p.returning != "" {
-			s.suffix = append(s.suffix, samplePrefix{" RETURNING " + p.returning, user})
+		if p.Returning != "" {
+			s.suffix = append(s.suffix, samplePrefix{sqlgen.ReturningSuffix(p.Returning), user})
 		}
 		var extra []string
-		if pw := p.m.Attr("password"); pw != nil && pw.Column != "" {
+		if pw := p.M.Attr("password"); pw != nil && pw.Column != "" {
 			extra = append(extra, e.d.Quote(pw.Column))
 		}
-		s.exact[e.sqlLock(p.table, p.idCol, uid).String()] = func(string, []any) SampleAnswer { return rows(colNames(1), []any{uid}) }
+		s.exact[e.gen.Lock(p.Table, p.IDCol, uid).String()] = func(string, []any) SampleAnswer { return rows(colNames(1), []any{uid}) }
 		if len(extra) > 0 {
-			s.exact[e.sqlLock(p.table, p.idCol, uid, extra...).String()] = func(string, []any) SampleAnswer {
+			s.exact[e.gen.Lock(p.Table, p.IDCol, uid, extra...).String()] = func(string, []any) SampleAnswer {
 				return rows(colNames(2), []any{uid, sampleStoredHash})
 			}
 		}
-		s.prefix = append(s.prefix, samplePrefix{before(e.sqlUsersIn([]any{uid}).String(), " IN ("), echo(0)})
+		s.prefix = append(s.prefix, samplePrefix{before(e.gen.UsersIn([]any{uid}).String(), " IN ("), echo(0)})
 		for _, rp := range e.refs {
 			rp := rp
-			s.prefix = append(s.prefix, samplePrefix{before(e.sqlRefs(rp, []any{uid}).String(), " IN ("), func(q string, args []any) SampleAnswer {
+			s.prefix = append(s.prefix, samplePrefix{before(e.gen.RefsOf(rp, []any{uid}).String(), " IN ("), func(q string, args []any) SampleAnswer {
 				n := 2
-				if rp.display != "" {
+				if rp.Display != "" {
 					n = 3
 				}
 				a := rows(colNames(n))
 				for _, u := range args {
-					row := []any{u, "sample-" + rp.kind}
+					row := []any{u, "sample-" + rp.Kind}
 					if n == 3 {
-						row = append(row, "Sample "+rp.kind)
+						row = append(row, "Sample "+rp.Kind)
 					}
 					a.Rows = append(a.Rows, row)
 				}
@@ -194,38 +194,38 @@ func (e *Engine) Sampler() func(query string, args []any) SampleAnswer {
 		}
 	}
 	if p := e.groups; p != nil {
-		_, gid := SampleID(&p.m.ID, 0)
+		_, gid := SampleID(&p.M.ID, 0)
 		for _, except := range []any{nil, gid} {
-			s.exact[e.sqlTaken(p.source, p.idRead, p.name.expr, p.name.attr.CaseExact, "", except).String()] = none(1)
+			s.exact[e.gen.Taken(p.Source, p.IDRead, p.Name.Expr, p.Name.Attr.CaseExact, "", except).String()] = none(1)
 		}
-		s.prefix = append(s.prefix, samplePrefix{"SELECT " + p.selectList + " FROM ", func(q string, _ []any) SampleAnswer {
+		s.prefix = append(s.prefix, samplePrefix{sqlgen.SelectPrefix(p.SelectList), func(q string, _ []any) SampleAnswer {
 			var a SampleAnswer
-			for i := range pageRows(q) {
-				row := []any{rowID(&p.m.ID, i), "Stored Group"}
+			for i := range sqlgen.PageRows(q) {
+				row := []any{rowID(&p.M.ID, i), "Stored Group"}
 				if i > 0 {
 					row[1] = fmt.Sprintf("Stored Group %d", i+1)
 				}
-				if p.desc != nil {
+				if p.Desc != nil {
 					row = append(row, "stored description")
 				}
-				if p.lmRead != "" {
-					row = append(row, timeArg(SampleNow.Add(-time.Hour), e.f))
+				if p.LMRead != "" {
+					row = append(row, sqlgen.TimeArg(SampleNow.Add(-time.Hour), e.f))
 				}
 				a.Columns = colNames(len(row))
 				a.Rows = append(a.Rows, row)
 			}
 			return a
 		}})
-		lock, n := e.sqlLockGroup(gid)
+		lock, n := e.gen.LockGroup(gid)
 		s.exact[lock.String()] = func(string, []any) SampleAnswer {
 			if n == 2 {
 				return rows(colNames(2), []any{gid, "Stored Group"})
 			}
 			return rows(colNames(1), []any{gid})
 		}
-		if p.memTable != "" {
+		if p.MemTable != "" {
 			members := s.storedMembers()
-			mb, display := e.sqlMembersOf([]any{gid})
+			mb, display := e.gen.MembersOf([]any{gid})
 			s.prefix = append(s.prefix, samplePrefix{before(mb.String(), " IN ("), func(q string, args []any) SampleAnswer {
 				n := 2
 				if display {
@@ -243,28 +243,28 @@ func (e *Engine) Sampler() func(query string, args []any) SampleAnswer {
 				}
 				return a
 			}})
-			s.exact[e.sqlCurrentMembers(gid).String()] = func(string, []any) SampleAnswer {
+			s.exact[e.gen.CurrentMembers(gid).String()] = func(string, []any) SampleAnswer {
 				a := rows(colNames(1))
 				for _, m := range members {
 					a.Rows = append(a.Rows, []any{m})
 				}
 				return a
 			}
-			s.prefix = append(s.prefix, samplePrefix{before(e.sqlMembersAmong(gid, []any{gid}).String(), " IN ("), echo(1)})
+			s.prefix = append(s.prefix, samplePrefix{before(e.gen.MembersAmong(gid, []any{gid}).String(), " IN ("), echo(1)})
 		}
 	}
 	for _, rp := range e.resources {
 		rp := rp
-		s.prefix = append(s.prefix, samplePrefix{"SELECT " + rp.selectList + " FROM ", func(string, []any) SampleAnswer {
-			_, id := SampleID(&rp.r.ID, 0)
+		s.prefix = append(s.prefix, samplePrefix{sqlgen.SelectPrefix(rp.SelectList), func(string, []any) SampleAnswer {
+			_, id := SampleID(&rp.R.ID, 0)
 			row := []any{id}
-			for _, a := range rp.r.Order {
+			for _, a := range rp.R.Order {
 				row = append(row, "sample-"+a)
 			}
 			return rows(colNames(len(row)), row)
 		}})
 	}
-	s.prefix = append(s.prefix, samplePrefix{"SELECT COUNT(*) FROM ", func(string, []any) SampleAnswer {
+	s.prefix = append(s.prefix, samplePrefix{sqlgen.CountPrefix, func(string, []any) SampleAnswer {
 		return rows(colNames(1), []any{int64(1)})
 	}})
 	return s.answer
@@ -275,8 +275,8 @@ func (s *sampler) storedMembers() []any {
 	if s.e.users == nil {
 		return nil
 	}
-	_, a := SampleID(&s.e.users.m.ID, 1)
-	_, b := SampleID(&s.e.users.m.ID, 3)
+	_, a := SampleID(&s.e.users.M.ID, 1)
+	_, b := SampleID(&s.e.users.M.ID, 3)
 	return []any{a, b}
 }
 
@@ -291,44 +291,26 @@ func rowID(k *mappings.Key, i int) any {
 	return id
 }
 
-// pageRows is the number of rows the sample database returns for a list statement: its
-// page size (LIMIT n, FETCH NEXT n ROWS), at most 2, and 1 for a read by key.
-func pageRows(q string) int {
-	for _, kw := range []string{" LIMIT ", " FETCH NEXT "} {
-		if i := strings.LastIndex(q, kw); i >= 0 {
-			rest := q[i+len(kw):]
-			j := 0
-			for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
-				j++
-			}
-			if n, err := strconv.Atoi(rest[:j]); err == nil {
-				return min(max(n, 0), 2)
-			}
-		}
-	}
-	return 1
-}
-
 // userRow is the i-th sample user as the users' select list reads it.
 func (s *sampler) userRow(i int) []any {
 	e, p := s.e, s.e.users
-	row := make([]any, p.ncols)
-	row[0] = rowID(&p.m.ID, i)
-	if p.lmRead != "" {
-		row[1] = timeArg(SampleNow.Add(-time.Hour), e.f)
+	row := make([]any, p.NCols)
+	row[0] = rowID(&p.M.ID, i)
+	if p.LMRead != "" {
+		row[1] = sqlgen.TimeArg(SampleNow.Add(-time.Hour), e.f)
 	}
-	for _, rc := range p.reads {
-		if rc.col < 0 || row[rc.col] != nil {
+	for _, rc := range p.Reads {
+		if rc.Col < 0 || row[rc.Col] != nil {
 			continue
 		}
-		row[rc.col] = s.stored(rc.attr)
+		row[rc.Col] = s.stored(rc.Attr)
 	}
 	return row
 }
 
 // stored is attribute a's sample value as its column holds it.
 func (s *sampler) stored(a *mappings.Attribute) any {
-	v, err := toColumn(a, SampleValue(a, true), s.e.f)
+	v, err := sqlgen.ToColumn(a, SampleValue(a, true), s.e.f)
 	if err != nil {
 		return nil
 	}
@@ -367,7 +349,7 @@ func (s *sampler) byNames(query string) SampleAnswer {
 	case kind == "groups":
 		key = &e.m.Groups.ID
 	}
-	items := ResultColumns(query)
+	items := sqlgen.ResultColumns(query)
 	if len(items) == 1 && (items[0] == "*" || strings.HasSuffix(items[0], ".*")) {
 		items = s.columnsOf(kind)
 	}
@@ -399,7 +381,7 @@ func (s *sampler) byName(name string, key *mappings.Key) any {
 			return id
 		}
 		if u.LastModified != nil && strings.EqualFold(name, u.LastModified.Column) {
-			return timeArg(SampleNow.Add(-time.Hour), e.f)
+			return sqlgen.TimeArg(SampleNow.Add(-time.Hour), e.f)
 		}
 		for _, a := range u.Attributes {
 			if a.Column != "" && strings.EqualFold(a.Column, name) && a.Path != "password" {
@@ -461,156 +443,4 @@ func (s *sampler) tableOf(query string) string {
 		try("groups", s.e.m.Groups.Table)
 	}
 	return kind
-}
-
-// ResultColumns returns the names of the columns a statement returns: the items of its
-// first top-level SELECT list, or of its RETURNING or OUTPUT clause, each named by its
-// alias or, failing that, the last identifier in it; nil for a statement that returns
-// no rows.
-func ResultColumns(query string) []string {
-	toks := topLevel(query)
-	start, end := -1, len(query)
-	for i, t := range toks {
-		w := strings.ToUpper(t.text)
-		if start < 0 && (w == "SELECT" || w == "RETURNING") {
-			start = t.end
-			if w == "SELECT" && i+1 < len(toks) && strings.EqualFold(toks[i+1].text, "DISTINCT") {
-				start = toks[i+1].end
-			}
-			continue
-		}
-		if start < 0 && w == "OUTPUT" {
-			start = t.end
-			continue
-		}
-		if start >= 0 && (w == "FROM" || w == "INTO" || w == "VALUES" || w == "WHERE" || w == ";") {
-			end = t.start
-			break
-		}
-	}
-	if start < 0 {
-		return nil
-	}
-	var out []string
-	for _, item := range splitTop(query[start:end]) {
-		out = append(out, itemName(item))
-	}
-	return out
-}
-
-type token struct {
-	text       string
-	start, end int
-}
-
-// topLevel returns the words and semicolons of s outside parentheses, quotes and
-// brackets.
-func topLevel(s string) []token {
-	var out []token
-	depth := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c == '\'' || c == '"' || c == '`' || c == '[':
-			closer := c
-			if c == '[' {
-				closer = ']'
-			}
-			j := i + 1
-			for j < len(s) && s[j] != closer {
-				j++
-			}
-			i = j + 1
-		case c == '(':
-			depth++
-			i++
-		case c == ')':
-			depth--
-			i++
-		case c == ';' && depth == 0:
-			out = append(out, token{";", i, i + 1})
-			i++
-		case isWordByte(c):
-			j := i
-			for j < len(s) && (isWordByte(s[j]) || s[j] >= '0' && s[j] <= '9') {
-				j++
-			}
-			if depth == 0 {
-				out = append(out, token{s[i:j], i, j})
-			}
-			i = j
-		default:
-			i++
-		}
-	}
-	return out
-}
-
-func isWordByte(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-// splitTop splits a select list at its top-level commas.
-func splitTop(s string) []string {
-	var out []string
-	depth, last := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"' || c == '`':
-			quote = c
-		case c == '[':
-			quote = ']'
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		case c == ',' && depth == 0:
-			out = append(out, strings.TrimSpace(s[last:i]))
-			last = i + 1
-		}
-	}
-	if t := strings.TrimSpace(s[last:]); t != "" {
-		out = append(out, t)
-	}
-	return out
-}
-
-// itemName is the name of one select item: its alias, or its last identifier, unquoted.
-func itemName(item string) string {
-	s := strings.TrimSpace(item)
-	name := ""
-	for i := len(s) - 1; i >= 0; i-- {
-		c := s[i]
-		if c == '"' || c == '`' || c == ']' {
-			open := c
-			if c == ']' {
-				open = '['
-			}
-			j := strings.LastIndexByte(s[:i], open)
-			if j < 0 {
-				break
-			}
-			name = s[j+1 : i]
-			break
-		}
-		if isWordByte(c) || c >= '0' && c <= '9' {
-			j := i
-			for j > 0 && (isWordByte(s[j-1]) || s[j-1] >= '0' && s[j-1] <= '9') {
-				j--
-			}
-			name = s[j : i+1]
-			break
-		}
-		if c == ')' || c == '*' {
-			break
-		}
-	}
-	if name == "" {
-		return s
-	}
-	return name
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/filter"
 	"github.com/scimsql/scimsql/mappings"
+	"github.com/scimsql/scimsql/sqlgen"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -25,25 +26,6 @@ func (e *Engine) userOp(name string) (*mappings.Operation, error) {
 	return op, nil
 }
 
-// pageBounds validates paging and returns the page size and its 1-based start.
-func (e *Engine) pageBounds(q Query) (limit, start int, err error) {
-	if q.StartIndex < 0 || q.Count < 0 {
-		return 0, 0, fmt.Errorf("%w: startIndex and count must not be negative", ErrInvalidPaging)
-	}
-	start = q.StartIndex
-	if start < 1 {
-		start = 1 // RFC 7644 §3.4.2.4: less than 1 is interpreted as 1
-	}
-	limit = q.Count
-	if !q.Paged || limit > e.opts.MaxPageSize {
-		// A list without a count is a page of the largest size served, like a larger
-		// count: one request never reads or holds the whole table. totalResults above
-		// itemsPerPage says there is more (RFC 7644 §3.4.2.4 leaves the size to us).
-		limit = e.opts.MaxPageSize
-	}
-	return limit, start, nil
-}
-
 // GetUsers answers getUsers: a filtered, paged list in stable id order with the total
 // number of matches.
 func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
@@ -56,7 +38,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	if id, ok := e.idLookup(q); ok {
 		return e.usersByID(ctx, id)
 	}
-	l, err := e.plan(ctx, "users", p, p.source, p.idRead, q)
+	l, err := e.plan(ctx, "users", p, p.Source, p.IDRead, q)
 	if err != nil {
 		return nil, err
 	}
@@ -65,8 +47,8 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 		page.Total, err = e.finish(ctx, l, 0, nil)
 		return page, e.dbErr("getUsers", err)
 	}
-	sel := e.pageSQL(l, p.selectList)
-	rows, err := e.q().QueryContext(ctx, sel.String(), sel.args...)
+	sel := e.pageSQL(l, p.SelectList)
+	rows, err := e.q().QueryContext(ctx, sel.String(), sel.Args...)
 	if err != nil {
 		return nil, e.dbErr("getUsers", err)
 	}
@@ -104,7 +86,7 @@ func (e *Engine) idLookup(q Query) (string, bool) {
 	if len(t) < 7 || !strings.EqualFold(t[:3], "id ") || q.SortBy != "" {
 		return "", false
 	}
-	if op := e.users.m.Op(mappings.OpGetUsers); op == nil || !op.Auto {
+	if op := e.users.M.Op(mappings.OpGetUsers); op == nil || !op.Auto {
 		return "", false
 	}
 	if limit, start, err := e.pageBounds(q); err != nil || limit == 0 || start != 1 {
@@ -125,7 +107,7 @@ func (e *Engine) idLookup(q Query) (string, bool) {
 // usersByID is the list of the user with id: one or none.
 func (e *Engine) usersByID(ctx context.Context, id string) (*UserPage, error) {
 	page := &UserPage{StartIndex: 1}
-	arg, ok := idArg(&e.users.m.ID, id)
+	arg, ok := sqlgen.IDArg(&e.users.M.ID, id)
 	if !ok {
 		return page, nil // no row can have this id
 	}
@@ -140,39 +122,7 @@ func (e *Engine) usersByID(ctx context.Context, id string) (*UserPage, error) {
 	return page, nil
 }
 
-func (e *Engine) count(ctx context.Context, b *sqlb) (int, error) {
-	var n int64
-	if err := e.q().QueryRowContext(ctx, b.String(), b.args...).Scan(&n); err != nil {
-		return 0, err
-	}
-	return int(n), nil
-}
-
-// orderBy returns the ORDER BY for a sortBy request ("" for the id order): the sort
-// attribute, then the id so that ties keep a stable order across pages.
-func (e *Engine) orderBy(r resolver, idRead string, q Query) (string, error) {
-	if strings.TrimSpace(q.SortBy) == "" {
-		if q.SortDesc {
-			return idRead + " DESC", nil
-		}
-		return "", nil
-	}
-	path, err := filter.ParsePath(q.SortBy)
-	if err != nil || path.Filter != nil || path.Sub != "" {
-		return "", fmt.Errorf("%w: sortBy %q is not an attribute path", ErrInvalidValue, q.SortBy)
-	}
-	ts, err := r.resolve(path.Attr)
-	if err != nil {
-		return "", fmt.Errorf("%w: sortBy %q is not a mapped attribute", ErrInvalidValue, q.SortBy)
-	}
-	dir := ""
-	if q.SortDesc {
-		dir = " DESC"
-	}
-	return ts[0].expr + dir + ", " + idRead + dir, nil
-}
-
-// scanUser reads one row of userPlan.selectList. It also returns the raw id value,
+// scanUser reads one row of sqlgen.UserPlan.SelectList. It also returns the raw id value,
 // which keyset paging binds back.
 func (e *Engine) scanUser(rows *sql.Rows) (*User, any, error) {
 	sc := e.newUserScanner()
@@ -184,7 +134,7 @@ func (e *Engine) scanUser(rows *sql.Rows) (*User, any, error) {
 type userScanner struct {
 	e          *Engine
 	vals, ptrs []any
-	texts      []textCol
+	texts      []sqlgen.TextCol
 }
 
 // newUserScanner returns a scanner for the users' select list, from the pool when one
@@ -193,10 +143,10 @@ func (e *Engine) newUserScanner() *userScanner {
 	if s, ok := e.scanners.Get().(*userScanner); ok {
 		return s
 	}
-	n := e.users.ncols
-	s := &userScanner{e: e, vals: make([]any, n), ptrs: make([]any, n), texts: make([]textCol, n)}
+	n := e.users.NCols
+	s := &userScanner{e: e, vals: make([]any, n), ptrs: make([]any, n), texts: make([]sqlgen.TextCol, n)}
 	for i := range s.vals {
-		if e.users.text[i] {
+		if e.users.Text[i] {
 			s.ptrs[i] = &s.texts[i]
 		} else {
 			s.ptrs[i] = &s.vals[i]
@@ -217,29 +167,29 @@ func (s *userScanner) scan(rows *sql.Rows) (*User, any, error) {
 	if err := rows.Scan(s.ptrs...); err != nil {
 		return nil, nil, e.dbErr("reading users", err)
 	}
-	for i, text := range p.text {
+	for i, text := range p.Text {
 		if text {
-			vals[i] = s.texts[i].v
+			vals[i] = s.texts[i].V
 		}
 	}
-	u := &User{ID: idString(vals[0]), Values: make(map[string]any, len(p.reads))}
-	if p.lmRead != "" && vals[1] != nil {
-		t, err := timeOf(vals[1])
+	u := &User{ID: sqlgen.IDString(vals[0]), Values: make(map[string]any, len(p.Reads))}
+	if p.LMRead != "" && vals[1] != nil {
+		t, err := sqlgen.TimeOf(vals[1])
 		if err != nil {
-			return nil, nil, e.columnErr(p.m.LastModified.Column, err)
+			return nil, nil, e.columnErr(p.M.LastModified.Column, err)
 		}
 		u.LastModified = t
 	}
-	for _, rc := range p.reads {
-		raw := rc.constant
-		if rc.col >= 0 {
-			raw = vals[rc.col]
+	for _, rc := range p.Reads {
+		raw := rc.Constant
+		if rc.Col >= 0 {
+			raw = vals[rc.Col]
 		}
-		v, err := fromColumn(rc.attr, raw)
+		v, err := sqlgen.FromColumn(rc.Attr, raw)
 		if err != nil {
-			return nil, nil, e.columnErr(rc.attr.Path, err)
+			return nil, nil, e.columnErr(rc.Attr.Path, err)
 		}
-		u.Values[rc.attr.Path] = v
+		u.Values[rc.Attr.Path] = v
 	}
 	return u, vals[0], nil
 }
@@ -260,11 +210,11 @@ func (e *Engine) GetUser(ctx context.Context, id string) (*User, error) {
 
 func (e *Engine) getUser(ctx context.Context, q querier, id string) (*User, error) {
 	p := e.users
-	arg, ok := idArg(&p.m.ID, id)
+	arg, ok := sqlgen.IDArg(&p.M.ID, id)
 	if !ok {
 		return nil, fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
 	}
-	if op := p.m.Op(mappings.OpGetUser); op != nil && !op.Auto {
+	if op := p.M.Op(mappings.OpGetUser); op != nil && !op.Auto {
 		return e.getUserTemplated(ctx, q, op, id)
 	}
 	return e.userByID(ctx, "getUser", q, arg, id)
@@ -273,7 +223,7 @@ func (e *Engine) getUser(ctx context.Context, q querier, id string) (*User, erro
 // userByID reads the user whose key is arg (id as the request gave it) with the by-id
 // SELECT, as getUser mapped by columns does; op names the operation in errors.
 func (e *Engine) userByID(ctx context.Context, op string, q querier, arg any, id string) (*User, error) {
-	rows, err := q.QueryContext(ctx, e.users.byID, arg)
+	rows, err := q.QueryContext(ctx, e.users.ByID, arg)
 	if err != nil {
 		return nil, e.dbErr(op, err)
 	}
@@ -294,7 +244,7 @@ func (e *Engine) userByID(ctx context.Context, op string, q querier, arg any, id
 
 // getUserTemplated runs a templated getUser and matches result columns to bindings by name.
 func (e *Engine) getUserTemplated(ctx context.Context, q querier, op *mappings.Operation, id string) (*User, error) {
-	text, args, err := e.render(op.Statements[0], map[string]any{"id": id})
+	text, args, err := e.gen.Render(op.Statements[0], map[string]any{"id": id})
 	if err != nil {
 		return nil, err
 	}
@@ -307,29 +257,29 @@ func (e *Engine) getUserTemplated(ctx context.Context, q querier, op *mappings.O
 	}
 	p := e.users
 	u := &User{ID: id, Values: map[string]any{}}
-	if v, ok := row[strings.ToLower(p.m.ID.Column)]; ok && v != nil {
-		u.ID = idString(v)
+	if v, ok := row[strings.ToLower(p.M.ID.Column)]; ok && v != nil {
+		u.ID = sqlgen.IDString(v)
 	}
-	if p.m.LastModified != nil {
-		if v := row[strings.ToLower(p.m.LastModified.Column)]; v != nil {
-			if t, err := timeOf(v); err == nil {
+	if p.M.LastModified != nil {
+		if v := row[strings.ToLower(p.M.LastModified.Column)]; v != nil {
+			if t, err := sqlgen.TimeOf(v); err == nil {
 				u.LastModified = t
 			}
 		}
 	}
-	for _, rc := range p.reads {
-		if rc.attr.Column == "" {
+	for _, rc := range p.Reads {
+		if rc.Attr.Column == "" {
 			continue
 		}
-		raw, ok := row[strings.ToLower(rc.attr.Column)]
+		raw, ok := row[strings.ToLower(rc.Attr.Column)]
 		if !ok {
 			continue
 		}
-		v, err := fromColumn(rc.attr, raw)
+		v, err := sqlgen.FromColumn(rc.Attr, raw)
 		if err != nil {
-			return nil, e.columnErr(rc.attr.Path, err)
+			return nil, e.columnErr(rc.Attr.Path, err)
 		}
-		u.Values[rc.attr.Path] = v
+		u.Values[rc.Attr.Path] = v
 	}
 	return u, nil
 }
@@ -432,14 +382,14 @@ func (e *Engine) createOne(ctx context.Context, in *User, name string) (*User, e
 	if err := e.userNameFree(ctx, q, name, nil); err != nil {
 		return nil, e.dbErr("createUser", err)
 	}
-	id, err := e.newID(&p.m.ID, in, nil)
+	id, err := e.newID(&p.M.ID, in, nil)
 	if err != nil {
 		return nil, err
 	}
 	readable := e.m.Users.Op(mappings.OpGetUser) != nil
 	var out *User
 	err = e.retried(ctx, "createUser", func() error {
-		if p.returning != "" && readable && e.insertReturns(ctx) {
+		if p.Returning != "" && readable && e.insertReturns(ctx) {
 			var err error
 			out, err = e.insertUserRow(ctx, q, in, id)
 			return err
@@ -467,7 +417,7 @@ func (e *Engine) createTemplated(ctx context.Context, op *mappings.Operation, in
 		if err := e.userNameFree(ctx, tx, name, nil); err != nil {
 			return err
 		}
-		id, err := e.newID(&p.m.ID, in, nil)
+		id, err := e.newID(&p.M.ID, in, nil)
 		if err != nil {
 			return err
 		}
@@ -498,51 +448,25 @@ func (e *Engine) readBack(ctx context.Context, q querier, in *User, id string) (
 // schemas without one and names the attribute.
 func (e *Engine) userNameFree(ctx context.Context, tx querier, name string, exceptID any) error {
 	p := e.users
-	rc, ok := p.exprs["username"]
+	rc, ok := p.Exprs["username"]
 	if !ok {
 		return nil
 	}
-	if !rc.attr.Writable() {
+	if !rc.Attr.Writable() {
 		// A computed, read-only userName is the app's business: the request's value is
 		// ignored, so there is nothing to compare it with.
 		return nil
 	}
-	b := e.sqlTaken(p.source, p.idRead, rc.expr, rc.attr.CaseExact, name, exceptID)
+	b := e.gen.Taken(p.Source, p.IDRead, rc.Expr, rc.Attr.CaseExact, name, exceptID)
 	var got any
-	err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&got)
+	err := tx.QueryRowContext(ctx, b.String(), b.Args...).Scan(&got)
 	if err == nil {
-		return fmt.Errorf("%w: userName %q: a user with this userName already exists (id %s)", ErrConflict, name, idString(got))
+		return fmt.Errorf("%w: userName %q: a user with this userName already exists (id %s)", ErrConflict, name, sqlgen.IDString(got))
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
 	return err
-}
-
-// newID makes an id for a new row when the engine, not the database, makes ids.
-func (e *Engine) newID(k *mappings.Key, u *User, g *Group) (string, error) {
-	switch k.Generate {
-	case "uuid":
-		return e.opts.NewUUID(), nil
-	case "template":
-		data := map[string]any{"uuid": e.opts.NewUUID()}
-		if u != nil {
-			data["user"] = e.userData(u)
-		}
-		if g != nil {
-			data["group"] = groupData(g)
-		}
-		v, err := e.renderValue(k.Template, data)
-		if err != nil {
-			return "", err
-		}
-		text, _ := v.(string)
-		if text == "" {
-			return "", fmt.Errorf("%w: the id template %s rendered an empty id", ErrInvalidValue, k.Template.Source)
-		}
-		return text, nil
-	}
-	return "", nil
 }
 
 // userColumns returns the column assignments for the attributes present in u (and, on
@@ -562,7 +486,7 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 		vals = append(vals, v)
 	}
 	data := e.userData(u)
-	for _, a := range p.m.Attributes {
+	for _, a := range p.M.Attributes {
 		if !a.Writable() || a.Path == "password" {
 			continue
 		}
@@ -574,7 +498,7 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 			if !create {
 				continue
 			}
-			dv, err := Coerce(a, *a.Default)
+			dv, err := sqlgen.Coerce(a, *a.Default)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -584,7 +508,7 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 			continue
 		}
 		if a.Column != "" {
-			cv, err := toColumn(a, v, e.f)
+			cv, err := sqlgen.ToColumn(a, v, e.f)
 			if err != nil {
 				return nil, nil, fmt.Errorf("%w: %s: %v", ErrInvalidValue, a.Path, err)
 			}
@@ -592,14 +516,14 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 			continue
 		}
 		for _, col := range sortedKeys(a.Write) {
-			cv, err := e.renderValue(a.Write[col], map[string]any{"value": v, "user": data})
+			cv, err := e.gen.RenderValue(a.Write[col], map[string]any{"value": v, "user": data})
 			if err != nil {
 				return nil, nil, err
 			}
 			set(col, cv)
 		}
 	}
-	if a := p.m.Attr("password"); a != nil && u.HasPassword && a.Column != "" {
+	if a := p.M.Attr("password"); a != nil && u.HasPassword && a.Column != "" {
 		switch a.Hash {
 		case "plain":
 			set(a.Column, u.Password)
@@ -615,8 +539,8 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 			}
 		}
 	}
-	if lm := p.m.LastModified; lm != nil && lm.Maintain && len(cols) > 0 || lm != nil && lm.Maintain && create {
-		set(lm.Column, timeArg(e.now(), e.f))
+	if lm := p.M.LastModified; lm != nil && lm.Maintain && len(cols) > 0 || lm != nil && lm.Maintain && create {
+		set(lm.Column, sqlgen.TimeArg(e.now(), e.f))
 	}
 	return cols, vals, nil
 }
@@ -627,7 +551,7 @@ func (e *Engine) insertUser(ctx context.Context, tx querier, u *User, id string)
 	if err != nil {
 		return "", err
 	}
-	id, err = e.insert(ctx, tx, "createUser", p.table, p.idCol, &p.m.ID, cols, vals, id)
+	id, err = e.insert(ctx, tx, "createUser", p.Table, p.IDCol, &p.M.ID, cols, vals, id)
 	return id, e.valueErr(err, cols)
 }
 
@@ -640,11 +564,11 @@ func (e *Engine) insertColumns(ctx context.Context, u *User, id string) ([]strin
 		return nil, nil, err
 	}
 	if id != "" {
-		arg, ok := idArg(&p.m.ID, id)
+		arg, ok := sqlgen.IDArg(&p.M.ID, id)
 		if !ok {
 			return nil, nil, fmt.Errorf("%w: generated id %q does not fit users.id", ErrInvalidValue, id)
 		}
-		cols = append([]string{p.m.ID.Column}, cols...)
+		cols = append([]string{p.M.ID.Column}, cols...)
 		vals = append([]any{arg}, vals...)
 	}
 	return cols, vals, nil
@@ -657,7 +581,7 @@ func (e *Engine) insertUserRow(ctx context.Context, q querier, u *User, id strin
 	if err != nil {
 		return nil, err
 	}
-	b := e.sqlInsertRow(p.table, cols, vals, p.returning)
+	b := e.gen.InsertRow(p.Table, cols, vals, p.Returning)
 	out, err := e.readRow(ctx, q, b)
 	if err == nil && out == nil {
 		err = fmt.Errorf("%w: createUser: the INSERT returned no row", ErrDatabase)
@@ -667,8 +591,8 @@ func (e *Engine) insertUserRow(ctx context.Context, q querier, u *User, id strin
 
 // readRow runs a statement that returns at most one user (an INSERT or UPDATE ...
 // RETURNING, a read by id) and reads it; nil when it returned none.
-func (e *Engine) readRow(ctx context.Context, q querier, b *sqlb) (*User, error) {
-	rows, err := q.QueryContext(ctx, b.String(), b.args...)
+func (e *Engine) readRow(ctx context.Context, q querier, b *sqlgen.Builder) (*User, error) {
+	rows, err := q.QueryContext(ctx, b.String(), b.Args...)
 	if err != nil {
 		return nil, err
 	}
@@ -703,7 +627,7 @@ func (e *Engine) valueErr(err error, cols []string) error {
 	}
 	what := "column " + cols[i]
 	if e.users != nil {
-		for _, a := range e.users.m.Attributes {
+		for _, a := range e.users.M.Attributes {
 			if strings.EqualFold(a.Column, cols[i]) {
 				what = a.Path + " (column " + cols[i] + ")"
 			}
@@ -714,10 +638,10 @@ func (e *Engine) valueErr(err error, cols []string) error {
 
 // insert writes one row and returns its id: the given one, or the database's.
 func (e *Engine) insert(ctx context.Context, tx querier, op, table, idCol string, k *mappings.Key, cols []string, vals []any, id string) (string, error) {
-	b, mode := e.sqlInsert(table, idCol, k, cols, vals, id)
+	b, mode := e.gen.Insert(table, idCol, k, cols, vals, id)
 	switch mode {
-	case insertLastInsertID:
-		res, err := tx.ExecContext(ctx, b.String(), b.args...)
+	case sqlgen.InsertLastInsertID:
+		res, err := tx.ExecContext(ctx, b.String(), b.Args...)
 		if err != nil {
 			return "", err
 		}
@@ -726,14 +650,14 @@ func (e *Engine) insert(ctx context.Context, tx querier, op, table, idCol string
 			return "", err
 		}
 		return strconv.FormatInt(n, 10), nil
-	case insertQueryID:
+	case sqlgen.InsertQueryID:
 		var got any
-		if err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(&got); err != nil {
+		if err := tx.QueryRowContext(ctx, b.String(), b.Args...).Scan(&got); err != nil {
 			return "", err
 		}
-		return idString(got), nil
+		return sqlgen.IDString(got), nil
 	}
-	_, err := tx.ExecContext(ctx, b.String(), b.args...)
+	_, err := tx.ExecContext(ctx, b.String(), b.Args...)
 	return id, err
 }
 
@@ -756,15 +680,15 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 		return nil, err
 	}
 	p := e.users
-	arg, ok := idArg(&p.m.ID, id)
+	arg, ok := sqlgen.IDArg(&p.M.ID, id)
 	if !ok {
 		return nil, fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
 	}
 	ctx, cancel := e.ctx(ctx, name)
 	defer cancel()
 	var out *User
-	pw := p.m.Attr("password")
-	needLock := name == "patchUser" || pw != nil && pw.Hash == "bcrypt" && pw.Column != "" || p.m.Op(mappings.OpGetUser) == nil
+	pw := p.M.Attr("password")
+	needLock := name == "patchUser" || pw != nil && pw.Hash == "bcrypt" && pw.Column != "" || p.M.Op(mappings.OpGetUser) == nil
 	direct := !needLock && op.Auto && e.writesAlone()
 	if direct {
 		var in *User
@@ -819,8 +743,8 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 					return err
 				}
 				if len(cols) > 0 {
-					b := e.sqlUpdate(p.table, p.idCol, cols, vals, arg)
-					if _, err := tx.ExecContext(ctx, b.String(), b.args...); err != nil {
+					b := e.gen.Update(p.Table, p.IDCol, cols, vals, arg)
+					if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
 						return e.valueErr(err, cols)
 					}
 				}
@@ -848,13 +772,13 @@ var errReread = errors.New("the row changed after the update; redone in a transa
 // that the row still holds what was written (SameValue) with getUser mapped by columns.
 func (e *Engine) writesAlone() bool {
 	p := e.users
-	if p.returning == "" {
+	if p.Returning == "" {
 		return false
 	}
 	if e.f.UpdateReturns {
 		return true
 	}
-	op := p.m.Op(mappings.OpGetUser)
+	op := p.M.Op(mappings.OpGetUser)
 	return e.f.SameValue != nil && op != nil && op.Auto
 }
 
@@ -886,9 +810,9 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 	}
 	var out *User
 	if !e.f.UpdateReturns {
-		b := e.sqlUpdate(p.table, p.idCol, cols, vals, arg)
+		b := e.gen.Update(p.Table, p.IDCol, cols, vals, arg)
 		err = e.retried(ctx, "updateUser", func() error {
-			_, err := q.ExecContext(ctx, b.String(), b.args...)
+			_, err := q.ExecContext(ctx, b.String(), b.Args...)
 			return e.valueErr(err, cols)
 		})
 		if err != nil {
@@ -897,7 +821,7 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 		if e.afterLoneUpdate != nil {
 			e.afterLoneUpdate()
 		}
-		if out, err = e.readRow(ctx, q, e.sqlByIDHolding(cols, vals, arg)); err != nil {
+		if out, err = e.readRow(ctx, q, e.gen.ByIDHolding(cols, vals, arg)); err != nil {
 			return nil, e.dbErr("updateUser", err)
 		}
 		if out == nil {
@@ -905,7 +829,7 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 		}
 		return out, nil
 	}
-	b := e.sqlUpdateRow(p.table, p.idCol, cols, vals, arg, p.returning)
+	b := e.gen.UpdateRow(p.Table, p.IDCol, cols, vals, arg, p.Returning)
 	err = e.retried(ctx, "updateUser", func() error {
 		var err error
 		out, err = e.readRow(ctx, q, b)
@@ -921,20 +845,20 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 // the stored password hash when the mapping keeps one.
 func (e *Engine) lockUser(ctx context.Context, tx querier, arg any) (*string, error) {
 	p := e.users
-	pw := p.m.Attr("password")
+	pw := p.M.Attr("password")
 	withPW := pw != nil && pw.Hash == "bcrypt" && pw.Column != ""
 	var extra []string
 	if withPW {
 		extra = append(extra, e.d.Quote(pw.Column))
 	}
-	b := e.sqlLock(p.table, p.idCol, arg, extra...)
+	b := e.gen.Lock(p.Table, p.IDCol, arg, extra...)
 	var idv any
 	var hash sql.NullString
 	dest := []any{&idv}
 	if withPW {
 		dest = append(dest, &hash)
 	}
-	if err := tx.QueryRowContext(ctx, b.String(), b.args...).Scan(dest...); err != nil {
+	if err := tx.QueryRowContext(ctx, b.String(), b.Args...).Scan(dest...); err != nil {
 		return nil, err
 	}
 	if hash.Valid {
@@ -966,14 +890,14 @@ func (e *Engine) templatedUserWrite(ctx context.Context, tx querier, op *mapping
 	}
 	if id == "" && row != nil {
 		if v, ok := row[strings.ToLower(e.m.Users.ID.Column)]; ok {
-			return idString(v), nil
+			return sqlgen.IDString(v), nil
 		}
 		if v, ok := row["id"]; ok {
-			return idString(v), nil
+			return sqlgen.IDString(v), nil
 		}
 		for _, v := range row {
 			if len(row) == 1 {
-				return idString(v), nil
+				return sqlgen.IDString(v), nil
 			}
 		}
 	}

@@ -371,7 +371,7 @@ func (l *loader) operations(n *yaml.Node, path string, allowed []string) map[str
 			}
 		}
 		if why, ok := readOps[name]; ok && len(op.Statements) > 1 {
-			l.errorf(oo.get("sql"), p+".sql", "a templated %s is one SELECT (%s), not %d statements", name, why, len(op.Statements))
+			l.errorf(oo.get("sql"), p+".sql", "a templated %s is a single query (%s), not %d statements", name, why, len(op.Statements))
 		}
 		ops[name] = op
 	}

@@ -1,4 +1,4 @@
-package engine
+package sqlgen
 
 import (
 	"encoding/json"
@@ -52,18 +52,18 @@ func TestFilterGoldens(t *testing.T) {
 			var out strings.Builder
 			fmt.Fprintf(&out, "-- filter\n%s\n", text)
 			for _, d := range goldenDialects {
-				e, err := New(m, d, nil, Options{})
+				e, err := New(m, d, Options{})
 				if err != nil {
 					t.Fatal(err)
 				}
-				b := newSQL(d)
-				where, err := e.compileFilter(b, e.users, text)
+				b := NewBuilder(d)
+				where, err := e.CompileFilter(b, e.Users, text)
 				fmt.Fprintf(&out, "-- %s\n", d.Facts().Name)
 				if err != nil {
 					fmt.Fprintf(&out, "error: %v\n", err)
 					continue
 				}
-				args, _ := json.Marshal(normalizeArgs(b.args))
+				args, _ := json.Marshal(normalizeArgs(b.Args))
 				fmt.Fprintf(&out, "WHERE %s\nargs: %s\n", where, args)
 			}
 			if *update {
@@ -150,20 +150,20 @@ func TestOperatorsTheTypeCannotTake(t *testing.T) {
 		{`meta.lastModified co "2024"`, "meta.lastModified co: times"},
 	} {
 		for _, d := range goldenDialects {
-			e, err := New(m, d, nil, Options{})
+			e, err := New(m, d, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = e.compileFilter(newSQL(d), e.users, c.filter)
+			_, err = e.CompileFilter(NewBuilder(d), e.Users, c.filter)
 			if !errors.Is(err, ErrInvalidFilter) || !strings.Contains(err.Error(), c.names) {
 				t.Errorf("%s on %s: %v; want an invalid filter naming %q", c.filter, d.Facts().Name, err, c.names)
 			}
 		}
 	}
 	// What the types do take still compiles.
-	e, _ := New(m, goldenDialects[0], nil, Options{})
+	e, _ := New(m, goldenDialects[0], Options{})
 	for _, f := range []string{`id eq "6b0c4e1a-2f3d-4c5b-8a9e-0f1e2d3c4b5a"`, `id gt "6b0c4e1a-2f3d-4c5b-8a9e-0f1e2d3c4b5a"`, `active eq false`, urn + `employeeNumber ge 10`, `meta.lastModified gt "2024-01-01T00:00:00Z"`} {
-		if _, err := e.compileFilter(newSQL(e.d), e.users, f); err != nil {
+		if _, err := e.CompileFilter(NewBuilder(e.d), e.Users, f); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
@@ -193,11 +193,11 @@ func TestFilterScanBudget(t *testing.T) {
 			}
 			mm := *m
 			mm.Server.Limits.MaxFilterScanTerms = limit
-			e, err := New(&mm, goldenDialects[0], nil, Options{})
+			e, err := New(&mm, goldenDialects[0], Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = e.compileFilter(newSQL(e.d), e.users, c.filter)
+			_, err = e.CompileFilter(NewBuilder(e.d), e.Users, c.filter)
 			want := fmt.Sprintf("has %d comparisons that no index can serve", c.scans)
 			switch {
 			case limit == c.scans && err != nil:

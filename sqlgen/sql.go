@@ -1,4 +1,4 @@
-package engine
+package sqlgen
 
 import (
 	"bytes"
@@ -12,20 +12,20 @@ import (
 )
 
 // This file is the only place that assembles SQL text. Identifiers come from the mapping
-// and are quoted by the dialect; every value from a request goes through sqlb.arg and
+// and are quoted by the dialect; every value from a request goes through Builder.arg and
 // reaches the database as a bound parameter.
 
-// sqlb accumulates one statement and its arguments.
-type sqlb struct {
+// Builder accumulates one statement and its arguments.
+type Builder struct {
 	d    dialects.Dialect
 	f    *dialects.Facts
 	buf  strings.Builder
-	args []any
+	Args []any
 }
 
-func newSQL(d dialects.Dialect) *sqlb { return &sqlb{d: d, f: d.Facts()} }
+func NewBuilder(d dialects.Dialect) *Builder { return &Builder{d: d, f: d.Facts()} }
 
-func (b *sqlb) w(parts ...string) *sqlb {
+func (b *Builder) W(parts ...string) *Builder {
 	for _, p := range parts {
 		b.buf.WriteString(p)
 	}
@@ -33,40 +33,40 @@ func (b *sqlb) w(parts ...string) *sqlb {
 }
 
 // arg records v and returns its placeholder.
-func (b *sqlb) arg(v any) string {
-	b.args = append(b.args, v)
-	return b.d.Placeholder(len(b.args))
+func (b *Builder) Arg(v any) string {
+	b.Args = append(b.Args, v)
+	return b.d.Placeholder(len(b.Args))
 }
 
-func (b *sqlb) String() string { return b.buf.String() }
+func (b *Builder) String() string { return b.buf.String() }
 
 // page appends ORDER BY and the dialect's paging clause.
-func (b *sqlb) page(orderBy string, limit, offset int) {
-	b.w(" ORDER BY ", orderBy)
+func (b *Builder) Page(orderBy string, limit, offset int) {
+	b.W(" ORDER BY ", orderBy)
 	if limit < 0 {
 		return
 	}
 	switch b.f.Paging {
 	case dialects.OffsetFetch:
-		b.w(" OFFSET ", strconv.Itoa(offset), " ROWS FETCH NEXT ", strconv.Itoa(limit), " ROWS ONLY")
+		b.W(" OFFSET ", strconv.Itoa(offset), " ROWS FETCH NEXT ", strconv.Itoa(limit), " ROWS ONLY")
 	default:
-		b.w(" LIMIT ", strconv.Itoa(limit))
+		b.W(" LIMIT ", strconv.Itoa(limit))
 		if offset > 0 {
-			b.w(" OFFSET ", strconv.Itoa(offset))
+			b.W(" OFFSET ", strconv.Itoa(offset))
 		}
 	}
 }
 
 // in appends "expr IN (?, ?, ...)" for vals.
-func (b *sqlb) in(expr string, vals []any) {
-	b.w(expr, " IN (")
+func (b *Builder) In(expr string, vals []any) {
+	b.W(expr, " IN (")
 	for i, v := range vals {
 		if i > 0 {
-			b.w(", ")
+			b.W(", ")
 		}
-		b.w(b.arg(v))
+		b.W(b.Arg(v))
 	}
-	b.w(")")
+	b.W(")")
 }
 
 // likePattern escapes the dialect's LIKE wildcards in v with '!' and wraps it for co/sw/ew.
@@ -100,7 +100,7 @@ func renderExpr(d dialects.Dialect, t *mappings.Template, alias string) (string,
 	}
 	tt.Funcs(template.FuncMap{
 		"col": func(name string) (string, error) {
-			if !identOK(name) {
+			if !IdentOK(name) {
 				return "", fmt.Errorf("col %q: not a column name", name)
 			}
 			if alias == "" {
@@ -122,7 +122,7 @@ func renderExpr(d dialects.Dialect, t *mappings.Template, alias string) (string,
 	return "(" + s + ")", nil
 }
 
-func identOK(s string) bool {
+func IdentOK(s string) bool {
 	if s == "" || len(s) > 128 {
 		return false
 	}

@@ -1,4 +1,4 @@
-package engine
+package sqlgen
 
 import (
 	"encoding/json"
@@ -25,7 +25,7 @@ func Coerce(a *mappings.Attribute, raw any) (any, error) {
 		return nil, nil
 	}
 	bad := func(want string) error {
-		return fmt.Errorf("%w: %s: expected %s, got %s", ErrInvalidValue, a.Path, want, describe(raw))
+		return fmt.Errorf("%w: %s: expected %s, got %s", ErrInvalidValue, a.Path, want, Describe(raw))
 	}
 	switch a.Type {
 	case "string":
@@ -74,14 +74,14 @@ func Coerce(a *mappings.Attribute, raw any) (any, error) {
 		return nil, bad("a number")
 	case "date":
 		if s, ok := raw.(string); ok {
-			if t, err := parseDate(s); err == nil {
+			if t, err := ParseDate(s); err == nil {
 				return t.Format("2006-01-02"), nil
 			}
 		}
 		return nil, bad("a date (YYYY-MM-DD)")
 	case "datetime":
 		if s, ok := raw.(string); ok {
-			if t, err := parseTime(s); err == nil {
+			if t, err := ParseTime(s); err == nil {
 				return t.UTC().Format(time.RFC3339), nil
 			}
 		}
@@ -90,7 +90,7 @@ func Coerce(a *mappings.Attribute, raw any) (any, error) {
 		switch v := raw.(type) {
 		case string:
 			if a.Separator != "" && strings.Contains(v, a.Separator) {
-				return nil, fmt.Errorf("%w: %s: the value %s contains %q, which this attribute's column uses to separate values", ErrInvalidValue, a.Path, describe(v), a.Separator)
+				return nil, fmt.Errorf("%w: %s: the value %s contains %q, which this attribute's column uses to separate values", ErrInvalidValue, a.Path, Describe(v), a.Separator)
 			}
 			return []string{v}, nil
 		case []any:
@@ -102,7 +102,7 @@ func Coerce(a *mappings.Attribute, raw any) (any, error) {
 				}
 				// A value holding the separator would come back as two values.
 				if a.Separator != "" && strings.Contains(s, a.Separator) {
-					return nil, fmt.Errorf("%w: %s: the value %s contains %q, which this attribute's column uses to separate values", ErrInvalidValue, a.Path, describe(s), a.Separator)
+					return nil, fmt.Errorf("%w: %s: the value %s contains %q, which this attribute's column uses to separate values", ErrInvalidValue, a.Path, Describe(s), a.Separator)
 				}
 				out = append(out, s)
 			}
@@ -113,7 +113,7 @@ func Coerce(a *mappings.Attribute, raw any) (any, error) {
 	return nil, bad(a.Type)
 }
 
-func describe(v any) string {
+func Describe(v any) string {
 	switch x := v.(type) {
 	case string:
 		if len(x) > 40 {
@@ -143,7 +143,7 @@ var timeLayouts = []string{
 	"2006-01-02",
 }
 
-func parseTime(s string) (time.Time, error) {
+func ParseTime(s string) (time.Time, error) {
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), nil
@@ -152,19 +152,19 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("not a time: %q", s)
 }
 
-func parseDate(s string) (time.Time, error) {
+func ParseDate(s string) (time.Time, error) {
 	if t, err := time.Parse("2006-01-02", s); err == nil {
 		return t, nil
 	}
-	t, err := parseTime(s)
+	t, err := ParseTime(s)
 	if err != nil {
 		return t, err
 	}
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 }
 
-// toColumn turns an engine value into the argument bound for the attribute's column.
-func toColumn(a *mappings.Attribute, v any, f *dialects.Facts) (any, error) {
+// ToColumn turns an engine value into the argument bound for the attribute's column.
+func ToColumn(a *mappings.Attribute, v any, f *dialects.Facts) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -176,7 +176,7 @@ func toColumn(a *mappings.Attribute, v any, f *dialects.Facts) (any, error) {
 	}
 	switch a.Type {
 	case "date":
-		t, err := parseDate(v.(string))
+		t, err := ParseDate(v.(string))
 		if err != nil {
 			return nil, err
 		}
@@ -185,11 +185,11 @@ func toColumn(a *mappings.Attribute, v any, f *dialects.Facts) (any, error) {
 		}
 		return t, nil
 	case "datetime":
-		t, err := parseTime(v.(string))
+		t, err := ParseTime(v.(string))
 		if err != nil {
 			return nil, err
 		}
-		return timeArg(t, f), nil
+		return TimeArg(t, f), nil
 	case "strings":
 		ss := v.([]string)
 		if a.Separator != "" {
@@ -201,8 +201,8 @@ func toColumn(a *mappings.Attribute, v any, f *dialects.Facts) (any, error) {
 	return v, nil
 }
 
-// timeArg is how a point in time is bound on the dialect.
-func timeArg(t time.Time, f *dialects.Facts) any {
+// TimeArg is how a point in time is bound on the dialect.
+func TimeArg(t time.Time, f *dialects.Facts) any {
 	t = t.UTC().Truncate(time.Microsecond)
 	if f.TimeFormat != "" {
 		return t.Format(f.TimeFormat)
@@ -210,23 +210,23 @@ func timeArg(t time.Time, f *dialects.Facts) any {
 	return t
 }
 
-// textCol scans a column whose attributes read text (string and date attributes). The
+// TextCol scans a column whose attributes read text (string and date attributes). The
 // driver's bytes become one string, where scanning into an interface value would copy
 // them into a new []byte, box it, convert it and box the string again; any other value
-// (a time, a number) is kept as it came for fromColumn.
-type textCol struct{ v any }
+// (a time, a number) is kept as it came for FromColumn.
+type TextCol struct{ V any }
 
-func (t *textCol) Scan(src any) error {
+func (t *TextCol) Scan(src any) error {
 	if b, ok := src.([]byte); ok {
-		t.v = string(b)
+		t.V = string(b)
 	} else {
-		t.v = src
+		t.V = src
 	}
 	return nil
 }
 
-// fromColumn turns a scanned column value into the attribute's engine value.
-func fromColumn(a *mappings.Attribute, v any) (any, error) {
+// FromColumn turns a scanned column value into the attribute's engine value.
+func FromColumn(a *mappings.Attribute, v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -234,16 +234,16 @@ func fromColumn(a *mappings.Attribute, v any) (any, error) {
 		v = string(b)
 	}
 	if a.Path == "active" {
-		return activeValue(a, v), nil
+		return ActiveValue(a, v), nil
 	}
 	switch a.Type {
 	case "string":
 		if _, ok := v.(string); ok {
 			return v, nil // the same interface value: no copy, no allocation
 		}
-		return stringOf(v), nil
+		return StringOf(v), nil
 	case "boolean":
-		return boolOf(v)
+		return BoolOf(v)
 	case "integer":
 		switch x := v.(type) {
 		case int64:
@@ -272,20 +272,20 @@ func fromColumn(a *mappings.Attribute, v any) (any, error) {
 					return v, nil // already as answered: no need to write it again
 				}
 			}
-			t, err := parseDate(x)
+			t, err := ParseDate(x)
 			if err != nil {
 				return nil, err
 			}
 			return t.Format("2006-01-02"), nil
 		}
 	case "datetime":
-		t, err := timeOf(v)
+		t, err := TimeOf(v)
 		if err != nil {
 			return nil, err
 		}
 		return t.Format(time.RFC3339), nil
 	case "strings":
-		s := stringOf(v)
+		s := StringOf(v)
 		if s == "" {
 			return []string{}, nil
 		}
@@ -301,15 +301,15 @@ func fromColumn(a *mappings.Attribute, v any) (any, error) {
 	return nil, fmt.Errorf("cannot read a %s from %T", a.Type, v)
 }
 
-func activeValue(a *mappings.Attribute, v any) bool {
+func ActiveValue(a *mappings.Attribute, v any) bool {
 	if tb, ok := a.TrueValue.(bool); ok {
-		b, err := boolOf(v)
+		b, err := BoolOf(v)
 		return err == nil && b == tb
 	}
-	return strings.TrimSpace(stringOf(v)) == fmt.Sprint(a.TrueValue)
+	return strings.TrimSpace(StringOf(v)) == fmt.Sprint(a.TrueValue)
 }
 
-func stringOf(v any) string {
+func StringOf(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
@@ -327,7 +327,7 @@ func stringOf(v any) string {
 	return fmt.Sprint(v)
 }
 
-func boolOf(v any) (bool, error) {
+func BoolOf(v any) (bool, error) {
 	switch x := v.(type) {
 	case bool:
 		return x, nil
@@ -346,30 +346,30 @@ func boolOf(v any) (bool, error) {
 	return false, fmt.Errorf("column holds %v, not a boolean", v)
 }
 
-func timeOf(v any) (time.Time, error) {
+func TimeOf(v any) (time.Time, error) {
 	switch x := v.(type) {
 	case time.Time:
 		return x.UTC(), nil
 	case []byte:
-		return parseTime(string(x))
+		return ParseTime(string(x))
 	case string:
-		return parseTime(x)
+		return ParseTime(x)
 	}
 	return time.Time{}, fmt.Errorf("cannot read a time from %T", v)
 }
 
-// idString renders a key column value as the SCIM id.
-func idString(v any) string {
+// IDString renders a key column value as the SCIM id.
+func IDString(v any) string {
 	if b, ok := v.([]byte); ok {
 		return string(b)
 	}
-	return stringOf(v)
+	return StringOf(v)
 }
 
-// idArg converts a SCIM id to the key column's type. ok is false when the id cannot
+// IDArg converts a SCIM id to the key column's type. ok is false when the id cannot
 // name any row (not a number for an integer key, absurdly long), which callers answer
 // with 404: a malformed id is an unknown id, never a 400 or 500.
-func idArg(k *mappings.Key, id string) (any, bool) {
+func IDArg(k *mappings.Key, id string) (any, bool) {
 	if id == "" || len(id) > 1024 {
 		return nil, false
 	}

@@ -1,4 +1,4 @@
-package engine
+package sqlgen
 
 import (
 	"fmt"
@@ -19,9 +19,9 @@ type target struct {
 	idKey     *mappings.Key       // for typ id
 }
 
-// resolver maps a filter path to one or more targets (several for "emails eq x", which
+// Resolver maps a filter path to one or more targets (several for "emails eq x", which
 // matches any bound email column).
-type resolver interface {
+type Resolver interface {
 	resolve(p filter.AttrPath) ([]target, error)
 	// multi returns the per-type bindings for a value path like emails[...], or nil.
 	multi(p filter.AttrPath) []*mappings.Attribute
@@ -34,7 +34,7 @@ func unknownAttr(p filter.AttrPath) error {
 
 var coreUserURNs = []string{mappings.CoreSchema1, mappings.CoreUserSchema2}
 
-func (p *userPlan) resolve(fp filter.AttrPath) ([]target, error) {
+func (p *UserPlan) resolve(fp filter.AttrPath) ([]target, error) {
 	urn := fp.URN
 	attr, sub := fp.Attr, fp.Sub
 	if urn != "" && !containsFold(coreUserURNs, urn) {
@@ -43,7 +43,7 @@ func (p *userPlan) resolve(fp filter.AttrPath) ([]target, error) {
 		if sub != "" {
 			name += "." + sub
 		}
-		rc, ok := p.exprs[strings.ToLower(urn+":"+name)]
+		rc, ok := p.Exprs[strings.ToLower(urn+":"+name)]
 		if !ok {
 			return nil, unknownAttr(fp)
 		}
@@ -52,27 +52,27 @@ func (p *userPlan) resolve(fp filter.AttrPath) ([]target, error) {
 	la, ls := strings.ToLower(attr), strings.ToLower(sub)
 	switch {
 	case la == "id" && ls == "":
-		return []target{{path: fp.String(), expr: p.idRead, typ: "id", caseExact: true, idKey: &p.m.ID}}, nil
+		return []target{{path: fp.String(), expr: p.IDRead, typ: "id", caseExact: true, idKey: &p.M.ID}}, nil
 	case la == "meta" && ls == "lastmodified":
-		if p.lmRead == "" {
+		if p.LMRead == "" {
 			return nil, fmt.Errorf("%w: meta.lastModified is not mapped (users.lastModified), so incremental import is not available", ErrInvalidFilter)
 		}
-		return []target{{path: fp.String(), expr: p.lmRead, typ: "datetime"}}, nil
+		return []target{{path: fp.String(), expr: p.LMRead, typ: "datetime"}}, nil
 	case (la == "email" || la == "phonenumber") && ls == "":
 		// The agent's singular alias for the primary value of a multi-valued attribute.
 		multi := map[string]string{"email": "emails", "phonenumber": "phoneNumbers"}[la]
-		a := primaryOf(p.m.Multi(multi))
+		a := primaryOf(p.M.Multi(multi))
 		if a == nil {
 			return nil, unknownAttr(fp)
 		}
-		return []target{p.targetOf(fp, p.exprs[strings.ToLower(a.Path)])}, nil
+		return []target{p.targetOf(fp, p.Exprs[strings.ToLower(a.Path)])}, nil
 	case la == "emails" || la == "phonenumbers":
 		if ls != "" && ls != "value" {
 			return nil, fmt.Errorf("%w: %s: only the value of %s can be compared; use a value path like %s[type eq \"work\"]", ErrInvalidFilter, fp.String(), attr, attr)
 		}
 		var ts []target
-		for _, a := range p.m.Multi(attr) {
-			if rc, ok := p.exprs[strings.ToLower(a.Path)]; ok {
+		for _, a := range p.M.Multi(attr) {
+			if rc, ok := p.Exprs[strings.ToLower(a.Path)]; ok {
 				ts = append(ts, p.targetOf(fp, rc))
 			}
 		}
@@ -88,12 +88,12 @@ func (p *userPlan) resolve(fp filter.AttrPath) ([]target, error) {
 	if strings.EqualFold(name, "password") {
 		return nil, fmt.Errorf("%w: password cannot be filtered on", ErrInvalidFilter)
 	}
-	rc, ok := p.exprs[strings.ToLower(name)]
+	rc, ok := p.Exprs[strings.ToLower(name)]
 	if !ok && urn == "" && sub == "" {
 		// A bare custom attribute name is accepted when exactly one extension binds it.
-		var found []readCol
-		for _, r := range p.reads {
-			if r.attr.URN != "" && strings.EqualFold(r.attr.Name, attr) {
+		var found []ReadCol
+		for _, r := range p.Reads {
+			if r.Attr.URN != "" && strings.EqualFold(r.Attr.Name, attr) {
 				found = append(found, r)
 			}
 		}
@@ -107,24 +107,24 @@ func (p *userPlan) resolve(fp filter.AttrPath) ([]target, error) {
 	return []target{p.targetOf(fp, rc)}, nil
 }
 
-func (p *userPlan) targetOf(fp filter.AttrPath, rc readCol) target {
-	return target{path: fp.String(), expr: rc.expr, typ: rc.attr.Type, caseExact: rc.attr.CaseExact, attr: rc.attr}
+func (p *UserPlan) targetOf(fp filter.AttrPath, rc ReadCol) target {
+	return target{path: fp.String(), expr: rc.Expr, typ: rc.Attr.Type, caseExact: rc.Attr.CaseExact, attr: rc.Attr}
 }
 
-func (p *userPlan) multi(fp filter.AttrPath) []*mappings.Attribute {
+func (p *UserPlan) multi(fp filter.AttrPath) []*mappings.Attribute {
 	if fp.URN != "" && !containsFold(coreUserURNs, fp.URN) || fp.Sub != "" {
 		return nil
 	}
 	var out []*mappings.Attribute
-	for _, a := range p.m.Multi(fp.Attr) {
-		if _, ok := p.exprs[strings.ToLower(a.Path)]; ok {
+	for _, a := range p.M.Multi(fp.Attr) {
+		if _, ok := p.Exprs[strings.ToLower(a.Path)]; ok {
 			out = append(out, a)
 		}
 	}
 	return out
 }
 
-func (p *userPlan) exprOf(a *mappings.Attribute) string { return p.exprs[strings.ToLower(a.Path)].expr }
+func (p *UserPlan) exprOf(a *mappings.Attribute) string { return p.Exprs[strings.ToLower(a.Path)].Expr }
 
 func primaryOf(as []*mappings.Attribute) *mappings.Attribute {
 	for _, a := range as {
@@ -147,33 +147,33 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-func (p *groupPlan) resolve(fp filter.AttrPath) ([]target, error) {
+func (p *GroupPlan) resolve(fp filter.AttrPath) ([]target, error) {
 	la, ls := strings.ToLower(fp.Attr), strings.ToLower(fp.Sub)
 	urn := fp.URN
 	if urn != "" && !containsFold([]string{mappings.CoreSchema1, mappings.CoreGroupSchema2}, urn) {
-		if p.desc != nil && strings.EqualFold(urn, p.desc.attr.URN) && la == "description" && ls == "" {
-			return []target{{path: fp.String(), expr: p.desc.expr, typ: "string"}}, nil
+		if p.Desc != nil && strings.EqualFold(urn, p.Desc.Attr.URN) && la == "description" && ls == "" {
+			return []target{{path: fp.String(), expr: p.Desc.Expr, typ: "string"}}, nil
 		}
 		return nil, unknownAttr(fp)
 	}
 	switch {
 	case la == "id" && ls == "":
-		return []target{{path: fp.String(), expr: p.idRead, typ: "id", caseExact: true, idKey: &p.m.ID}}, nil
+		return []target{{path: fp.String(), expr: p.IDRead, typ: "id", caseExact: true, idKey: &p.M.ID}}, nil
 	case la == "displayname" && ls == "":
-		return []target{{path: fp.String(), expr: p.name.expr, typ: "string", caseExact: p.name.attr.CaseExact}}, nil
-	case la == "meta" && ls == "lastmodified" && p.lmRead != "":
-		return []target{{path: fp.String(), expr: p.lmRead, typ: "datetime"}}, nil
+		return []target{{path: fp.String(), expr: p.Name.Expr, typ: "string", caseExact: p.Name.Attr.CaseExact}}, nil
+	case la == "meta" && ls == "lastmodified" && p.LMRead != "":
+		return []target{{path: fp.String(), expr: p.LMRead, typ: "datetime"}}, nil
 	}
 	return nil, unknownAttr(fp)
 }
 
-func (p *groupPlan) multi(filter.AttrPath) []*mappings.Attribute { return nil }
-func (p *groupPlan) exprOf(*mappings.Attribute) string           { return "" }
+func (p *GroupPlan) multi(filter.AttrPath) []*mappings.Attribute { return nil }
+func (p *GroupPlan) exprOf(*mappings.Attribute) string           { return "" }
 
 // where compiles a filter into SQL appended to b.
 type where struct {
-	b *sqlb
-	r resolver
+	b *Builder
+	r Resolver
 	// eq renders an attribute's eq template (the inverse of a computed read) for value,
 	// with its arguments recorded in b.
 	eq func(a *mappings.Attribute, value string) (string, error)
@@ -184,7 +184,7 @@ type where struct {
 }
 
 // sub is a where for a part of the filter, sharing the statement and the count.
-func (w *where) sub(r resolver) *where {
+func (w *where) sub(r Resolver) *where {
 	return &where{b: w.b, r: r, eq: w.eq, scans: w.scans, negated: w.negated}
 }
 
@@ -263,17 +263,17 @@ func (w *where) valuePath(vp *filter.ValuePath) (string, error) {
 
 // prefixed resolves sub-attribute names inside name[...] against name.<sub>.
 type prefixed struct {
-	resolver
+	Resolver
 	parent string
 }
 
 func (p prefixed) resolve(fp filter.AttrPath) ([]target, error) {
-	return p.resolver.resolve(filter.AttrPath{Attr: p.parent, Sub: fp.Attr})
+	return p.Resolver.resolve(filter.AttrPath{Attr: p.parent, Sub: fp.Attr})
 }
 
 // subResolver resolves type/value/primary inside a value path for one binding.
 type subResolver struct {
-	parent  resolver
+	parent  Resolver
 	a       *mappings.Attribute
 	primary bool
 }
@@ -369,9 +369,9 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 		if op == "co" || op == "sw" || op == "ew" {
 			pat := likePattern(f, v, op)
 			if t.caseExact {
-				return t.expr + " LIKE " + b.arg(pat) + f.LikeEscape, nil
+				return t.expr + " LIKE " + b.Arg(pat) + f.LikeEscape, nil
 			}
-			return f.CaseFold(t.expr) + " LIKE " + f.CaseFold(b.arg(pat)) + f.LikeEscape, nil
+			return f.CaseFold(t.expr) + " LIKE " + f.CaseFold(b.Arg(pat)) + f.LikeEscape, nil
 		}
 		// The mapping's inverse narrows the search to an index; the exact comparison
 		// keeps the result right even when the inverse over-matches. The inverse is
@@ -386,9 +386,9 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 		}
 		exact := ""
 		if t.caseExact {
-			exact = wrapNe(t.expr + " " + sqlOp + " " + b.arg(v))
+			exact = wrapNe(t.expr + " " + sqlOp + " " + b.Arg(v))
 		} else {
-			exact = wrapNe(f.CaseFold(t.expr) + " " + sqlOp + " " + f.CaseFold(b.arg(v)))
+			exact = wrapNe(f.CaseFold(t.expr) + " " + sqlOp + " " + f.CaseFold(b.Arg(v)))
 		}
 		if cond != "" {
 			return "(" + cond + " AND " + exact + ")", nil
@@ -406,9 +406,9 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 			case "uuid":
 				return "", w.bad(t, c, "ids are UUIDs here, which "+op+" cannot compare; use eq")
 			}
-			return t.expr + " LIKE " + b.arg(likePattern(f, s, op)) + f.LikeEscape, nil
+			return t.expr + " LIKE " + b.Arg(likePattern(f, s, op)) + f.LikeEscape, nil
 		}
-		v, ok := idArg(t.idKey, s)
+		v, ok := IDArg(t.idKey, s)
 		if !ok {
 			if op == "eq" {
 				return constant(false), nil // no row can have this id
@@ -418,7 +418,7 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 			}
 			return "", w.bad(t, c, "not a valid id")
 		}
-		return t.expr + " " + sqlOp + " " + b.arg(v), nil
+		return t.expr + " " + sqlOp + " " + b.Arg(v), nil
 	case "boolean":
 		var v bool
 		switch c.Value.Kind {
@@ -436,20 +436,20 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 		if op != "eq" && op != "ne" {
 			return "", w.bad(t, c, "booleans compare only with eq, ne and pr")
 		}
-		arg, err := toColumn(t.attr, v, f)
+		arg, err := ToColumn(t.attr, v, f)
 		if err != nil {
 			return "", w.bad(t, c, err.Error())
 		}
 		if t.attr.Path == "active" && t.attr.Column != "" {
 			// Reads treat every value but the true one as inactive; filters agree.
-			trueArg, _ := toColumn(t.attr, true, f)
-			isTrue := t.expr + " = " + b.arg(trueArg)
+			trueArg, _ := ToColumn(t.attr, true, f)
+			isTrue := t.expr + " = " + b.Arg(trueArg)
 			if v == (op == "eq") {
 				return isTrue, nil
 			}
 			return "(" + t.expr + " IS NULL OR NOT " + isTrue + ")", nil
 		}
-		return wrapNe(t.expr + " " + sqlOp + " " + b.arg(arg)), nil
+		return wrapNe(t.expr + " " + sqlOp + " " + b.Arg(arg)), nil
 	case "integer", "double":
 		if sqlOp == "" {
 			return "", w.bad(t, c, "numbers compare with eq, ne, gt, ge, lt, le and pr")
@@ -462,7 +462,7 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 		if err != nil || v == nil {
 			return "", w.bad(t, c, "expected a number")
 		}
-		return wrapNe(t.expr + " " + sqlOp + " " + b.arg(v)), nil
+		return wrapNe(t.expr + " " + sqlOp + " " + b.Arg(v)), nil
 	case "date", "datetime":
 		if sqlOp == "" {
 			return "", w.bad(t, c, "times compare with eq, ne, gt, ge, lt, le and pr")
@@ -472,7 +472,7 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 		}
 		var arg any
 		if t.typ == "date" {
-			d, err := parseDate(c.Value.Str)
+			d, err := ParseDate(c.Value.Str)
 			if err != nil {
 				return "", w.bad(t, c, "expected a date like \"2024-05-01\"")
 			}
@@ -482,13 +482,13 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 				arg = d
 			}
 		} else {
-			ts, err := parseTime(c.Value.Str)
+			ts, err := ParseTime(c.Value.Str)
 			if err != nil {
 				return "", w.bad(t, c, "expected a timestamp like \"2024-05-01T12:00:00Z\"")
 			}
-			arg = timeArg(ts, f)
+			arg = TimeArg(ts, f)
 		}
-		return wrapNe(t.expr + " " + sqlOp + " " + b.arg(arg)), nil
+		return wrapNe(t.expr + " " + sqlOp + " " + b.Arg(arg)), nil
 	case "strings":
 		return "", w.bad(t, c, "array attributes can only be tested with pr")
 	}
@@ -497,9 +497,9 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 
 // compileFilter parses text and compiles it against r into b, returning the WHERE body
 // ("" for no filter).
-func (e *Engine) compileFilter(b *sqlb, r resolver, text string) (string, error) {
-	return compileFilterWith(b, r, text, e.opts.FilterLimits, e.m.Server.Limits.MaxFilterScanTerms, func(a *mappings.Attribute, v string) (string, error) {
-		return e.renderInto(b, a.Eq, map[string]any{"value": v}, userAlias)
+func (g *Gen) CompileFilter(b *Builder, r Resolver, text string) (string, error) {
+	return compileFilterWith(b, r, text, g.opts.FilterLimits, g.m.Server.Limits.MaxFilterScanTerms, func(a *mappings.Attribute, v string) (string, error) {
+		return g.RenderInto(b, a.Eq, map[string]any{"value": v}, UserAlias)
 	})
 }
 
@@ -507,7 +507,7 @@ func (e *Engine) compileFilter(b *sqlb, r resolver, text string) (string, error)
 // with more than maxScans comparisons that no index can serve is refused: each reads
 // every row, and a few hundred of them, within the length limit, keep a large table's
 // database busy for as long as the statement may run.
-func compileFilterWith(b *sqlb, r resolver, text string, limits filter.Limits, maxScans int, eq func(*mappings.Attribute, string) (string, error)) (string, error) {
+func compileFilterWith(b *Builder, r Resolver, text string, limits filter.Limits, maxScans int, eq func(*mappings.Attribute, string) (string, error)) (string, error) {
 	if strings.TrimSpace(text) == "" {
 		return "", nil
 	}

@@ -1,0 +1,76 @@
+// Package sqlgen is the only writer of SQL text in scimsql. It resolves a mapping into
+// plans (quoted names, select lists, each attribute's expression), compiles SCIM filters
+// into WHERE clauses, builds every statement the engine runs, renders the mapping's
+// templates (col and bind), and converts values between SCIM and columns. Identifiers
+// come only from the mapping, quoted by the dialect; every value from a request goes
+// through Builder.Arg and reaches the database as a bound parameter. It runs nothing: it
+// does not import database/sql.
+package sqlgen
+
+import (
+	"sync"
+
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/filter"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+// Options tune a Gen.
+type Options struct {
+	// FilterLimits bound filter length and nesting.
+	FilterLimits filter.Limits
+	// BcryptCost is the cost of the hash template function.
+	BcryptCost int
+}
+
+// Gen writes the statements of one mapping on one dialect. It is immutable after New,
+// apart from its pool of template clones.
+type Gen struct {
+	d         dialects.Dialect
+	f         *dialects.Facts
+	m         *mappings.Mapping
+	opts      Options
+	Users     *UserPlan // nil when the mapping has no users
+	Groups    *GroupPlan
+	Resources map[string]*ResourcePlan
+	Refs      []*RefPlan // the users' roles and entitlements
+	tmplPools sync.Map   // *mappings.Template → *sync.Pool of *tmplRun
+}
+
+// New resolves m's plans for dialect d.
+func New(m *mappings.Mapping, d dialects.Dialect, opts Options) (*Gen, error) {
+	if opts.FilterLimits.MaxLength == 0 {
+		opts.FilterLimits = filter.Limits{MaxLength: m.Server.Limits.MaxFilterLength, MaxDepth: m.Server.Limits.MaxFilterDepth}
+	}
+	if opts.BcryptCost == 0 {
+		opts.BcryptCost = 10
+	}
+	g := &Gen{d: d, f: d.Facts(), m: m, opts: opts, Resources: map[string]*ResourcePlan{}}
+	var err error
+	if m.Users != nil {
+		if g.Users, err = buildUserPlan(d, m.Users); err != nil {
+			return nil, err
+		}
+		p := g.Users
+		p.ByID = g.ByID(p.SelectList, p.Source, p.IDRead, nil).String()
+	}
+	if m.Groups != nil {
+		if g.Groups, err = buildGroupPlan(d, m.Groups); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range m.Resources {
+		g.Resources[r.Name] = buildResourcePlan(d, r)
+	}
+	if m.Users != nil {
+		for _, rp := range []*RefPlan{buildRefPlan(d, m, "roles", m.Users.Roles), buildRefPlan(d, m, "entitlements", m.Users.Entitlements)} {
+			if rp != nil {
+				g.Refs = append(g.Refs, rp)
+			}
+		}
+	}
+	return g, nil
+}
+
+// Dialect returns the dialect the statements are written for.
+func (g *Gen) Dialect() dialects.Dialect { return g.d }

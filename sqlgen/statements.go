@@ -1,0 +1,326 @@
+package sqlgen
+
+import (
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/mappings"
+)
+
+// Statement builders: every statement the engine runs is assembled here (and in sql.go,
+// where.go), from the plans' quoted identifiers and bound values. Operations call these and
+// execute the result; Explain calls the same builders with sample values.
+
+// sqlCount counts the rows of source matching cond (whose arguments are args).
+func (g *Gen) Count(source, cond string, args []any) *Builder {
+	b := NewBuilder(g.d)
+	b.Args = append(b.Args, args...)
+	b.W(CountPrefix, source)
+	if cond != "" {
+		b.W(" WHERE ", cond)
+	}
+	return b
+}
+
+// sqlList selects a page: cond (with args) plus, when last is non-nil, the keyset
+// continuation idRead > last; limit -1 means no limit. orderBy "" orders by idRead.
+func (g *Gen) List(selectList, source, idRead, cond string, args []any, last any, limit, offset int, orderBy ...string) *Builder {
+	b := NewBuilder(g.d)
+	b.buf.Grow(len(selectList) + len(source) + len(cond) + 2*len(idRead) + 64)
+	b.Args = append(make([]any, 0, len(args)+1), args...)
+	b.W("SELECT ", selectList, " FROM ", source)
+	switch {
+	case cond != "" && last != nil:
+		b.W(" WHERE ", cond, " AND ", idRead, " > ", b.Arg(last))
+	case cond != "":
+		b.W(" WHERE ", cond)
+	case last != nil:
+		b.W(" WHERE ", idRead, " > ", b.Arg(last))
+	}
+	order := idRead
+	if len(orderBy) > 0 && orderBy[0] != "" {
+		order = orderBy[0]
+	}
+	b.Page(order, limit, offset)
+	return b
+}
+
+// sqlByID selects one row of a plan by id.
+func (g *Gen) ByID(selectList, source, idRead string, id any) *Builder {
+	b := NewBuilder(g.d)
+	b.W("SELECT ", selectList, " FROM ", source, " WHERE ", idRead, " = ", b.Arg(id))
+	return b
+}
+
+// sqlByIDHolding is the users' sqlByID that finds the row only while it still holds vals
+// in cols, compared as the database compares (Facts.SameValue): the read after a lone
+// UPDATE, which finds nothing when the user is gone or another write got in between.
+// The lastModified stamp scimsql maintains is not compared: a column of whole seconds
+// stores it rounded, so it would never compare equal to the value written, and it is
+// not the request's to check.
+func (g *Gen) ByIDHolding(cols []string, vals []any, id any) *Builder {
+	p := g.Users
+	b := g.ByID(p.SelectList, p.Source, p.IDRead, id)
+	lm := p.M.LastModified
+	for i, c := range cols {
+		if lm != nil && lm.Maintain && c == lm.Column {
+			continue
+		}
+		b.W(" AND ", g.f.SameValue(g.d.Quote(c), b.Arg(vals[i])))
+	}
+	return b
+}
+
+// sqlTaken finds a row other than exceptID whose expr equals value (case-insensitively
+// unless caseExact): the uniqueness checks for userName and displayName.
+func (g *Gen) Taken(source, idRead, expr string, caseExact bool, value, exceptID any) *Builder {
+	b := NewBuilder(g.d)
+	b.W("SELECT ", idRead, " FROM ", source, " WHERE ")
+	if caseExact {
+		b.W(expr, " = ", b.Arg(value))
+	} else {
+		b.W(g.f.CaseFold(expr), " = ", g.f.CaseFold(b.Arg(value)))
+	}
+	if exceptID != nil {
+		b.W(" AND ", idRead, " <> ", b.Arg(exceptID))
+	}
+	b.Page(idRead, 1, 0)
+	return b
+}
+
+// sqlLock selects a row by id for update, with extra columns, locking it where the
+// dialect can.
+func (g *Gen) Lock(table, idCol string, id any, extra ...string) *Builder {
+	b := NewBuilder(g.d)
+	b.W("SELECT ", idCol)
+	for _, c := range extra {
+		b.W(", ", c)
+	}
+	b.W(" FROM ", table, g.f.LockHint, " WHERE ", idCol, " = ", b.Arg(id), g.f.ForUpdate)
+	return b
+}
+
+// sqlLockGroup locks a group's row and reads its id and, when the name is a column, its
+// stored displayName; n is the number of columns it selects.
+func (g *Gen) LockGroup(gid any) (b *Builder, n int) {
+	p := g.Groups
+	if c := p.M.DisplayName.Column; c != "" {
+		return g.Lock(p.Table, p.IDCol, gid, g.d.Quote(c)), 2
+	}
+	return g.Lock(p.Table, p.IDCol, gid), 1
+}
+
+// InsertMode says how the id of an inserted row comes back.
+type InsertMode int
+
+const (
+	InsertPlain        InsertMode = iota // the id was given
+	InsertQueryID                        // the statement returns the id as a row
+	InsertLastInsertID                   // sql.Result.LastInsertId
+)
+
+// sqlInsert writes one row. When id is "" and the key is database-generated, the
+// statement is written so that the new id comes back the dialect's way.
+func (g *Gen) Insert(table, idCol string, k *mappings.Key, cols []string, vals []any, id string) (*Builder, InsertMode) {
+	b := NewBuilder(g.d)
+	returning := id == "" && k.Generate == "database"
+	var before, output, after string
+	if returning && g.f.KeyReturn == dialects.OutputInto {
+		before, output, after = g.f.KeyOutput(idCol, g.f.KeyType(k.Type))
+	}
+	b.W(before)
+	g.insertInto(b, table, cols, vals, output)
+	if !returning {
+		return b, InsertPlain
+	}
+	switch g.f.KeyReturn {
+	case dialects.LastInsertID:
+		return b, InsertLastInsertID
+	case dialects.OutputInto:
+		b.W(after)
+	default:
+		b.W(" RETURNING ", idCol)
+	}
+	return b, InsertQueryID
+}
+
+// sqlInsertRow writes one row and returns it: RETURNING list, where list is a select
+// list over the bare table (dialects with InsertReturns).
+func (g *Gen) InsertRow(table string, cols []string, vals []any, list string) *Builder {
+	b := NewBuilder(g.d)
+	g.insertInto(b, table, cols, vals, "")
+	b.W(" RETURNING ", list)
+	return b
+}
+
+// insertInto writes INSERT INTO table (cols) [output] VALUES (vals), or DEFAULT VALUES
+// for no columns.
+func (g *Gen) insertInto(b *Builder, table string, cols []string, vals []any, output string) {
+	b.W("INSERT INTO ", table)
+	if len(cols) == 0 {
+		b.W(output, " DEFAULT VALUES")
+		return
+	}
+	b.W(" (")
+	for i, c := range cols {
+		if i > 0 {
+			b.W(", ")
+		}
+		b.W(g.d.Quote(c))
+	}
+	b.W(")", output, " VALUES (")
+	for i, v := range vals {
+		if i > 0 {
+			b.W(", ")
+		}
+		b.W(b.Arg(v))
+	}
+	b.W(")")
+}
+
+// sqlUpdate sets cols to vals on the row with id.
+func (g *Gen) Update(table, idCol string, cols []string, vals []any, id any) *Builder {
+	b := NewBuilder(g.d)
+	b.W("UPDATE ", table, " SET ")
+	for i, c := range cols {
+		if i > 0 {
+			b.W(", ")
+		}
+		b.W(g.d.Quote(c), " = ", b.Arg(vals[i]))
+	}
+	b.W(" WHERE ", idCol, " = ", b.Arg(id))
+	return b
+}
+
+// sqlUpdateRow is sqlUpdate returning the row: RETURNING list (dialects with UpdateReturns).
+func (g *Gen) UpdateRow(table, idCol string, cols []string, vals []any, id any, list string) *Builder {
+	b := g.Update(table, idCol, cols, vals, id)
+	b.W(" RETURNING ", list)
+	return b
+}
+
+// sqlDelete deletes rows of table where col = v.
+func (g *Gen) Delete(table, col string, v any) *Builder {
+	b := NewBuilder(g.d)
+	b.W("DELETE FROM ", table, " WHERE ", col, " = ", b.Arg(v))
+	return b
+}
+
+// sqlUsersIn selects the ids among args that are users.
+func (g *Gen) UsersIn(args []any) *Builder {
+	up := g.Users
+	b := NewBuilder(g.d)
+	b.W("SELECT ", up.IDCol, " FROM ", up.Table, " WHERE ")
+	b.In(up.IDCol, args)
+	return b
+}
+
+// memberWhere is the mapping's condition for a current membership row, if any.
+func (p *GroupPlan) MemberWhere(b *Builder) {
+	if p.MemCurrent != "" {
+		b.W(" AND ", p.MemCurrent)
+	}
+}
+
+// sqlMembersOf selects (group, user, display) for the groups in gids.
+func (g *Gen) MembersOf(gids []any) (*Builder, bool) {
+	p := g.Groups
+	b := NewBuilder(g.d)
+	b.W("SELECT m.", p.MemGroup, ", m.", p.MemUser)
+	display := ""
+	if up := g.Users; up != nil {
+		if rc, ok := up.Exprs["username"]; ok {
+			display = rc.Expr
+		}
+	}
+	if display != "" {
+		up := g.Users
+		b.W(", ", display, " FROM ", p.MemTable, " m LEFT JOIN ", up.Source, " ON ", up.IDRead, " = m.", p.MemUser)
+	} else {
+		b.W(" FROM ", p.MemTable, " m")
+	}
+	b.W(" WHERE ")
+	b.In("m."+p.MemGroup, gids)
+	p.MemberWhere(b)
+	b.W(" ORDER BY m.", p.MemGroup, ", m.", p.MemUser)
+	return b, display != ""
+}
+
+// sqlCurrentMembers selects the user keys of one group's current members.
+func (g *Gen) CurrentMembers(gid any) *Builder {
+	p := g.Groups
+	b := NewBuilder(g.d)
+	b.W("SELECT m.", p.MemUser, " FROM ", p.MemTable, " m WHERE m.", p.MemGroup, " = ", b.Arg(gid))
+	p.MemberWhere(b)
+	return b
+}
+
+// sqlAddMembers inserts (group, user) rows.
+func (g *Gen) AddMembers(gid any, users []any) *Builder {
+	p := g.Groups
+	b := NewBuilder(g.d)
+	b.W("INSERT INTO ", p.MemTable, " (", p.MemGroup, ", ", p.MemUser, ") VALUES ")
+	for i, u := range users {
+		if i > 0 {
+			b.W(", ")
+		}
+		b.W("(", b.Arg(gid), ", ", b.Arg(u), ")")
+	}
+	return b
+}
+
+// sqlRemoveMembers deletes the memberships of users in one group.
+func (g *Gen) RemoveMembers(gid any, users []any) *Builder {
+	p := g.Groups
+	b := NewBuilder(g.d)
+	b.W("DELETE FROM ", p.MemTable, " WHERE ", p.MemGroup, " = ", b.Arg(gid), " AND ")
+	b.In(p.MemUser, users)
+	return b
+}
+
+// TableExists is a statement that fails when table does not exist.
+func TableExists(d dialects.Dialect, table string) string {
+	return "SELECT COUNT(*) FROM " + d.Quote(table) + " WHERE 1 = 0"
+}
+
+// sqlMembersAmong selects which of users are current members of one group.
+func (g *Gen) MembersAmong(gid any, users []any) *Builder {
+	p := g.Groups
+	b := NewBuilder(g.d)
+	b.W("SELECT m.", p.MemUser, " FROM ", p.MemTable, " m WHERE m.", p.MemGroup, " = ", b.Arg(gid), " AND ")
+	b.In("m."+p.MemUser, users)
+	p.MemberWhere(b)
+	return b
+}
+
+// sqlRefs selects (user, value[, display]) join rows for users.
+func (g *Gen) RefsOf(rp *RefPlan, users []any) *Builder {
+	b := NewBuilder(g.d)
+	b.W("SELECT ", rp.UserCol, ", ", rp.Value)
+	if rp.Display != "" {
+		b.W(", ", rp.Display)
+	}
+	b.W(" FROM ", rp.Table, rp.Join, " WHERE ")
+	b.In(rp.UserCol, users)
+	b.W(" ORDER BY ", rp.UserCol, ", ", rp.Value)
+	return b
+}
+
+// ColumnProbe selects column of table and no row: it fails when either does not exist,
+// and its result's column type is the column's.
+func ColumnProbe(d dialects.Dialect, table, column string) string {
+	return "SELECT " + d.Quote(column) + " FROM " + d.Quote(table) + " WHERE 1 = 0"
+}
+
+// ColumnByKey selects one column of the row of table whose key column is the first
+// argument (a test's look at what is stored).
+func ColumnByKey(d dialects.Dialect, table, column, key string) string {
+	return "SELECT " + d.Quote(column) + " FROM " + d.Quote(table) + " WHERE " + d.Quote(key) + " = " + d.Placeholder(1)
+}
+
+// SelectPrefix is how every statement reading the rows of select list begins.
+func SelectPrefix(selectList string) string { return "SELECT " + selectList + " FROM " }
+
+// ReturningSuffix is how every write returning the columns of list ends.
+func ReturningSuffix(list string) string { return " RETURNING " + list }
+
+// CountPrefix is how every count begins.
+const CountPrefix = "SELECT COUNT(*) FROM "
