@@ -1,15 +1,17 @@
 package conformance
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/scimsql/scimsql/tester"
 )
 
-// client plays the Okta Provisioning Agent over real HTTP.
+// client plays the Okta Provisioning Agent over real HTTP, through the tester's SCIM
+// client (package tester): one client for the tester and this suite.
 type client struct {
 	t    *testing.T
 	base string
@@ -26,46 +28,19 @@ type response struct {
 
 func (c *client) do(method, path string, body any) response {
 	c.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		js, err := json.Marshal(b)
-		if err != nil {
-			c.t.Fatalf("marshal: %v", err)
-		}
-		rd = bytes.NewReader(js)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
+	// Version 1 sends application/json, on /v2 too, as the agent and most clients do.
+	tc, err := tester.NewClient(tester.Config{BaseURL: c.base, Version: tester.V1, HTTPClient: c.http, Authorize: c.auth})
 	if err != nil {
-		c.t.Fatalf("request %s %s: %v", method, path, err)
+		c.t.Fatalf("client for %s: %v", c.base, err)
 	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+	ex := tc.Do(context.Background(), method, path, body)
+	if ex.Error != "" {
+		c.t.Fatalf("%s %s: %s", method, path, ex.Error)
 	}
-	req.Header.Set("Accept", "application/json")
-	if c.auth != nil {
-		c.auth(req)
+	if len(ex.Raw) > 0 && ex.Doc == nil {
+		c.t.Fatalf("%s %s: response is not a JSON object (%d): %s", method, path, ex.Status, ex.Raw)
 	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	r := response{status: res.StatusCode, raw: raw, header: res.Header}
-	if len(raw) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		if err := dec.Decode(&r.body); err != nil {
-			c.t.Fatalf("%s %s: response is not a JSON object (%d): %s", method, path, res.StatusCode, raw)
-		}
-	}
-	return r
+	return response{status: ex.Status, body: ex.Doc, raw: ex.Raw, header: ex.Header}
 }
 
 // must asserts the status and returns the body.

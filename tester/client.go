@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -73,6 +74,9 @@ type Config struct {
 	Trace func(*Exchange)
 	// UserAgent is sent as User-Agent.
 	UserAgent string
+	// Authorize, when set, is called on every request after the headers above: a
+	// caller's own credentials (the conformance suite's).
+	Authorize func(*http.Request)
 }
 
 // Client talks SCIM to one connector, the way the Okta Provisioning Agent does.
@@ -85,6 +89,7 @@ type Client struct {
 	http    *http.Client
 	trace   func(*Exchange)
 	ua      string
+	auth    func(*http.Request)
 	count   int
 }
 
@@ -108,7 +113,7 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	c := &Client{version: cfg.Version, header: http.Header{}, secrets: map[string]bool{
 		"authorization": true, "proxy-authorization": true, "cookie": true,
-	}, trace: cfg.Trace, ua: cfg.UserAgent}
+	}, trace: cfg.Trace, ua: cfg.UserAgent, auth: cfg.Authorize}
 	if c.version == Auto {
 		c.version = DetectVersion(cfg.BaseURL)
 	}
@@ -208,6 +213,8 @@ type Exchange struct {
 	Raw       []byte         `json:"-"`
 	Doc       map[string]any `json:"-"`
 	JSONError string         `json:"-"`
+	// Header is the response's headers.
+	Header http.Header `json:"-"`
 }
 
 // OK reports a 2xx answer.
@@ -289,6 +296,9 @@ func (c *Client) Do(ctx context.Context, method, path string, body any) *Exchang
 			req.Header.Set("Content-Type", "application/json; charset=utf-8")
 		}
 	}
+	if c.auth != nil {
+		c.auth(req)
+	}
 	ex.RequestHeaders = c.redactHeaders(req.Header)
 	start := time.Now()
 	res, err := c.http.Do(req)
@@ -305,6 +315,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body any) *Exchang
 	ex.Raw, err = io.ReadAll(io.LimitReader(res.Body, maxBody))
 	ex.DurationMS = time.Since(start).Milliseconds()
 	ex.Status = res.StatusCode
+	ex.Header = res.Header
 	ex.ContentType = res.Header.Get("Content-Type")
 	if err != nil {
 		ex.Error = "reading the response: " + c.scrub(err.Error())
@@ -379,7 +390,17 @@ func redactURL(u *url.URL) string {
 
 // redactJSON replaces the value of every "password" member (any depth, any case) by
 // asterisks. A body that is not JSON is returned as it is.
+// passwordValue is a "password" member with a string value, for bodies too large to
+// decode just to show their start.
+var passwordValue = regexp.MustCompile(`(?i)("password"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+
 func redactJSON(raw []byte) string {
+	if len(raw) > 64<<10 {
+		// Only an excerpt is kept: redact in the text (a group push of 25,000 members is
+		// not decoded and encoded again to show its first 4,000 bytes).
+		head := raw[:min(len(raw), 8<<10)]
+		return passwordValue.ReplaceAllString(string(head), `${1}"********"`) + string(raw[len(head):])
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
