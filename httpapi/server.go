@@ -167,6 +167,9 @@ type reqKey struct{}
 type reqInfo struct {
 	st *State
 	id string
+	// v2 says the request is SCIM 2.0 (under /v2): decided once, and every answer, an
+	// error too, is in its protocol.
+	v2 bool
 	// reserved is what the request holds of the body budget, given back when it ends.
 	reserved int64
 }
@@ -225,6 +228,7 @@ func (h *Handler) ServeState(st *State, w http.ResponseWriter, r *http.Request) 
 	ctx := context.WithValue(r.Context(), reqKey{}, &rs.reqInfo)
 	r = r.WithContext(ctx)
 	r.URL.Path = normalize(r.URL.Path, st.base)
+	rs.reqInfo.v2 = isV2(r, st.base)
 	defer func() {
 		h.bodies.release(rs.reserved) // the request's body, decoded and answered, is done
 		if p := recover(); p != nil {
@@ -311,11 +315,7 @@ func (h *Handler) authenticate(rs *reqScope, r *http.Request, st *State) bool {
 		w.Header().Set("Connection", "close")
 		msg := fmt.Sprintf("too many failed authentications from this address (server.limits.maxAuthFailures %d per %s); retry in %d s",
 			lim.MaxAuthFailures, lim.AuthFailureWindow, secs)
-		if isV2(r, st.base) {
-			h.writeError2(w, http.StatusTooManyRequests, "", msg)
-		} else {
-			h.writeError(w, r, http.StatusTooManyRequests, scim.CodeTooMany, msg)
-		}
+		h.refuse(w, r, http.StatusTooManyRequests, scim.CodeTooMany, "", msg)
 		return false
 	}
 	if st.auth(r) {
@@ -336,11 +336,7 @@ func (h *Handler) authenticate(rs *reqScope, r *http.Request, st *State) bool {
 		w.Header().Set("WWW-Authenticate", `Basic realm="scimsql"`)
 	}
 	const msg = "authentication failed: check the credentials configured for this app in Okta"
-	if isV2(r, st.base) {
-		h.writeError2(w, http.StatusUnauthorized, "", msg)
-	} else {
-		h.writeError(w, r, http.StatusUnauthorized, scim.CodeUnauthorized, msg)
-	}
+	h.refuse(w, r, http.StatusUnauthorized, scim.CodeUnauthorized, "", msg)
 	return false
 }
 
@@ -479,14 +475,14 @@ func (h *Handler) routes(st *State) *httprouter.Router {
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = true
 	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if isV2(req, st.base) {
+		if v2(req) {
 			h.writeError2(w, http.StatusNotFound, "", fmt.Sprintf("there is no SCIM endpoint at %s", req.URL.Path))
 			return
 		}
 		h.writeError(w, req, http.StatusNotImplemented, scim.CodeNoEndpoint, fmt.Sprintf("there is no resource for %s %s", req.Method, req.URL.Path))
 	})
 	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if isV2(req, st.base) {
+		if v2(req) {
 			// Discovery endpoints are read-only; users are never deleted, only deactivated.
 			h.writeError2(w, http.StatusMethodNotAllowed, "", fmt.Sprintf("%s is not supported on %s", req.Method, req.URL.Path))
 			return
@@ -644,11 +640,8 @@ func (h *Handler) decodeGroup(w http.ResponseWriter, r *http.Request) (*engine.G
 	case errors.Is(err, scim.ErrSyntax):
 		h.badSyntax(w, r, err.Error())
 		return nil, false
-	case err != nil && isV2(r, st.base):
-		h.fail2(w, r, err)
-		return nil, false
 	case err != nil:
-		h.fail(w, r, err, "group")
+		h.failIn(w, r, err, "group")
 		return nil, false
 	}
 	return g, true
@@ -711,11 +704,7 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (*bytes.Buffe
 	if !h.bodies.acquire(r.Context(), want, budget, bodyWait) {
 		w.Header().Set("Retry-After", "2")
 		msg := fmt.Sprintf("too many large request bodies are being processed (server.limits.maxBodyBytesInFlight, %d bytes); retry in a few seconds", budget)
-		if isV2(r, st.base) {
-			h.writeError2(w, http.StatusTooManyRequests, "", msg)
-		} else {
-			h.writeError(w, r, http.StatusTooManyRequests, scim.CodeTooMany, msg)
-		}
+		h.refuse(w, r, http.StatusTooManyRequests, scim.CodeTooMany, "", msg)
 		return nil, false
 	}
 	r.Context().Value(reqKey{}).(*reqInfo).reserved += want
@@ -746,21 +735,35 @@ func (h *Handler) tooLarge(w http.ResponseWriter, r *http.Request, limit int64) 
 		what = "server.maxUserBodyBytes"
 	}
 	msg := fmt.Sprintf("request body larger than %d bytes (%s)", limit, what)
-	if isV2(r, st.base) {
-		h.writeError2(w, http.StatusRequestEntityTooLarge, "", msg)
-	} else {
-		h.writeError(w, r, http.StatusRequestEntityTooLarge, scim.CodeTooLarge, msg)
-	}
+	h.refuse(w, r, http.StatusRequestEntityTooLarge, scim.CodeTooLarge, "", msg)
 }
 
 // badSyntax answers 400 for a body that is not one JSON object.
 func (h *Handler) badSyntax(w http.ResponseWriter, r *http.Request, msg string) {
-	if isV2(r, stateOf(r).base) {
-		h.writeError2(w, http.StatusBadRequest, "invalidSyntax", msg)
-	} else {
-		h.writeError(w, r, http.StatusBadRequest, scim.CodeBadBody, msg)
-	}
+	h.refuse(w, r, http.StatusBadRequest, scim.CodeBadBody, "invalidSyntax", msg)
 }
+
+// refuse answers an error in the request's protocol: a SCIM 2.0 error (RFC 7644 §3.12,
+// with scimType) under /v2, else Okta's SCIM 1.1 error with its internal code.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, code11, scimType, msg string) {
+	if v2(r) {
+		h.writeError2(w, status, scimType, msg)
+		return
+	}
+	h.writeError(w, r, status, code11, msg)
+}
+
+// failIn answers an engine error in the request's protocol.
+func (h *Handler) failIn(w http.ResponseWriter, r *http.Request, err error, resource string) {
+	if v2(r) {
+		h.fail2(w, r, err)
+		return
+	}
+	h.fail(w, r, err, resource)
+}
+
+// v2 says whether r is a SCIM 2.0 request.
+func v2(r *http.Request) bool { return r.Context().Value(reqKey{}).(*reqInfo).v2 }
 
 // query reads filter, startIndex and count; either one non-numeric or negative is a 400.
 // startIndex defaults to 1 and count to the largest page served: a list without them is
