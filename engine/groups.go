@@ -530,26 +530,22 @@ func (e *Engine) usersExist(ctx context.Context, tx querier, args []any) error {
 }
 
 func (e *Engine) addMembers(ctx context.Context, tx querier, gid any, users []any) error {
-	p := e.groups
-	if p.MemTable == "" || len(users) == 0 {
+	if e.groups.MemTable == "" {
 		return nil
 	}
-	chunk := e.chunkSize()
-	for start := 0; start < len(users); start += chunk {
-		end := min(len(users), start+chunk)
-		b := e.gen.AddMembers(gid, users[start:end])
-		if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return e.execChunked(ctx, tx, users, func(chunk []any) *sqlgen.Builder { return e.gen.AddMembers(gid, chunk) })
 }
 
 func (e *Engine) removeMembers(ctx context.Context, tx querier, gid any, users []any) error {
+	return e.execChunked(ctx, tx, users, func(chunk []any) *sqlgen.Builder { return e.gen.RemoveMembers(gid, chunk) })
+}
+
+// execChunked runs the statement build makes for each chunk of keys, as many keys to a
+// statement as the dialect binds.
+func (e *Engine) execChunked(ctx context.Context, tx querier, keys []any, build func([]any) *sqlgen.Builder) error {
 	chunk := e.chunkSize()
-	for start := 0; start < len(users); start += chunk {
-		end := min(len(users), start+chunk)
-		b := e.gen.RemoveMembers(gid, users[start:end])
+	for start := 0; start < len(keys); start += chunk {
+		b := build(keys[start:min(len(keys), start+chunk)])
 		if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
 			return err
 		}
