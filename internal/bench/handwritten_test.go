@@ -31,15 +31,17 @@ import (
 // fixture is a generated employees database served, in this process, by scimsql and by
 // the hand-written connector.
 type fixture struct {
-	db     *database
-	ds     *dataset
-	e      *env
-	scim   http.Handler
-	hand   http.Handler
-	auth   string
-	urn    string
-	gurn   string
-	driver string
+	db   *database
+	ds   *dataset
+	e    *env
+	scim http.Handler
+	// scimLogged is scimsql with the access log on, as users run it.
+	scimLogged http.Handler
+	hand       http.Handler
+	auth       string
+	urn        string
+	gurn       string
+	driver     string
 }
 
 var benchDrivers = []struct{ driver, env string }{
@@ -89,13 +91,20 @@ func newFixtureDSN(tb testing.TB, driver, dsnEnv string, size int, wrap func(str
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { s.Close() })
+	// As users run it: the access log on, a JSON line per request (to nowhere here).
+	logged := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	sl, err := server.New(ctx, server.Options{MappingPath: path, DSN: scimDSN, Dialects: Dialects, Logger: logged, Version: "test"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { sl.Close() })
 	hw, err := openHandwritten(ctx, ServerSpec{MappingPath: path, DSN: db.dsn, Handwritten: true}, Dialects)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { hw.close() })
 	m := s.Mapping()
-	return &fixture{db: db, ds: ds, e: newEnv(ds, m.App.UserSchema, m.App.GroupSchema), scim: s.Handler(), hand: hw.Handler(),
+	return &fixture{db: db, ds: ds, e: newEnv(ds, m.App.UserSchema, m.App.GroupSchema), scim: s.Handler(), scimLogged: sl.Handler(), hand: hw.Handler(),
 		auth: "Basic " + basic(m.Server.Auth.Username, m.Server.Auth.Password.Reveal()), urn: m.App.UserSchema, gurn: m.App.GroupSchema, driver: driver}
 }
 
@@ -316,7 +325,7 @@ func BenchmarkHandlers(b *testing.B) {
 				for _, side := range []struct {
 					name string
 					h    http.Handler
-				}{{"scimsql", f.scim}, {"handwritten", f.hand}} {
+				}{{"scimsql", f.scim}, {"scimsql-log", f.scimLogged}, {"handwritten", f.hand}} {
 					b.Run(r.name+"/"+side.name, func(b *testing.B) {
 						b.ReportAllocs()
 						i := 0
