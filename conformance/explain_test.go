@@ -35,6 +35,7 @@ func TestExplainRunsWhatServesSQLite(t *testing.T) {
 	for _, c := range []struct{ name, mapping, schema string }{
 		{"quickstart", root("examples", "quickstart", "mapping.yaml"), root("examples", "quickstart", "schema.sql")},
 		{"templated", root("testdata", "conformance", "templated.yaml"), root("examples", "quickstart", "schema.sql")},
+		{"scoped", root("testdata", "conformance", "scoped", "mapping.yaml"), root("testdata", "conformance", "scoped", "schema.sqlite.sql")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			explainMatchesServe(t, d, filepath.Join(t.TempDir(), "explain.db"), c.mapping, c.schema, nil)
@@ -49,6 +50,7 @@ func TestExplainRunsWhatServesPostgres(t *testing.T) {
 		{"quickstart", root("examples", "quickstart", "mapping.yaml"), root("testdata", "conformance", "schema.postgres.sql")},
 		{"templated", root("testdata", "conformance", "templated.yaml"), root("testdata", "conformance", "schema.postgres.sql")},
 		{"postgres-example", root("examples", "postgres", "mapping.yaml"), root("examples", "postgres", "schema.sql")},
+		{"scoped", root("testdata", "conformance", "scoped", "mapping.yaml"), root("testdata", "conformance", "scoped", "schema.postgres.sql")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			explainMatchesServe(t, d, conformance.PostgresSchema(t, d, base), c.mapping, c.schema, nil)
@@ -68,6 +70,7 @@ func TestExplainRunsWhatServesMySQL(t *testing.T) {
 		{"quickstart", root("examples", "quickstart", "mapping.yaml"), root("testdata", "conformance", "schema.mysql.sql"), nil},
 		{"templated", root("testdata", "conformance", "templated.yaml"), root("testdata", "conformance", "schema.mysql.sql"), nil},
 		{"employees", root("examples", "mysql-employees", "mapping.yaml"), root("examples", "mysql-employees", "schema.sql"), gender},
+		{"scoped", root("testdata", "conformance", "scoped", "mapping.yaml"), root("testdata", "conformance", "scoped", "schema.mysql.sql"), nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			explainMatchesServe(t, d, conformance.MySQLDatabase(t, d, base), c.mapping, c.schema, c.fix)

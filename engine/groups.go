@@ -318,7 +318,7 @@ func (e *Engine) CreateGroup(ctx context.Context, in *Group) (*Group, error) {
 			return fmt.Errorf("%w: createGroup did not yield the new group's id; the template's last statement must return it", ErrDatabase)
 		}
 		out, err = e.groupReadBack(ctx, tx, in, id)
-		return err
+		return unreadable(err, "group", id, "groups.scope.where or a templated getGroup")
 	})
 	if errors.Is(err, ErrConflict) && !strings.Contains(err.Error(), "displayName") {
 		err = fmt.Errorf("%w: displayName %q: a group with this name already exists", ErrConflict, in.DisplayName)
@@ -363,6 +363,10 @@ func (e *Engine) groupColumns(g *Group, create bool) ([]string, []any) {
 	}
 	if lm := m.LastModified; lm != nil && lm.Maintain {
 		cols, vals = append(cols, lm.Column), append(vals, sqlgen.TimeArg(e.now(), e.f))
+	}
+	if create {
+		// What makes the row a group (groups.scope.columns).
+		cols, vals = append(cols, e.groups.ScopeCols...), append(vals, e.groups.ScopeVals...)
 	}
 	return cols, vals
 }
@@ -634,7 +638,7 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 				cols, vals = cols[1:], vals[1:]
 			}
 			if len(cols) > 0 {
-				b := e.gen.Update(p.Table, p.IDCol, cols, vals, gid)
+				b := e.gen.Update(p.Table, p.IDCol, p.ScopeBare, cols, vals, gid)
 				if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
 					return err
 				}
@@ -728,12 +732,12 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 			return err
 		}
 		if p.MemTable != "" {
-			b := e.gen.Delete(p.MemTable, p.MemGroup, gid)
+			b := e.gen.Delete(p.MemTable, p.MemGroup, "", gid)
 			if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
 				return err
 			}
 		}
-		b := e.gen.Delete(p.Table, p.IDCol, gid)
+		b := e.gen.Delete(p.Table, p.IDCol, p.ScopeBare, gid)
 		_, err := tx.ExecContext(ctx, b.String(), b.Args...)
 		return err
 	})

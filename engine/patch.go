@@ -102,7 +102,7 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch) error 
 				cols, vals = cols[1:], vals[1:]
 			}
 			if len(cols) > 0 {
-				b := e.gen.Update(gp.Table, gp.IDCol, cols, vals, gid)
+				b := e.gen.Update(gp.Table, gp.IDCol, gp.ScopeBare, cols, vals, gid)
 				if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
 					return err
 				}

@@ -167,9 +167,9 @@ func (e *Engine) Sampler() func(query string, args []any) SampleAnswer {
 		if pw := p.M.Attr("password"); pw != nil && pw.Column != "" {
 			extra = append(extra, e.d.Quote(pw.Column))
 		}
-		s.exact[e.gen.Lock(p.Table, p.IDCol, uid).String()] = func(string, []any) SampleAnswer { return rows(colNames(1), []any{uid}) }
+		s.exact[e.gen.Lock(p.Table, p.IDCol, p.ScopeBare, uid).String()] = func(string, []any) SampleAnswer { return rows(colNames(1), []any{uid}) }
 		if len(extra) > 0 {
-			s.exact[e.gen.Lock(p.Table, p.IDCol, uid, extra...).String()] = func(string, []any) SampleAnswer {
+			s.exact[e.gen.Lock(p.Table, p.IDCol, p.ScopeBare, uid, extra...).String()] = func(string, []any) SampleAnswer {
 				return rows(colNames(2), []any{uid, sampleStoredHash})
 			}
 		}

@@ -387,6 +387,23 @@ func (e *Engine) createOne(ctx context.Context, in *User, name string) (*User, e
 		return nil, err
 	}
 	readable := e.m.Users.Op(mappings.OpGetUser) != nil
+	if readable && p.Returning == "" {
+		// The read-back goes through users.from, a scope's where or a templated getUser,
+		// which a new row may fail: the insert and the read are one unit.
+		var out *User
+		err := e.inTx(ctx, "createUser", func(tx querier) error {
+			got, err := e.insertUser(ctx, tx, in, id)
+			if err != nil {
+				return err
+			}
+			if got == "" {
+				return fmt.Errorf("%w: createUser did not yield the new user's id", ErrDatabase)
+			}
+			out, err = e.readBack(ctx, tx, in, got)
+			return unreadable(err, "user", got, userReads)
+		})
+		return out, err
+	}
 	var out *User
 	err = e.retried(ctx, "createUser", func() error {
 		if p.Returning != "" && readable && e.insertReturns(ctx) {
@@ -428,7 +445,7 @@ func (e *Engine) createTemplated(ctx context.Context, op *mappings.Operation, in
 			return fmt.Errorf("%w: createUser did not yield the new user's id; the template's last statement must return it", ErrDatabase)
 		}
 		*out, err = e.readBack(ctx, tx, in, id)
-		return err
+		return unreadable(err, "user", id, userReads)
 	})
 }
 
@@ -441,6 +458,31 @@ func (e *Engine) readBack(ctx context.Context, q querier, in *User, id string) (
 	out.ID = id
 	out.Password, out.HasPassword = "", false
 	return &out, nil
+}
+
+// userReads names what can keep a written user from being read.
+const userReads = "users.from, users.scope.where or a templated getUser"
+
+// unreadable turns a create's read-back that found nothing into our fault, not the request's: the
+// row was written (the caller's transaction rolls it back) but the mapping's reads do not
+// see it. Answered 404, the agent would create it again and again.
+func unreadable(err error, what, id, by string) error {
+	if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("%w: the %s was written (id %s) but the mapping cannot read it back (%s exclude it), so the write was rolled back; make the mapping's reads include the rows its writes make", ErrDatabase, what, id, by)
+}
+
+// missingFirst answers a push whose new userName another user holds: 404 when the user
+// pushed to does not exist (nothing was read before the check), the conflict otherwise.
+func (e *Engine) missingFirst(ctx context.Context, q querier, err error, id string) error {
+	if !errors.Is(err, ErrConflict) {
+		return err
+	}
+	if _, gerr := e.getUser(ctx, q, id); errors.Is(gerr, ErrNotFound) {
+		return gerr
+	}
+	return err
 }
 
 // userNameFree checks in tx that no other user has name. The database's unique
@@ -541,6 +583,12 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 	}
 	if lm := p.M.LastModified; lm != nil && lm.Maintain && len(cols) > 0 || lm != nil && lm.Maintain && create {
 		set(lm.Column, sqlgen.TimeArg(e.now(), e.f))
+	}
+	if create {
+		// What makes the row a user (users.scope.columns).
+		for i, c := range p.ScopeCols {
+			set(c, p.ScopeVals[i])
+		}
 	}
 	return cols, vals, nil
 }
@@ -734,6 +782,9 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 					return fmt.Errorf("%w: userName: must not be empty", ErrInvalidValue)
 				}
 				if err := e.userNameFree(ctx, tx, name, arg); err != nil {
+					if !needLock { // nothing has told yet whether the user exists
+						err = e.missingFirst(ctx, tx, err, id)
+					}
 					return err
 				}
 			}
@@ -743,7 +794,7 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 					return err
 				}
 				if len(cols) > 0 {
-					b := e.gen.Update(p.Table, p.IDCol, cols, vals, arg)
+					b := e.gen.Update(p.Table, p.IDCol, p.ScopeBare, cols, vals, arg)
 					if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
 						return e.valueErr(err, cols)
 					}
@@ -798,7 +849,7 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 			return nil, fmt.Errorf("%w: userName: must not be empty", ErrInvalidValue)
 		}
 		if err := e.userNameFree(ctx, q, name, arg); err != nil {
-			return nil, e.dbErr("updateUser", err)
+			return nil, e.dbErr("updateUser", e.missingFirst(ctx, q, err, id))
 		}
 	}
 	cols, vals, err := e.userColumns(ctx, in, false, nil)
@@ -810,7 +861,7 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 	}
 	var out *User
 	if !e.f.UpdateReturns {
-		b := e.gen.Update(p.Table, p.IDCol, cols, vals, arg)
+		b := e.gen.Update(p.Table, p.IDCol, p.ScopeBare, cols, vals, arg)
 		err = e.retried(ctx, "updateUser", func() error {
 			_, err := q.ExecContext(ctx, b.String(), b.Args...)
 			return e.valueErr(err, cols)
@@ -829,7 +880,7 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 		}
 		return out, nil
 	}
-	b := e.gen.UpdateRow(p.Table, p.IDCol, cols, vals, arg, p.Returning)
+	b := e.gen.UpdateRow(p.Table, p.IDCol, p.ScopeBare, cols, vals, arg, p.Returning)
 	err = e.retried(ctx, "updateUser", func() error {
 		var err error
 		out, err = e.readRow(ctx, q, b)
@@ -851,7 +902,7 @@ func (e *Engine) lockUser(ctx context.Context, tx querier, arg any) (*string, er
 	if withPW {
 		extra = append(extra, e.d.Quote(pw.Column))
 	}
-	b := e.gen.Lock(p.Table, p.IDCol, arg, extra...)
+	b := e.gen.Lock(p.Table, p.IDCol, p.ScopeBare, arg, extra...)
 	var idv any
 	var hash sql.NullString
 	dest := []any{&idv}

@@ -26,6 +26,7 @@ var goldenMappings = map[string]string{
 	"employees":  "../examples/mysql-employees/mapping.yaml",
 	"templated":  "../testdata/conformance/templated.yaml",
 	"golden":     "../testdata/sql/mapping.yaml",
+	"scoped":     "../testdata/conformance/scoped/mapping.yaml",
 }
 
 // target is one database the goldens pin: a dialect and, for MySQL's, which server.

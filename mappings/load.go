@@ -225,6 +225,11 @@ func (l *loader) mapping(doc *yaml.Node) *Mapping {
 			}
 		}
 	}
+	var groupsTable *yaml.Node
+	if n := root.get("groups"); n != nil && n.Kind == yaml.MappingNode {
+		groupsTable = l.object(n, "groups").get("table")
+	}
+	l.checkScopes(m, root.get("users"), groupsTable)
 	if m.Users == nil && m.Groups == nil {
 		l.errorf(root.node, "", "the mapping binds neither users nor groups")
 	}

@@ -9,13 +9,14 @@ import (
 
 func (l *loader) groups(n *yaml.Node, app App) *Groups {
 	o := l.object(n, "groups")
-	o.strict("table", "id", "displayName", "description", "lastModified", "members", "operations")
+	o.strict("table", "scope", "id", "displayName", "description", "lastModified", "members", "operations")
 	g := &Groups{}
 	var tn *yaml.Node
 	g.Table, tn = o.str("table", true)
 	if tn != nil {
 		l.ident(tn, "groups.table", g.Table, true)
 	}
+	g.Scope = l.scope(o.get("scope"), "groups.scope")
 	g.ID = l.key(n, o.get("id"), "groups.id")
 	if dn := o.get("displayName"); dn != nil {
 		g.DisplayName = l.attribute(dn, "groups.displayName", "displayName", "")

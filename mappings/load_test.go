@@ -116,6 +116,12 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "userName", []string{a.Path, a.Column, a.Type, a.Pos}, []string{"userName", "user_name", "string", goodDir + "/users_minimal.yaml:19:15"})
 		eq(t, "userName.Writable", a.Writable(), true)
 	},
+	"shared_table": func(t *testing.T, m *Mapping) {
+		eq(t, "users.scope.columns", m.Users.Scope.Columns, []ScopeColumn{{"type", "User"}, {"admin", false}})
+		eq(t, "users.scope.where", m.Users.Scope.Where.Text, `{{col "status"}} <> 3 AND {{col "login"}} <> 'anonymous'`)
+		eq(t, "groups.scope.columns", m.Groups.Scope.Columns, []ScopeColumn{{"type", "Group"}, {"status", int64(1)}})
+		eq(t, "groups.scope.where", m.Groups.Scope.Where, (*Template)(nil))
+	},
 	"groups_users_minimal": func(t *testing.T, m *Mapping) {
 		eq(t, "Groups.ID", m.Groups.ID, Key{Column: "team_id", Type: "integer", Generate: "database"})
 		eq(t, "Groups.DisplayName.Column", m.Groups.DisplayName.Column, "team_name")

@@ -89,7 +89,7 @@ var (
 
 func (l *loader) users(n *yaml.Node, app App) *Users {
 	o := l.object(n, "users")
-	o.strict("table", "from", "id", "lastModified", "attributes", "custom", "extensions", "operations", "roles", "entitlements")
+	o.strict("table", "from", "scope", "id", "lastModified", "attributes", "custom", "extensions", "operations", "roles", "entitlements")
 	u := &Users{byPath: map[string]*Attribute{}}
 	var tn *yaml.Node
 	u.Table, tn = o.str("table", true)
@@ -97,6 +97,10 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 		l.ident(tn, "users.table", u.Table, true)
 	}
 	u.From = l.template(o.get("from"), "users.from")
+	u.Scope = l.scope(o.get("scope"), "users.scope")
+	if u.From != nil && u.Scope != nil {
+		l.errorf(o.get("scope"), "users.scope", "give either users.from or users.scope: with from, its query says which rows are users")
+	}
 	u.ID = l.key(n, o.get("id"), "users.id")
 	u.LastModified = l.lastModified(o.get("lastModified"), "users.lastModified")
 

@@ -299,6 +299,7 @@ func (a *Attribute) Writable() bool {
 type Users struct {
 	Table        string
 	From         *Template // optional SQL source for reads instead of Table
+	Scope        *Scope    // which rows of Table are users; nil: all
 	ID           Key
 	LastModified *LastModified
 	Attributes   []*Attribute // in mapping order
@@ -405,6 +406,7 @@ func (u *Users) Op(name string) *Operation {
 // Groups binds SCIM groups and their memberships.
 type Groups struct {
 	Table        string
+	Scope        *Scope // which rows of Table are groups; nil: all
 	ID           Key
 	DisplayName  *Attribute
 	Description  *Attribute
@@ -429,6 +431,20 @@ type Members struct {
 	// Where, when set, is the SQL condition (on the membership row, alias m) that makes a
 	// row a current membership, e.g. to_date = '9999-01-01'; rows failing it are history.
 	Where *Template
+}
+
+// Scope says which rows of a table are the resource's: the table's rows whose Columns
+// hold their values and that pass Where. Every read, check, update and delete is limited
+// to them, and a create writes Columns, so that what it writes is in scope.
+type Scope struct {
+	Columns []ScopeColumn // in mapping order
+	Where   *Template     // a read template (col, no bind), or nil
+}
+
+// ScopeColumn is one column a scope fixes, and its value: a string, an int64 or a bool.
+type ScopeColumn struct {
+	Column string
+	Value  any
 }
 
 // Operation names, as in Okta's SCIMService interface.

@@ -53,6 +53,62 @@ type UserPlan struct {
 	// returns the row it wrote where the database can (Engine.insertReturns,
 	// Facts.UpdateReturns); "" when reads do not come from the table itself.
 	Returning string
+	Scope
+}
+
+// Scope is what a plan's scope (mappings.Scope) becomes: the condition on the bare table
+// that writes by id add, and the columns and values a create writes. Reads need nothing:
+// their Source holds only the rows in scope.
+type Scope struct {
+	ScopeBare string // "" for no scope
+	ScopeCols []string
+	ScopeVals []any
+}
+
+// scopeOf renders s for d: the condition on the bare table (unqualified columns), and
+// the columns a create writes. The values are the mapping's literals (the loader keeps
+// text values to characters no dialect reads specially).
+func scopeOf(d dialects.Dialect, s *mappings.Scope) (Scope, error) {
+	var out Scope
+	if s == nil {
+		return out, nil
+	}
+	f := d.Facts()
+	var parts []string
+	for _, c := range s.Columns {
+		var lit string
+		switch v := c.Value.(type) {
+		case string:
+			lit = "'" + v + "'"
+		case int64:
+			lit = strconv.FormatInt(v, 10)
+		case bool:
+			lit = f.FalseLiteral
+			if v {
+				lit = f.TrueLiteral
+			}
+		default:
+			return out, fmt.Errorf("scope column %s: a value of type %T", c.Column, c.Value)
+		}
+		parts = append(parts, d.Quote(c.Column)+" = "+lit)
+		out.ScopeCols = append(out.ScopeCols, c.Column)
+		out.ScopeVals = append(out.ScopeVals, c.Value)
+	}
+	if s.Where != nil {
+		w, err := renderExpr(d, s.Where, "")
+		if err != nil {
+			return out, fmt.Errorf("scope.where: %w", err)
+		}
+		parts = append(parts, w)
+	}
+	out.ScopeBare = strings.Join(parts, " AND ")
+	return out, nil
+}
+
+// scoped is a read source of only the rows in scope: inner (a table, or a parenthesised
+// SELECT with its alias) filtered by bare, under alias.
+func scoped(inner, bare, alias string) string {
+	return "(SELECT * FROM " + inner + " WHERE " + bare + ") " + alias
 }
 
 const UserAlias = "u"
@@ -76,12 +132,25 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*UserPlan, error) {
 		}
 		p.Source = src + " " + UserAlias
 	}
+	var err error
+	if p.Scope, err = scopeOf(d, m.Scope); err != nil {
+		return nil, fmt.Errorf("users.%w", err)
+	}
+	if p.ScopeBare != "" {
+		inner := p.Table
+		if src := strings.TrimSuffix(p.Source, " "+UserAlias); src != p.Table {
+			inner = src + " s"
+		}
+		p.Source = scoped(inner, p.ScopeBare, UserAlias)
+	}
 	p.IDCol = d.Quote(m.ID.Column)
 	p.IDRead = UserAlias + "." + p.IDCol
 	cols := []string{p.IDRead}
 	// The same list over the table unaliased, as a RETURNING clause names the written
 	// row's columns; only when reads come from the table itself.
-	plain := m.From == nil && (m.Op(mappings.OpGetUsers) == nil || m.Op(mappings.OpGetUsers).Auto) &&
+	// A created row is read as written only when no condition beyond the columns it
+	// writes could exclude it.
+	plain := m.From == nil && (m.Scope == nil || m.Scope.Where == nil) && (m.Op(mappings.OpGetUsers) == nil || m.Op(mappings.OpGetUsers).Auto) &&
 		(m.Op(mappings.OpGetUser) == nil || m.Op(mappings.OpGetUser).Auto)
 	ret := []string{p.IDCol}
 	if m.LastModified != nil {
@@ -170,6 +239,7 @@ type GroupPlan struct {
 	// memberships
 	MemTable, MemGroup, MemUser string
 	MemCurrent                  string // condition on alias m for a current membership, "" for all rows
+	Scope
 }
 
 const GroupAlias = "g"
@@ -185,6 +255,17 @@ func buildGroupPlan(d dialects.Dialect, m *mappings.Groups) (*GroupPlan, error) 
 		}
 		p.Source = src + " " + GroupAlias
 	}
+	var err error
+	if p.Scope, err = scopeOf(d, m.Scope); err != nil {
+		return nil, fmt.Errorf("groups.%w", err)
+	}
+	if p.ScopeBare != "" {
+		inner := p.Table
+		if src := strings.TrimSuffix(p.Source, " "+GroupAlias); src != p.Table {
+			inner = src + " s"
+		}
+		p.Source = scoped(inner, p.ScopeBare, GroupAlias)
+	}
 	p.IDCol = d.Quote(m.ID.Column)
 	p.IDRead = GroupAlias + "." + p.IDCol
 	read := func(a *mappings.Attribute) (ReadCol, error) {
@@ -197,7 +278,6 @@ func buildGroupPlan(d dialects.Dialect, m *mappings.Groups) (*GroupPlan, error) 
 		}
 		return ReadCol{Attr: a, Expr: e}, nil
 	}
-	var err error
 	if p.Name, err = read(m.DisplayName); err != nil {
 		return nil, err
 	}

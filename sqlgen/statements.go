@@ -86,16 +86,25 @@ func (g *Gen) Taken(source, idRead, expr string, caseExact bool, value, exceptID
 	return b
 }
 
-// sqlLock selects a row by id for update, with extra columns, locking it where the
-// dialect can.
-func (g *Gen) Lock(table, idCol string, id any, extra ...string) *Builder {
+// Lock selects a row by id (in scope, when scope is not "") for update, with extra
+// columns, locking it where the dialect can.
+func (g *Gen) Lock(table, idCol, scope string, id any, extra ...string) *Builder {
 	b := NewBuilder(g.d)
 	b.W("SELECT ", idCol)
 	for _, c := range extra {
 		b.W(", ", c)
 	}
-	b.W(" FROM ", table, g.f.LockHint, " WHERE ", idCol, " = ", b.Arg(id), g.f.ForUpdate)
+	b.W(" FROM ", table, g.f.LockHint, " WHERE ", idCol, " = ", b.Arg(id))
+	andScope(b, scope)
+	b.W(g.f.ForUpdate)
 	return b
+}
+
+// andScope limits a statement's WHERE to a scope's rows.
+func andScope(b *Builder, scope string) {
+	if scope != "" {
+		b.W(" AND ", scope)
+	}
 }
 
 // sqlLockGroup locks a group's row and reads its id and, when the name is a column, its
@@ -103,9 +112,9 @@ func (g *Gen) Lock(table, idCol string, id any, extra ...string) *Builder {
 func (g *Gen) LockGroup(gid any) (b *Builder, n int) {
 	p := g.Groups
 	if c := p.M.DisplayName.Column; c != "" {
-		return g.Lock(p.Table, p.IDCol, gid, g.d.Quote(c)), 2
+		return g.Lock(p.Table, p.IDCol, p.ScopeBare, gid, g.d.Quote(c)), 2
 	}
-	return g.Lock(p.Table, p.IDCol, gid), 1
+	return g.Lock(p.Table, p.IDCol, p.ScopeBare, gid), 1
 }
 
 // InsertMode says how the id of an inserted row comes back.
@@ -176,8 +185,8 @@ func (g *Gen) insertInto(b *Builder, table string, cols []string, vals []any, ou
 	b.W(")")
 }
 
-// sqlUpdate sets cols to vals on the row with id.
-func (g *Gen) Update(table, idCol string, cols []string, vals []any, id any) *Builder {
+// Update sets cols to vals on the row with id (in scope, when scope is not "").
+func (g *Gen) Update(table, idCol, scope string, cols []string, vals []any, id any) *Builder {
 	b := NewBuilder(g.d)
 	b.W("UPDATE ", table, " SET ")
 	for i, c := range cols {
@@ -187,20 +196,22 @@ func (g *Gen) Update(table, idCol string, cols []string, vals []any, id any) *Bu
 		b.W(g.d.Quote(c), " = ", b.Arg(vals[i]))
 	}
 	b.W(" WHERE ", idCol, " = ", b.Arg(id))
+	andScope(b, scope)
 	return b
 }
 
-// sqlUpdateRow is sqlUpdate returning the row: RETURNING list (dialects with UpdateReturns).
-func (g *Gen) UpdateRow(table, idCol string, cols []string, vals []any, id any, list string) *Builder {
-	b := g.Update(table, idCol, cols, vals, id)
+// UpdateRow is Update returning the row: RETURNING list (dialects with UpdateReturns).
+func (g *Gen) UpdateRow(table, idCol, scope string, cols []string, vals []any, id any, list string) *Builder {
+	b := g.Update(table, idCol, scope, cols, vals, id)
 	b.W(" RETURNING ", list)
 	return b
 }
 
-// sqlDelete deletes rows of table where col = v.
-func (g *Gen) Delete(table, col string, v any) *Builder {
+// Delete deletes rows of table where col = v (and in scope, when scope is not "").
+func (g *Gen) Delete(table, col, scope string, v any) *Builder {
 	b := NewBuilder(g.d)
 	b.W("DELETE FROM ", table, " WHERE ", col, " = ", b.Arg(v))
+	andScope(b, scope)
 	return b
 }
 
@@ -210,6 +221,7 @@ func (g *Gen) UsersIn(args []any) *Builder {
 	b := NewBuilder(g.d)
 	b.W("SELECT ", up.IDCol, " FROM ", up.Table, " WHERE ")
 	b.In(up.IDCol, args)
+	andScope(b, up.ScopeBare)
 	return b
 }
 

@@ -77,6 +77,7 @@ type Connector struct {
 // statements are prepared once, at New.
 type statements struct {
 	getUser, countUsers, pageUsers, usersByName, maxID, insertUser, updateUser *sql.Stmt
+	updateUserReturning                                                        *sql.Stmt // PostgreSQL
 	getGroup, lockGroup, renameGroup, currentMembers, endMember, addMember     *sql.Stmt
 	groupMembers                                                               *sql.Stmt
 }
@@ -93,7 +94,13 @@ func sqlText(driver string) map[string]string {
 	lockMax := " FOR UPDATE"
 	today := "CURDATE()"
 	upsert := "ON DUPLICATE KEY UPDATE from_date = CURDATE(), to_date = '" + current + "'"
+	// The profile push in one statement, where UPDATE returns rows.
+	returning := ""
 	if driver == "postgres" {
+		returning = `UPDATE employees SET first_name = COALESCE(NULLIF(?, ''), first_name),
+			last_name = COALESCE(NULLIF(?, ''), last_name), gender = COALESCE(NULLIF(?, ''), gender),
+			birth_date = COALESCE(?, birth_date), hire_date = COALESCE(?, hire_date) WHERE emp_no = ?
+			RETURNING ` + userCols
 		// PostgreSQL compares text exactly; userName compares without case.
 		name = "LOWER(CONCAT(last_name, first_name, '" + domain + "')) = LOWER(?)"
 		lockMax = ""
@@ -111,12 +118,13 @@ func sqlText(driver string) map[string]string {
 		"updateUser": `UPDATE employees SET first_name = COALESCE(NULLIF(?, ''), first_name),
 			last_name = COALESCE(NULLIF(?, ''), last_name), gender = COALESCE(NULLIF(?, ''), gender),
 			birth_date = COALESCE(?, birth_date), hire_date = COALESCE(?, hire_date) WHERE emp_no = ?`,
-		"getGroup":       "SELECT dept_name FROM departments WHERE dept_no = ?",
-		"lockGroup":      "SELECT dept_name FROM departments WHERE dept_no = ? FOR UPDATE",
-		"renameGroup":    "UPDATE departments SET dept_name = ? WHERE dept_no = ?",
-		"currentMembers": "SELECT emp_no FROM dept_emp WHERE dept_no = ? AND to_date = '" + current + "'",
-		"endMember":      "UPDATE dept_emp SET to_date = " + today + " WHERE dept_no = ? AND emp_no = ? AND to_date = '" + current + "'",
-		"addMember":      "INSERT INTO dept_emp (emp_no, dept_no, from_date, to_date) VALUES (?, ?, " + today + ", '" + current + "') " + upsert,
+		"updateUserReturning": returning,
+		"getGroup":            "SELECT dept_name FROM departments WHERE dept_no = ?",
+		"lockGroup":           "SELECT dept_name FROM departments WHERE dept_no = ? FOR UPDATE",
+		"renameGroup":         "UPDATE departments SET dept_name = ? WHERE dept_no = ?",
+		"currentMembers":      "SELECT emp_no FROM dept_emp WHERE dept_no = ? AND to_date = '" + current + "'",
+		"endMember":           "UPDATE dept_emp SET to_date = " + today + " WHERE dept_no = ? AND emp_no = ? AND to_date = '" + current + "'",
+		"addMember":           "INSERT INTO dept_emp (emp_no, dept_no, from_date, to_date) VALUES (?, ?, " + today + ", '" + current + "') " + upsert,
 		"groupMembers": `SELECT e.emp_no, e.last_name, e.first_name FROM dept_emp m JOIN employees e ON e.emp_no = m.emp_no
 			WHERE m.dept_no = ? AND m.to_date = '` + current + `' ORDER BY e.emp_no`,
 	}
@@ -154,10 +162,13 @@ func New(ctx context.Context, o Options) (*Connector, error) {
 	for name, dst := range map[string]**sql.Stmt{
 		"getUser": &c.st.getUser, "countUsers": &c.st.countUsers, "pageUsers": &c.st.pageUsers,
 		"usersByName": &c.st.usersByName, "maxID": &c.st.maxID, "insertUser": &c.st.insertUser,
-		"updateUser": &c.st.updateUser, "getGroup": &c.st.getGroup, "lockGroup": &c.st.lockGroup,
+		"updateUser": &c.st.updateUser, "updateUserReturning": &c.st.updateUserReturning, "getGroup": &c.st.getGroup, "lockGroup": &c.st.lockGroup,
 		"renameGroup": &c.st.renameGroup, "currentMembers": &c.st.currentMembers, "endMember": &c.st.endMember,
 		"addMember": &c.st.addMember, "groupMembers": &c.st.groupMembers,
 	} {
+		if text[name] == "" {
+			continue // not on this database
+		}
 		st, err := o.DB.PrepareContext(ctx, ph(o.Driver, text[name]))
 		if err != nil {
 			c.Close()
@@ -171,7 +182,7 @@ func New(ctx context.Context, o Options) (*Connector, error) {
 // Close closes the prepared statements (not the pool, which the caller owns).
 func (c *Connector) Close() error {
 	for _, st := range []*sql.Stmt{c.st.getUser, c.st.countUsers, c.st.pageUsers, c.st.usersByName, c.st.maxID,
-		c.st.insertUser, c.st.updateUser, c.st.getGroup, c.st.lockGroup, c.st.renameGroup, c.st.currentMembers,
+		c.st.insertUser, c.st.updateUser, c.st.updateUserReturning, c.st.getGroup, c.st.lockGroup, c.st.renameGroup, c.st.currentMembers,
 		c.st.endMember, c.st.addMember, c.st.groupMembers} {
 		if st != nil {
 			st.Close()
@@ -550,15 +561,30 @@ func (c *Connector) updateUser(w http.ResponseWriter, r *http.Request, p httprou
 	}
 	ctx, cancel := c.ctx(r)
 	defer cancel()
-	// The update, then one read of the stored user, with no transaction around them: the
-	// fewest round trips (a careful engineer's, and what a lean connector does). The read
-	// also tells whether there is a user (MySQL reports an update that changes nothing as
-	// no row affected).
-	if _, err := c.st.updateUser.ExecContext(ctx, in.Name.GivenName, in.Name.FamilyName, in.Custom.Gender, birth, hire, id); err != nil {
-		dbError(w, "updateUser", err)
-		return
+	// The fewest round trips that still answer this PUT's own write: on PostgreSQL one
+	// UPDATE ... RETURNING; on MySQL, whose UPDATE returns nothing, the UPDATE and one read
+	// with no transaction around them, checked against the values written. Only when
+	// another push got in between (the read shows other values) are the two done again in
+	// a transaction, which holds the row. The read also tells whether there is a user
+	// (MySQL reports an update that changes nothing as no row affected).
+	args := []any{in.Name.GivenName, in.Name.FamilyName, in.Custom.Gender, birth, hire, id}
+	var u user
+	if c.driver == "postgres" {
+		u, err = scanUser(c.st.updateUserReturning.QueryRowContext(ctx, args...))
+	} else {
+		if _, err = c.st.updateUser.ExecContext(ctx, args...); err == nil {
+			u, err = scanUser(c.st.getUser.QueryRowContext(ctx, id))
+		}
+		if err == nil && !holds(u, in) {
+			err = c.inTx(ctx, func(tx *sql.Tx) error {
+				if _, err := tx.StmtContext(ctx, c.st.updateUser).ExecContext(ctx, args...); err != nil {
+					return err
+				}
+				u, err = scanUser(tx.StmtContext(ctx, c.st.getUser).QueryRowContext(ctx, id))
+				return err
+			})
+		}
 	}
-	u, err := scanUser(c.st.getUser.QueryRowContext(ctx, id))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		writeError(w, http.StatusNotFound, "no user with id "+strconv.Quote(p.ByName("id")))
@@ -567,6 +593,18 @@ func (c *Connector) updateUser(w http.ResponseWriter, r *http.Request, p httprou
 	default:
 		writeJSON(w, http.StatusOK, u)
 	}
+}
+
+// holds says whether the stored user u has the values a push of in wrote (Okta's "" keeps
+// the column as it was).
+func holds(u, in user) bool {
+	for _, f := range [][2]string{{in.Name.GivenName, u.Name.GivenName}, {in.Name.FamilyName, u.Name.FamilyName},
+		{in.Custom.Gender, u.Custom.Gender}, {in.Custom.BirthDate, u.Custom.BirthDate}, {in.Custom.HireDate, u.Custom.HireDate}} {
+		if f[0] != "" && f[0] != f[1] {
+			return false
+		}
+	}
+	return true
 }
 
 // readGroup reads a department and its current members, each with its userName.

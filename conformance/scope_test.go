@@ -1,0 +1,157 @@
+package conformance_test
+
+import (
+	"database/sql"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scimsql/scimsql/conformance"
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/dialects/mysql"
+	"github.com/scimsql/scimsql/dialects/postgres"
+	"github.com/scimsql/scimsql/dialects/sqlite"
+)
+
+// Users and groups in one table (Redmine's shape), kept apart by their scopes. The seed
+// has an anonymous user (type AnonymousUser), a built-in group (GroupNonMember), user 3
+// (jsmith) and group 4 (Developers, with jsmith).
+var scopedCapabilities = []string{"GROUP_PUSH", "IMPORT_NEW_USERS", "IMPORT_PROFILE_UPDATES", "PUSH_NEW_USERS",
+	"PUSH_PENDING_USERS", "PUSH_PROFILE_UPDATES", "PUSH_USER_DEACTIVATION", "REACTIVATE_USERS"}
+
+func scopedTarget(t *testing.T, d dialects.Dialect, dsn string) conformance.Target {
+	return scopedTargetWith(t, d, dsn, nil)
+}
+
+// scopedTargetWith serves the scoped mapping, changed by edit when it is given.
+func scopedTargetWith(t *testing.T, d dialects.Dialect, dsn string, edit func(string) string) conformance.Target {
+	mapping := root("testdata", "conformance", "scoped", "mapping.yaml")
+	if edit != nil {
+		b, err := os.ReadFile(mapping)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mapping = filepath.Join(t.TempDir(), "mapping.yaml")
+		if err := os.WriteFile(mapping, []byte(edit(string(b))), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return target(t, d, dsn, mapping, root("testdata", "conformance", "scoped", "schema."+d.Facts().Name+".sql"), scopedCapabilities)
+}
+
+func TestScopesSQLite(t *testing.T) {
+	d := sqlite.New()
+	scopes(t, func(edit func(string) string) conformance.Target {
+		return scopedTargetWith(t, d, filepath.Join(t.TempDir(), "scoped.db"), edit)
+	})
+}
+
+func TestScopesPostgres(t *testing.T) {
+	d := postgres.New()
+	base := conformance.DSN(t, "SCIMSQL_TEST_POSTGRES_DSN")
+	scopes(t, func(edit func(string) string) conformance.Target {
+		return scopedTargetWith(t, d, conformance.PostgresSchema(t, d, base), edit)
+	})
+}
+
+func TestScopesMySQL(t *testing.T) {
+	d := mysql.New()
+	base := conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")
+	scopes(t, func(edit func(string) string) conformance.Target {
+		return scopedTargetWith(t, d, conformance.MySQLDatabase(t, d, base), edit)
+	})
+}
+
+func scopes(t *testing.T, fresh func(edit func(string) string) conformance.Target) {
+	t.Run("agent flows", func(t *testing.T) { conformance.Run(t, fresh(nil)) })
+	t.Run("each resource its own rows", func(t *testing.T) { scopeRows(t, fresh(nil)) })
+	t.Run("a create its reads cannot see is rolled back", func(t *testing.T) {
+		// Locked users (status 3) are out of scope: a user created inactive is written as
+		// one, so the create cannot be read back.
+		tg := fresh(func(m string) string {
+			return strings.Replace(m, `where: '{{col "login"}} <> '''''`, `where: '{{col "status"}} <> 3'`, 1)
+		})
+		code, out := call(t, tg, "POST", "/Users", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
+			"userName": "ghost", "name": map[string]any{"givenName": "G", "familyName": "Host"}, "active": false})
+		if code != 500 || !strings.Contains(fmt.Sprint(out), "cannot read it back") {
+			t.Errorf("create out of its own scope: %d %v, want 500 saying it cannot be read back", code, out)
+		}
+		if n := countRows(t, tg.DB, "login = 'ghost'"); n != 0 {
+			t.Errorf("the unreadable create stayed written (%d rows)", n)
+		}
+		// The same user created active is read back.
+		mustCall(t, tg, 201, "POST", "/Users", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
+			"userName": "ghost", "name": map[string]any{"givenName": "G", "familyName": "Host"}, "active": true})
+	})
+}
+
+func countRows(t *testing.T, db *sql.DB, where string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM users WHERE " + where).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func scopeRows(t *testing.T, tg conformance.Target) {
+	// Lists and counts hold only the resource's rows.
+	users := mustCall(t, tg, 200, "GET", "/Users?startIndex=1&count=100", nil)
+	if fmt.Sprint(users["totalResults"]) != "1" || !strings.Contains(fmt.Sprint(users["Resources"]), "jsmith") {
+		t.Fatalf("users: %v", users)
+	}
+	groups := mustCall(t, tg, 200, "GET", "/Groups?startIndex=1&count=100", nil)
+	if fmt.Sprint(groups["totalResults"]) != "1" || !strings.Contains(fmt.Sprint(groups["Resources"]), "Developers") {
+		t.Fatalf("groups: %v", groups)
+	}
+	// A row of the other resource, or of neither, is a 404 for every operation.
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/Groups/3"}, {"DELETE", "/Groups/3"}, {"PATCH", "/Groups/3"}, {"PUT", "/Groups/3"},
+		{"GET", "/Users/4"}, {"PUT", "/Users/4"}, {"GET", "/Users/1"}, {"PUT", "/Users/1"}, {"DELETE", "/Groups/2"},
+	} {
+		var body any
+		switch {
+		case c.method == "PATCH":
+			body = map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+				"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"displayName": "Taken"}}}}
+		case c.method == "PUT" && strings.HasPrefix(c.path, "/Groups"):
+			body = map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"}, "displayName": "Taken", "members": []any{}}
+		case c.method == "PUT":
+			body = map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"}, "userName": "taken", "name": map[string]any{"givenName": "T", "familyName": "T"}, "active": true}
+		}
+		path := c.path
+		if c.method == "PATCH" {
+			path = "/v2" + path
+		}
+		if code, out := call(t, tg, c.method, path, body); code != http.StatusNotFound {
+			t.Errorf("%s %s: %d %v, want 404", c.method, path, code, out)
+		}
+	}
+	if n := countRows(t, tg.DB, "id = 3 AND login = 'jsmith' AND type = 'User'"); n != 1 {
+		t.Fatalf("user 3 was changed or deleted through /Groups")
+	}
+	if n := countRows(t, tg.DB, "lastname = 'Taken'"); n != 0 {
+		t.Fatalf("a write out of scope reached the table")
+	}
+	// A group is no user: not a member either.
+	if code, out := call(t, tg, "PUT", "/Groups/4", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
+		"displayName": "Developers", "members": []any{map[string]any{"value": "3"}, map[string]any{"value": "4"}}}); code != 400 {
+		t.Errorf("a group as a member: %d %v, want 400", code, out)
+	}
+	// Creates write what makes the row theirs.
+	u := mustCall(t, tg, 201, "POST", "/Users", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
+		"userName": "newbie", "name": map[string]any{"givenName": "New", "familyName": "Bie"}, "active": true})
+	g := mustCall(t, tg, 201, "POST", "/Groups", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
+		"displayName": "Reporters", "members": []any{map[string]any{"value": u["id"]}}})
+	if n := countRows(t, tg.DB, fmt.Sprintf("id = %v AND type = 'User'", u["id"])); n != 1 {
+		t.Errorf("the created user's row is not a User")
+	}
+	if n := countRows(t, tg.DB, fmt.Sprintf("id = %v AND type = 'Group'", g["id"])); n != 1 {
+		t.Errorf("the created group's row is not a Group")
+	}
+	// A name another resource's row holds is no conflict: uniqueness is per resource.
+	mustCall(t, tg, 201, "POST", "/Groups", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"}, "displayName": "Smith", "members": []any{}})
+}
