@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net/http"
@@ -8,6 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/scimsql/scimsql/engine"
+	"github.com/scimsql/scimsql/explain"
 
 	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
@@ -68,6 +73,28 @@ func TestScopesMySQL(t *testing.T) {
 func scopes(t *testing.T, fresh func(edit func(string) string) conformance.Target) {
 	t.Run("agent flows", func(t *testing.T) { conformance.Run(t, fresh(nil)) })
 	t.Run("each resource its own rows", func(t *testing.T) { scopeRows(t, fresh(nil)) })
+	t.Run("columns no attribute carries", func(t *testing.T) { setColumns(t, fresh(nil)) })
+	t.Run("validate names the NOT NULL columns a create leaves out", func(t *testing.T) {
+		check := func(tg conformance.Target) string {
+			e, err := engine.New(tg.Mapping, tg.Dialect, tg.DB, engine.Options{BcryptCost: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems, err := explain.Check(context.Background(), e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(problems)
+		}
+		if got := check(fresh(nil)); got != "[]" {
+			t.Errorf("problems on a mapping that writes every required column: %s", got)
+		}
+		got := check(fresh(func(m string) string { return strings.Replace(m, "    mail_notification: only_my_events\n", "", 1) }))
+		if !strings.Contains(got, "users.table: column users.mail_notification is NOT NULL without a default, and a create does not write it") ||
+			strings.Contains(got, "timecreated") || strings.Contains(got, "groups.table") {
+			t.Errorf("want users.mail_notification named, and only it: %s", got)
+		}
+	})
 	t.Run("a create its reads cannot see is rolled back", func(t *testing.T) {
 		// Locked users (status 3) are out of scope: a user created inactive is written as
 		// one, so the create cannot be read back.
@@ -154,4 +181,41 @@ func scopeRows(t *testing.T, tg conformance.Target) {
 	}
 	// A name another resource's row holds is no conflict: uniqueness is per resource.
 	mustCall(t, tg, 201, "POST", "/Groups", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"}, "displayName": "Smith", "members": []any{}})
+}
+
+// The set columns: what a create writes that Okta does not send (a NOT NULL column
+// without a default, the creation time as a timestamp and as Unix seconds), and what
+// every update writes (updated_on).
+func setColumns(t *testing.T, tg conformance.Target) {
+	before := time.Now().Unix()
+	u := mustCall(t, tg, 201, "POST", "/Users", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
+		"userName": "setter", "name": map[string]any{"givenName": "Set", "familyName": "Ter"}, "active": true})
+	g := mustCall(t, tg, 201, "POST", "/Groups", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"}, "displayName": "Setters", "members": []any{}})
+	after := time.Now().Unix()
+	row := func(id any) (mail string, created sql.NullString, updated sql.NullString, unix int64) {
+		t.Helper()
+		err := tg.DB.QueryRow(fmt.Sprintf("SELECT mail_notification, CAST(created_on AS CHAR(30)), CAST(updated_on AS CHAR(30)), timecreated FROM users WHERE id = %v", id)).
+			Scan(&mail, &created, &updated, &unix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	mail, created, updated, unix := row(u["id"])
+	if mail != "only_my_events" || !created.Valid || !updated.Valid || unix < before || unix > after {
+		t.Errorf("the created user's set columns: %q %v %v %d (want only_my_events, times, %d..%d)", mail, created, updated, unix, before, after)
+	}
+	if gmail, gcreated, gupdated, gunix := row(g["id"]); gmail != "" || !gcreated.Valid || gupdated.Valid || gunix < before || gunix > after {
+		t.Errorf("the created group's set columns: %q %v %v %d", gmail, gcreated, gupdated, gunix)
+	}
+	// An update writes updated_on, and leaves what a create set.
+	if _, err := tg.DB.Exec(fmt.Sprintf("UPDATE users SET updated_on = NULL, mail_notification = 'none' WHERE id = %v", u["id"])); err != nil {
+		t.Fatal(err)
+	}
+	mustCall(t, tg, 200, "PUT", fmt.Sprintf("/Users/%v", u["id"]), map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
+		"userName": "setter", "name": map[string]any{"givenName": "Set", "familyName": "Again"}, "active": true})
+	mail, created2, updated, unix2 := row(u["id"])
+	if mail != "none" || created2 != created || unix2 != unix || !updated.Valid {
+		t.Errorf("after a push: %q %v %v %d, want none, the creation times kept, updated_on written", mail, created2, updated, unix2)
+	}
 }

@@ -188,6 +188,31 @@ func Configure(db *sql.DB, p Pool) {
 // contains the DSN, which may hold a password.
 var ErrBadDSN = errors.New("the database DSN could not be parsed (check its format; it is not shown because it may contain a password)")
 
+// ColumnInspector is a dialect that can list a table's columns an INSERT must give: NOT
+// NULL, with no default, not generated (identity, serial, AUTO_INCREMENT), for scimsql
+// validate.
+type ColumnInspector interface {
+	RequiredColumns(ctx context.Context, db *sql.DB, table string) ([]string, error)
+}
+
+// CollectColumns runs query (one text column per row) and returns the names.
+func CollectColumns(ctx context.Context, db *sql.DB, query string, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // Table privileges, as PrivilegeChecker reports them.
 const (
 	PrivSelect = "SELECT"

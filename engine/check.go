@@ -118,6 +118,9 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 			ps.Close()
 		}
 	}
+	if len(out) == 0 {
+		out = append(out, e.checkRequired(ctx)...)
+	}
 	out = append(out, e.checkPrivileges(ctx, tables)...)
 	return out
 }
@@ -258,4 +261,84 @@ func incompatible(typ, dbType string, f *dialects.Facts) string {
 		}
 	}
 	return ""
+}
+
+// checkRequired finds the NOT NULL columns without a default that an auto create does
+// not write: the first user or group Okta pushes would fail on them, as the admin's data
+// problem. A templated create writes what its SQL writes, so it is not checked.
+func (e *Engine) checkRequired(ctx context.Context) []Problem {
+	ci, ok := e.d.(dialects.ColumnInspector)
+	if !ok {
+		return nil
+	}
+	file := displayPath(e.m.File)
+	var out []Problem
+	check := func(where, table string, written map[string]bool, fix string) {
+		cols, err := ci.RequiredColumns(ctx, e.db, table)
+		if err != nil {
+			out = append(out, Problem{Where: where, What: fmt.Sprintf("cannot list the columns of %s: %s", table, oneLine(err.Error()))})
+			return
+		}
+		for _, c := range cols {
+			if !written[strings.ToLower(c)] {
+				out = append(out, Problem{Where: where, What: fmt.Sprintf("column %s.%s is NOT NULL without a default, and a create does not write it: %s", table, c, fix)})
+			}
+		}
+	}
+	const fix = "give it a value in %s.set (a constant, now or generate), bind an attribute with a default to it, or give the column a default"
+	if u := e.m.Users; u != nil {
+		if op := u.Op(mappings.OpCreateUser); op != nil && op.Auto {
+			written := map[string]bool{}
+			if u.ID.Generate != "database" {
+				written[strings.ToLower(u.ID.Column)] = true
+			}
+			if lm := u.LastModified; lm != nil && lm.Maintain {
+				written[strings.ToLower(lm.Column)] = true
+			}
+			for _, a := range u.Attributes {
+				if a.Column != "" && a.Writable() {
+					written[strings.ToLower(a.Column)] = true
+				}
+			}
+			for _, c := range e.users.ScopeCols {
+				written[strings.ToLower(c)] = true
+			}
+			for _, sc := range u.Set {
+				if sc.OnCreate {
+					written[strings.ToLower(sc.Column)] = true
+				}
+			}
+			check(file+": users.table", u.Table, written, fmt.Sprintf(fix, "users"))
+		}
+	}
+	if g := e.m.Groups; g != nil {
+		if op := g.Op(mappings.OpCreateGroup); op != nil && op.Auto {
+			written := map[string]bool{}
+			if g.ID.Generate != "database" {
+				written[strings.ToLower(g.ID.Column)] = true
+			}
+			if lm := g.LastModified; lm != nil && lm.Maintain {
+				written[strings.ToLower(lm.Column)] = true
+			}
+			for _, a := range []*mappings.Attribute{g.DisplayName, g.Description} {
+				if a != nil && a.Column != "" && a.Writable() {
+					written[strings.ToLower(a.Column)] = true
+				}
+			}
+			for _, c := range e.groups.ScopeCols {
+				written[strings.ToLower(c)] = true
+			}
+			for _, sc := range g.Set {
+				if sc.OnCreate {
+					written[strings.ToLower(sc.Column)] = true
+				}
+			}
+			check(file+": groups.table", g.Table, written, fmt.Sprintf(fix, "groups"))
+			if mem := g.Members; mem != nil {
+				check(file+": groups.members.table", mem.Table, map[string]bool{strings.ToLower(mem.GroupColumn): true, strings.ToLower(mem.UserColumn): true},
+					"a membership row is written with the group and the user alone; give the column a default, or template createGroup and updateGroup")
+			}
+		}
+	}
+	return out
 }

@@ -39,6 +39,9 @@ type Options struct {
 	Logs *logagg.Logger
 	// NewUUID makes the ids the engine generates (default: random version 4 UUIDs).
 	NewUUID func() string
+	// RandomHex makes n random hex digits, for set columns of generate: hex (default:
+	// crypto/rand).
+	RandomHex func(n int) string
 	// Unprepared runs every statement as text, without the prepared-statement cache.
 	Unprepared bool
 	// Server, when set, is what the server behind a Prober dialect is known to be, so it
@@ -99,6 +102,9 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 	}
 	if opts.NewUUID == nil {
 		opts.NewUUID = uuid.NewString
+	}
+	if opts.RandomHex == nil {
+		opts.RandomHex = randomHex
 	}
 	e := &Engine{m: m, d: d, f: d.Facts(), db: db, log: opts.Logger, logs: opts.Logs, opts: opts, walks: opts.Cursors}
 	if !opts.Unprepared {

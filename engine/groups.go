@@ -364,6 +364,13 @@ func (e *Engine) groupColumns(g *Group, create bool) ([]string, []any) {
 	if lm := m.LastModified; lm != nil && lm.Maintain {
 		cols, vals = append(cols, lm.Column), append(vals, sqlgen.TimeArg(e.now(), e.f))
 	}
+	if len(cols) > 0 || create {
+		for _, sc := range m.Set {
+			if create && sc.OnCreate || !create && sc.OnUpdate {
+				cols, vals = append(cols, sc.Column), append(vals, e.setValue(sc))
+			}
+		}
+	}
 	if create {
 		// What makes the row a group (groups.scope.columns).
 		cols, vals = append(cols, e.groups.ScopeCols...), append(vals, e.groups.ScopeVals...)

@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/scimsql/scimsql/mappings"
+	"github.com/scimsql/scimsql/sqlgen"
 )
 
 // newID makes an id for a new row when the engine, not the database, makes ids.
@@ -30,4 +33,35 @@ func (e *Engine) newID(k *mappings.Key, u *User, g *Group) (string, error) {
 		return text, nil
 	}
 	return "", nil
+}
+
+// setValue is what a set column (users.set, groups.set) is written with now.
+func (e *Engine) setValue(sc *mappings.SetColumn) any {
+	switch {
+	case sc.Null:
+		return nil
+	case sc.Now == "unix":
+		return e.now().Unix()
+	case sc.Now == "unixms":
+		return e.now().UnixMilli()
+	case sc.Now != "":
+		return sqlgen.TimeArg(e.now(), e.f)
+	case sc.Generate == "uuid":
+		return e.opts.NewUUID()
+	case sc.Generate == "hex":
+		return e.opts.RandomHex(sc.Length)
+	}
+	if n, ok := sc.Value.(int); ok {
+		return int64(n)
+	}
+	return sc.Value
+}
+
+// randomHex is n random hex digits (n even).
+func randomHex(n int) string {
+	b := make([]byte, n/2)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand: " + err.Error()) // never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
 }

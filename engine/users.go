@@ -584,6 +584,13 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 	if lm := p.M.LastModified; lm != nil && lm.Maintain && len(cols) > 0 || lm != nil && lm.Maintain && create {
 		set(lm.Column, sqlgen.TimeArg(e.now(), e.f))
 	}
+	if len(cols) > 0 || create {
+		for _, sc := range p.M.Set {
+			if create && sc.OnCreate || !create && sc.OnUpdate {
+				set(sc.Column, e.setValue(sc))
+			}
+		}
+	}
 	if create {
 		// What makes the row a user (users.scope.columns).
 		for i, c := range p.ScopeCols {

@@ -206,6 +206,7 @@ func Run(ctx context.Context, cfg Config, reqs []Request) ([]Result, error) {
 		BcryptCost: 4,
 		Now:        func() time.Time { return engine.SampleNow },
 		NewUUID:    counter(),
+		RandomHex:  func(n int) string { return strings.Repeat("5a", n/2) },
 		Unprepared: true,
 		Server:     cfg.Server,
 	}

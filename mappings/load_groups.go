@@ -9,7 +9,7 @@ import (
 
 func (l *loader) groups(n *yaml.Node, app App) *Groups {
 	o := l.object(n, "groups")
-	o.strict("table", "scope", "id", "displayName", "description", "lastModified", "members", "operations")
+	o.strict("table", "scope", "set", "id", "displayName", "description", "lastModified", "members", "operations")
 	g := &Groups{}
 	var tn *yaml.Node
 	g.Table, tn = o.str("table", true)
@@ -48,6 +48,22 @@ func (l *loader) groups(n *yaml.Node, app App) *Groups {
 		g.Members = mem
 	}
 	g.Operations = l.operations(o.get("operations"), "groups.operations", GroupOps)
+	g.Set = l.set(o.get("set"), "groups.set")
+	written := map[string]string{strings.ToLower(g.ID.Column): "groups.id"}
+	if g.LastModified != nil {
+		written[strings.ToLower(g.LastModified.Column)] = "groups.lastModified"
+	}
+	for _, a := range []*Attribute{g.DisplayName, g.Description} {
+		if a != nil && a.Column != "" && a.Writable() {
+			written[strings.ToLower(a.Column)] = a.Path
+		}
+	}
+	if g.Scope != nil {
+		for _, c := range g.Scope.Columns {
+			written[strings.ToLower(c.Column)] = "groups.scope"
+		}
+	}
+	l.checkSet(o.get("set"), "groups.set", g.Set, written)
 	return g
 }
 

@@ -121,6 +121,14 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "users.scope.where", m.Users.Scope.Where.Text, `{{col "status"}} <> 3 AND {{col "login"}} <> 'anonymous'`)
 		eq(t, "groups.scope.columns", m.Groups.Scope.Columns, []ScopeColumn{{"type", "Group"}, {"status", int64(1)}})
 		eq(t, "groups.scope.where", m.Groups.Scope.Where, (*Template)(nil))
+		var set []string
+		for _, c := range m.Users.Set {
+			set = append(set, fmt.Sprintf("%s=%v/%v/%s/%s/%d/%v/%v", c.Column, c.Value, c.Null, c.Now, c.Generate, c.Length, c.OnCreate, c.OnUpdate))
+		}
+		eq(t, "users.set", set, []string{"mail_notification=only_my_events/false///0/true/false", "auth_source_id=<nil>/true///0/true/false",
+			"created_on=<nil>/false/timestamp//0/true/false", "updated_on=<nil>/false/timestamp//0/true/true", "salt=<nil>/false//hex/32/true/false",
+			"api_key=<nil>/false//uuid/0/true/false", "timecreated=<nil>/false/unixms//0/true/false", "must_change_passwd=false/false///0/false/true"})
+		eq(t, "groups.set", len(m.Groups.Set), 2)
 	},
 	"groups_users_minimal": func(t *testing.T, m *Mapping) {
 		eq(t, "Groups.ID", m.Groups.ID, Key{Column: "team_id", Type: "integer", Generate: "database"})

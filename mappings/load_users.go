@@ -89,7 +89,7 @@ var (
 
 func (l *loader) users(n *yaml.Node, app App) *Users {
 	o := l.object(n, "users")
-	o.strict("table", "from", "scope", "id", "lastModified", "attributes", "custom", "extensions", "operations", "roles", "entitlements")
+	o.strict("table", "from", "scope", "set", "id", "lastModified", "attributes", "custom", "extensions", "operations", "roles", "entitlements")
 	u := &Users{byPath: map[string]*Attribute{}}
 	var tn *yaml.Node
 	u.Table, tn = o.str("table", true)
@@ -164,6 +164,22 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 		}
 	}
 	u.Operations = l.operations(o.get("operations"), "users.operations", UserOps)
+	u.Set = l.set(o.get("set"), "users.set")
+	written := map[string]string{strings.ToLower(u.ID.Column): "users.id"}
+	if u.LastModified != nil {
+		written[strings.ToLower(u.LastModified.Column)] = "users.lastModified"
+	}
+	for _, a := range u.Attributes {
+		if a.Column != "" && a.Writable() {
+			written[strings.ToLower(a.Column)] = "attribute " + a.Path
+		}
+	}
+	if u.Scope != nil {
+		for _, c := range u.Scope.Columns {
+			written[strings.ToLower(c.Column)] = "users.scope"
+		}
+	}
+	l.checkSet(o.get("set"), "users.set", u.Set, written)
 	if op := u.Operations[OpGetUsers]; op != nil && !op.Auto && u.From != nil {
 		l.errorf(o.get("from"), "users.from", "give either users.from or a templated getUsers, not both: each is the row source of every read")
 	}

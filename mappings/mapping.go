@@ -300,6 +300,7 @@ type Users struct {
 	Table        string
 	From         *Template // optional SQL source for reads instead of Table
 	Scope        *Scope    // which rows of Table are users; nil: all
+	Set          []*SetColumn
 	ID           Key
 	LastModified *LastModified
 	Attributes   []*Attribute // in mapping order
@@ -407,6 +408,7 @@ func (u *Users) Op(name string) *Operation {
 type Groups struct {
 	Table        string
 	Scope        *Scope // which rows of Table are groups; nil: all
+	Set          []*SetColumn
 	ID           Key
 	DisplayName  *Attribute
 	Description  *Attribute
@@ -431,6 +433,24 @@ type Members struct {
 	// Where, when set, is the SQL condition (on the membership row, alias m) that makes a
 	// row a current membership, e.g. to_date = '9999-01-01'; rows failing it are history.
 	Where *Template
+}
+
+// NowFormats are the ways a set column holds the current time: the database's time type
+// (timestamp), Unix seconds or milliseconds.
+var NowFormats = []string{"timestamp", "unix", "unixms"}
+
+// SetColumn is a column that no SCIM attribute carries but writes write: a constant, the
+// current time, or a generated value, on create, on update or on both.
+type SetColumn struct {
+	Column   string
+	Value    any    // a constant: string, int, float64 or bool
+	Null     bool   // the constant is NULL
+	Now      string // one of NowFormats, or ""
+	Generate string // uuid or hex, or ""
+	Length   int    // hex digits, for generate: hex
+	OnCreate bool
+	OnUpdate bool   // an update that writes anything writes it too
+	Pos      string // file:line:col
 }
 
 // Scope says which rows of a table are the resource's: the table's rows whose Columns

@@ -246,3 +246,19 @@ func (*MySQL) Privileges(ctx context.Context, db *sql.DB, table string) (map[str
 			WHERE GRANTEE = `+grantee+` AND TABLE_SCHEMA = COALESCE(NULLIF(?, ''), DATABASE()) AND TABLE_NAME = ?`,
 		schema, schema, name)
 }
+
+var _ dialects.ColumnInspector = (*MySQL)(nil)
+
+// RequiredColumns implements dialects.ColumnInspector. MariaDB reports a column without
+// a default as COLUMN_DEFAULT NULL (MySQL too); a nullable one has IS_NULLABLE YES.
+func (*MySQL) RequiredColumns(ctx context.Context, db *sql.DB, table string) ([]string, error) {
+	schema, name := "", table
+	if i := strings.IndexByte(table, '.'); i >= 0 {
+		schema, name = table[:i], table[i+1:]
+	}
+	return dialects.CollectColumns(ctx, db, `SELECT COLUMN_NAME FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = COALESCE(NULLIF(?, ''), DATABASE()) AND TABLE_NAME = ?
+		AND IS_NULLABLE = 'NO' AND COLUMN_DEFAULT IS NULL AND EXTRA NOT LIKE '%auto_increment%'
+		AND EXTRA NOT LIKE '%GENERATED%'
+		ORDER BY ORDINAL_POSITION`, schema, name)
+}

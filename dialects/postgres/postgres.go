@@ -131,3 +131,13 @@ func (*Postgres) Privileges(ctx context.Context, db *sql.DB, table string) (map[
 	return dialects.CollectPrivileges(ctx, db, `SELECT p, has_table_privilege(current_user, $1, p)
 		FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p`, table)
 }
+
+var _ dialects.ColumnInspector = (*Postgres)(nil)
+
+// RequiredColumns implements dialects.ColumnInspector.
+func (*Postgres) RequiredColumns(ctx context.Context, db *sql.DB, table string) ([]string, error) {
+	return dialects.CollectColumns(ctx, db, `SELECT a.attname FROM pg_attribute a
+		WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull
+		AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = ''
+		ORDER BY a.attnum`, table)
+}

@@ -3,6 +3,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"os"
@@ -116,4 +117,14 @@ func (*SQLite) Open(dsn string, pool dialects.Pool) (*sql.DB, error) {
 	}
 	dialects.Configure(db, pool)
 	return db, nil
+}
+
+var _ dialects.ColumnInspector = (*SQLite)(nil)
+
+// RequiredColumns implements dialects.ColumnInspector. An INTEGER PRIMARY KEY is the
+// rowid: SQLite fills it.
+func (*SQLite) RequiredColumns(ctx context.Context, db *sql.DB, table string) ([]string, error) {
+	return dialects.CollectColumns(ctx, db, `SELECT name FROM pragma_table_info(?)
+		WHERE "notnull" = 1 AND dflt_value IS NULL AND NOT (pk = 1 AND UPPER(type) = 'INTEGER')
+		ORDER BY cid`, table)
 }

@@ -124,3 +124,13 @@ func (*SQLServer) Privileges(ctx context.Context, db *sql.DB, table string) (map
 	return dialects.CollectPrivileges(ctx, db, `SELECT p, CAST(COALESCE(HAS_PERMS_BY_NAME(@p1, 'OBJECT', p), 0) AS BIT)
 		FROM (VALUES ('SELECT'), ('INSERT'), ('UPDATE'), ('DELETE')) AS v(p)`, table)
 }
+
+var _ dialects.ColumnInspector = (*SQLServer)(nil)
+
+// RequiredColumns implements dialects.ColumnInspector.
+func (*SQLServer) RequiredColumns(ctx context.Context, db *sql.DB, table string) ([]string, error) {
+	return dialects.CollectColumns(ctx, db, `SELECT c.name FROM sys.columns c
+		WHERE c.object_id = OBJECT_ID(@p1) AND c.is_nullable = 0 AND c.default_object_id = 0
+		AND c.is_identity = 0 AND c.is_computed = 0 AND TYPE_NAME(c.user_type_id) NOT IN ('timestamp', 'rowversion')
+		ORDER BY c.column_id`, table)
+}

@@ -1,6 +1,7 @@
 -- Users and groups in one table, told apart by type (the shape of Redmine's users table,
 -- db/migrate of Redmine 5: type 'User', 'Group', 'AnonymousUser', ...; status 1 active,
--- 3 locked), with memberships in groups_users.
+-- 3 locked; mail_notification NOT NULL without a default), with memberships in
+-- groups_users, and a Unix-seconds creation time as Moodle keeps them.
 CREATE TABLE users (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   login VARCHAR(255) NOT NULL DEFAULT '',
@@ -9,15 +10,18 @@ CREATE TABLE users (
   admin BOOLEAN NOT NULL DEFAULT 0,
   status INTEGER NOT NULL DEFAULT 1,
   type VARCHAR(255) NOT NULL,
-  updated_on TIMESTAMP
+  mail_notification VARCHAR(30) NOT NULL,
+  created_on TIMESTAMP NOT NULL,
+  updated_on TIMESTAMP,
+  timecreated BIGINT NOT NULL
 );
 CREATE TABLE groups_users (
   group_id INTEGER NOT NULL,
   user_id INTEGER NOT NULL,
   PRIMARY KEY (group_id, user_id)
 );
-INSERT INTO users (login, firstname, lastname, status, type) VALUES ('', '', 'Anonymous', 0, 'AnonymousUser');
-INSERT INTO users (login, firstname, lastname, status, type) VALUES ('', '', 'Non member users', 1, 'GroupNonMember');
-INSERT INTO users (login, firstname, lastname, status, type) VALUES ('jsmith', 'John', 'Smith', 1, 'User');
-INSERT INTO users (login, firstname, lastname, status, type) VALUES ('', '', 'Developers', 1, 'Group');
+INSERT INTO users (login, firstname, lastname, status, type, mail_notification, created_on, timecreated) VALUES ('', '', 'Anonymous', 0, 'AnonymousUser', '', '2020-01-01 00:00:00', 1577836800);
+INSERT INTO users (login, firstname, lastname, status, type, mail_notification, created_on, timecreated) VALUES ('', '', 'Non member users', 1, 'GroupNonMember', '', '2020-01-01 00:00:00', 1577836800);
+INSERT INTO users (login, firstname, lastname, status, type, mail_notification, created_on, timecreated) VALUES ('jsmith', 'John', 'Smith', 1, 'User', 'all', '2020-01-01 00:00:00', 1577836800);
+INSERT INTO users (login, firstname, lastname, status, type, mail_notification, created_on, timecreated) VALUES ('', '', 'Developers', 1, 'Group', '', '2020-01-01 00:00:00', 1577836800);
 INSERT INTO groups_users (group_id, user_id) VALUES (4, 3);
