@@ -24,7 +24,7 @@ import (
 // Users and groups in one table (Redmine's shape), kept apart by their scopes. The seed
 // has an anonymous user (type AnonymousUser), a built-in group (GroupNonMember), user 3
 // (jsmith) and group 4 (Developers, with jsmith).
-var scopedCapabilities = []string{"GROUP_PUSH", "IMPORT_NEW_USERS", "IMPORT_PROFILE_UPDATES", "PUSH_NEW_USERS",
+var scopedCapabilities = []string{"GROUP_PUSH", "IMPORT_NEW_USERS", "IMPORT_PROFILE_UPDATES", "OPP_SCIM_INCREMENTAL_IMPORTS", "PUSH_NEW_USERS",
 	"PUSH_PENDING_USERS", "PUSH_PROFILE_UPDATES", "PUSH_USER_DEACTIVATION", "REACTIVATE_USERS"}
 
 func scopedTarget(t *testing.T, d dialects.Dialect, dsn string) conformance.Target {
@@ -200,6 +200,13 @@ func setColumns(t *testing.T, tg conformance.Target) {
 			t.Fatal(err)
 		}
 		return
+	}
+	var modified int64
+	if err := tg.DB.QueryRow(fmt.Sprintf("SELECT timemodified FROM users WHERE id = %v", u["id"])).Scan(&modified); err != nil || modified < before || modified > after {
+		t.Errorf("lastModified (format unix) holds %d (%v), want Unix seconds in %d..%d", modified, err, before, after)
+	}
+	if meta, _ := u["meta"].(map[string]any); meta == nil || !strings.HasPrefix(fmt.Sprint(meta["lastModified"]), time.Unix(before, 0).UTC().Format("2006-01-02")) {
+		t.Errorf("meta.lastModified of the created user: %v", u["meta"])
 	}
 	mail, created, updated, unix := row(u["id"])
 	if mail != "only_my_events" || !created.Valid || !updated.Valid || unix < before || unix > after {

@@ -77,7 +77,7 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 		checkTable(u.Table, where)
 		checkColumn(u.Table, u.ID.Column, "", file+": users.id")
 		if u.LastModified != nil {
-			checkColumn(u.Table, u.LastModified.Column, "datetime", file+": users.lastModified")
+			checkColumn(u.Table, u.LastModified.Column, lmType(u.LastModified), file+": users.lastModified")
 		}
 		for _, a := range u.Attributes {
 			if a.Column != "" {
@@ -341,4 +341,12 @@ func (e *Engine) checkRequired(ctx context.Context) []Problem {
 		}
 	}
 	return out
+}
+
+// lmType is the attribute type a lastModified column must fit.
+func lmType(lm *mappings.LastModified) string {
+	if lm.Format == "unix" || lm.Format == "unixms" {
+		return "integer"
+	}
+	return "datetime"
 }

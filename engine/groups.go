@@ -93,7 +93,7 @@ func (e *Engine) queryGroups(ctx context.Context, q querier, sel *sqlgen.Builder
 			i++
 		}
 		if p.LMRead != "" && vals[i] != nil {
-			if t, err := sqlgen.TimeOf(vals[i]); err == nil {
+			if t, err := sqlgen.TimeIn(vals[i], p.M.LastModified.Format); err == nil {
 				g.LastModified = t
 			}
 		}
@@ -362,7 +362,7 @@ func (e *Engine) groupColumns(g *Group, create bool) ([]string, []any) {
 		cols, vals = append(cols, a.Column), append(vals, *v)
 	}
 	if lm := m.LastModified; lm != nil && lm.Maintain {
-		cols, vals = append(cols, lm.Column), append(vals, sqlgen.TimeArg(e.now(), e.f))
+		cols, vals = append(cols, lm.Column), append(vals, sqlgen.TimeStamp(e.now(), lm.Format, e.f))
 	}
 	if len(cols) > 0 || create {
 		for _, sc := range m.Set {

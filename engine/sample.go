@@ -209,7 +209,7 @@ func (e *Engine) Sampler() func(query string, args []any) SampleAnswer {
 					row = append(row, "stored description")
 				}
 				if p.LMRead != "" {
-					row = append(row, sqlgen.TimeArg(SampleNow.Add(-time.Hour), e.f))
+					row = append(row, sqlgen.TimeStamp(SampleNow.Add(-time.Hour), p.M.LastModified.Format, e.f))
 				}
 				a.Columns = colNames(len(row))
 				a.Rows = append(a.Rows, row)
@@ -297,7 +297,7 @@ func (s *sampler) userRow(i int) []any {
 	row := make([]any, p.NCols)
 	row[0] = rowID(&p.M.ID, i)
 	if p.LMRead != "" {
-		row[1] = sqlgen.TimeArg(SampleNow.Add(-time.Hour), e.f)
+		row[1] = sqlgen.TimeStamp(SampleNow.Add(-time.Hour), p.M.LastModified.Format, e.f)
 	}
 	for _, rc := range p.Reads {
 		if rc.Col < 0 || row[rc.Col] != nil {
@@ -381,7 +381,7 @@ func (s *sampler) byName(name string, key *mappings.Key) any {
 			return id
 		}
 		if u.LastModified != nil && strings.EqualFold(name, u.LastModified.Column) {
-			return sqlgen.TimeArg(SampleNow.Add(-time.Hour), e.f)
+			return sqlgen.TimeStamp(SampleNow.Add(-time.Hour), u.LastModified.Format, e.f)
 		}
 		for _, a := range u.Attributes {
 			if a.Column != "" && strings.EqualFold(a.Column, name) && a.Path != "password" {

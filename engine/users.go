@@ -174,7 +174,7 @@ func (s *userScanner) scan(rows *sql.Rows) (*User, any, error) {
 	}
 	u := &User{ID: sqlgen.IDString(vals[0]), Values: make(map[string]any, len(p.Reads))}
 	if p.LMRead != "" && vals[1] != nil {
-		t, err := sqlgen.TimeOf(vals[1])
+		t, err := sqlgen.TimeIn(vals[1], p.M.LastModified.Format)
 		if err != nil {
 			return nil, nil, e.columnErr(p.M.LastModified.Column, err)
 		}
@@ -262,7 +262,7 @@ func (e *Engine) getUserTemplated(ctx context.Context, q querier, op *mappings.O
 	}
 	if p.M.LastModified != nil {
 		if v := row[strings.ToLower(p.M.LastModified.Column)]; v != nil {
-			if t, err := sqlgen.TimeOf(v); err == nil {
+			if t, err := sqlgen.TimeIn(v, p.M.LastModified.Format); err == nil {
 				u.LastModified = t
 			}
 		}
@@ -582,7 +582,7 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 		}
 	}
 	if lm := p.M.LastModified; lm != nil && lm.Maintain && len(cols) > 0 || lm != nil && lm.Maintain && create {
-		set(lm.Column, sqlgen.TimeArg(e.now(), e.f))
+		set(lm.Column, sqlgen.TimeStamp(e.now(), lm.Format, e.f))
 	}
 	if len(cols) > 0 || create {
 		for _, sc := range p.M.Set {

@@ -129,6 +129,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 			"created_on=<nil>/false/timestamp//0/true/false", "updated_on=<nil>/false/timestamp//0/true/true", "salt=<nil>/false//hex/32/true/false",
 			"api_key=<nil>/false//uuid/0/true/false", "timecreated=<nil>/false/unixms//0/true/false", "must_change_passwd=false/false///0/false/true"})
 		eq(t, "groups.set", len(m.Groups.Set), 2)
+		eq(t, "users.lastModified", *m.Users.LastModified, LastModified{Column: "updated_unix", Maintain: true, Format: "unix"})
 	},
 	"groups_users_minimal": func(t *testing.T, m *Mapping) {
 		eq(t, "Groups.ID", m.Groups.ID, Key{Column: "team_id", Type: "integer", Generate: "database"})
@@ -146,7 +147,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 	"attribute_kinds": func(t *testing.T, m *Mapping) {
 		u := m.Users
 		eq(t, "Table", u.Table, "hr.employees")
-		eq(t, "LastModified", *u.LastModified, LastModified{Column: "modified_at", Maintain: false})
+		eq(t, "LastModified", *u.LastModified, LastModified{Column: "modified_at", Maintain: false, Format: "timestamp"})
 		eq(t, "core attributes", len(u.Attributes)-len(u.Custom(m.App.UserSchema)), len(coreUserAttrs)+4)
 		for _, a := range u.Attributes {
 			if a.URN == "" && a.Type != "string" && a.Path != "active" {
@@ -269,8 +270,8 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "enterprise", typesOf(u.Custom(EnterpriseSchema1)), map[string]string{"employeeNumber": "string", "manager": "string"})
 		eq(t, "badgeId.Type", u.Attr("urn:example:badge:1.0:badgeId").Type, "integer")
 		eq(t, "department.Path", u.Custom(m.App.UserSchema)[0].Path, "urn:okta:ext_app_prod:1.0:user:custom:department")
-		eq(t, "Users.LastModified", *u.LastModified, LastModified{Column: "RowVersionTime", Maintain: true})
-		eq(t, "Groups.LastModified", *g.LastModified, LastModified{Column: "ModifiedAt", Maintain: true})
+		eq(t, "Users.LastModified", *u.LastModified, LastModified{Column: "RowVersionTime", Maintain: true, Format: "timestamp"})
+		eq(t, "Groups.LastModified", *g.LastModified, LastModified{Column: "ModifiedAt", Maintain: true, Format: "timestamp"})
 		eq(t, "Description.URN", g.Description.URN, m.App.GroupSchema)
 		eq(t, "Description.Default", *g.Description.Default, "")
 		eq(t, "DisplayName.CaseExact", g.DisplayName.CaseExact, true)

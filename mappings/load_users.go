@@ -54,13 +54,19 @@ func (l *loader) lastModified(n *yaml.Node, path string) *LastModified {
 	if n == nil {
 		return nil
 	}
-	lm := &LastModified{Maintain: true}
+	lm := &LastModified{Maintain: true, Format: "timestamp"}
 	if n.Kind == yaml.ScalarNode {
 		lm.Column = l.ident(n, path, n.Value, false)
 		return lm
 	}
 	o := l.object(n, path)
-	o.strict("column", "maintain")
+	o.strict("column", "maintain", "format")
+	if f, fn := o.str("format", false); fn != nil {
+		if !contains(NowFormats, f) {
+			l.errorf(fn, path+".format", "%q: want one of %s (how the column holds a time)", f, strings.Join(NowFormats, ", "))
+		}
+		lm.Format = f
+	}
 	var cn *yaml.Node
 	lm.Column, cn = o.str("column", true)
 	if cn != nil {

@@ -255,6 +255,9 @@ type LastModified struct {
 	// Maintain is true when scimsql stamps the column on every write; false when the
 	// database does it (a trigger or ON UPDATE clause).
 	Maintain bool
+	// Format is how the column holds a time: one of NowFormats ("timestamp", the
+	// database's time type, by default; "unix" seconds or "unixms" milliseconds).
+	Format string
 }
 
 // Attribute binds one SCIM attribute to the database.

@@ -389,3 +389,49 @@ func IDArg(k *mappings.Key, id string) (any, bool) {
 	}
 	return id, true
 }
+
+// TimeStamp is how time t is written to a column of format (mappings.NowFormats): the
+// database's time type, Unix seconds or Unix milliseconds.
+func TimeStamp(t time.Time, format string, f *dialects.Facts) any {
+	switch format {
+	case "unix":
+		return t.Unix()
+	case "unixms":
+		return t.UnixMilli()
+	}
+	return TimeArg(t, f)
+}
+
+// TimeIn reads a time from a column of format (mappings.NowFormats).
+func TimeIn(v any, format string) (time.Time, error) {
+	if format != "unix" && format != "unixms" {
+		return TimeOf(v)
+	}
+	var n int64
+	switch x := v.(type) {
+	case int64:
+		n = x
+	case int32:
+		n = int64(x)
+	case int:
+		n = int64(x)
+	case float64:
+		n = int64(x)
+	case []byte, string:
+		s := fmt.Sprint(x)
+		if b, ok := x.([]byte); ok {
+			s = string(b)
+		}
+		p, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("not a Unix time: %q", s)
+		}
+		n = p
+	default:
+		return time.Time{}, fmt.Errorf("cannot read a Unix time from %T", v)
+	}
+	if format == "unixms" {
+		return time.UnixMilli(n).UTC(), nil
+	}
+	return time.Unix(n, 0).UTC(), nil
+}

@@ -17,6 +17,9 @@ type target struct {
 	caseExact bool
 	attr      *mappings.Attribute // nil for id and meta
 	idKey     *mappings.Key       // for typ id
+	// timeFormat, for typ datetime, is how the column holds a time (mappings.NowFormats;
+	// "" is the database's time type): lastModified may be Unix seconds.
+	timeFormat string
 }
 
 // Resolver maps a filter path to one or more targets (several for "emails eq x", which
@@ -57,7 +60,7 @@ func (p *UserPlan) resolve(fp filter.AttrPath) ([]target, error) {
 		if p.LMRead == "" {
 			return nil, fmt.Errorf("%w: meta.lastModified is not mapped (users.lastModified), so incremental import is not available", ErrInvalidFilter)
 		}
-		return []target{{path: fp.String(), expr: p.LMRead, typ: "datetime"}}, nil
+		return []target{{path: fp.String(), expr: p.LMRead, typ: "datetime", timeFormat: p.M.LastModified.Format}}, nil
 	case (la == "email" || la == "phonenumber") && ls == "":
 		// The agent's singular alias for the primary value of a multi-valued attribute.
 		multi := map[string]string{"email": "emails", "phonenumber": "phoneNumbers"}[la]
@@ -162,7 +165,7 @@ func (p *GroupPlan) resolve(fp filter.AttrPath) ([]target, error) {
 	case la == "displayname" && ls == "":
 		return []target{{path: fp.String(), expr: p.Name.Expr, typ: "string", caseExact: p.Name.Attr.CaseExact}}, nil
 	case la == "meta" && ls == "lastmodified" && p.LMRead != "":
-		return []target{{path: fp.String(), expr: p.LMRead, typ: "datetime"}}, nil
+		return []target{{path: fp.String(), expr: p.LMRead, typ: "datetime", timeFormat: p.M.LastModified.Format}}, nil
 	}
 	return nil, unknownAttr(fp)
 }
@@ -486,7 +489,7 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 			if err != nil {
 				return "", w.bad(t, c, "expected a timestamp like \"2024-05-01T12:00:00Z\"")
 			}
-			arg = TimeArg(ts, f)
+			arg = TimeStamp(ts, t.timeFormat, f)
 		}
 		return wrapNe(t.expr + " " + sqlOp + " " + b.Arg(arg)), nil
 	case "strings":

@@ -13,7 +13,8 @@ CREATE TABLE users (
   mail_notification VARCHAR(30) NOT NULL,
   created_on DATETIME NOT NULL,
   updated_on DATETIME NULL,
-  timecreated BIGINT NOT NULL
+  timecreated BIGINT NOT NULL,
+  timemodified BIGINT NOT NULL DEFAULT 0
 );
 CREATE TABLE groups_users (
   group_id INTEGER NOT NULL,

@@ -13,7 +13,8 @@ CREATE TABLE users (
   mail_notification VARCHAR(30) NOT NULL,
   created_on TIMESTAMP NOT NULL,
   updated_on TIMESTAMP,
-  timecreated BIGINT NOT NULL
+  timecreated BIGINT NOT NULL,
+  timemodified BIGINT NOT NULL DEFAULT 0
 );
 CREATE TABLE groups_users (
   group_id INTEGER NOT NULL,
