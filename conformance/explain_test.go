@@ -51,6 +51,7 @@ func TestExplainRunsWhatServesPostgres(t *testing.T) {
 		{"templated", root("testdata", "conformance", "templated.yaml"), root("testdata", "conformance", "schema.postgres.sql")},
 		{"postgres-example", root("examples", "postgres", "mapping.yaml"), root("examples", "postgres", "schema.sql")},
 		{"scoped", root("testdata", "conformance", "scoped", "mapping.yaml"), root("testdata", "conformance", "scoped", "schema.postgres.sql")},
+		{"moodle", root("examples", "moodle", "mapping.yaml"), root("examples", "moodle", "schema.sql")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			explainMatchesServe(t, d, conformance.PostgresSchema(t, d, base), c.mapping, c.schema, nil)

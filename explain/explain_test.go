@@ -27,6 +27,7 @@ var goldenMappings = map[string]string{
 	"templated":  "../testdata/conformance/templated.yaml",
 	"golden":     "../testdata/sql/mapping.yaml",
 	"scoped":     "../testdata/conformance/scoped/mapping.yaml",
+	"moodle":     "../examples/moodle/mapping.yaml",
 }
 
 // target is one database the goldens pin: a dialect and, for MySQL's, which server.
