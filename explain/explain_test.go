@@ -28,6 +28,7 @@ var goldenMappings = map[string]string{
 	"golden":     "../testdata/sql/mapping.yaml",
 	"scoped":     "../testdata/conformance/scoped/mapping.yaml",
 	"moodle":     "../examples/moodle/mapping.yaml",
+	"states":     "../testdata/conformance/states/mapping.yaml",
 }
 
 // target is one database the goldens pin: a dialect and, for MySQL's, which server.

@@ -130,6 +130,8 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 			"api_key=<nil>/false//uuid/0/true/false", "timecreated=<nil>/false/unixms//0/true/false", "must_change_passwd=false/false///0/false/true"})
 		eq(t, "groups.set", len(m.Groups.Set), 2)
 		eq(t, "users.lastModified", *m.Users.LastModified, LastModified{Column: "updated_unix", Maintain: true, Format: "unix"})
+		act := m.Users.Attr("active")
+		eq(t, "active", []any{act.TrueValue, act.FalseValue, act.TrueValues, act.FalseValues}, []any{1, 4, []any{1, 2}, []any{4}})
 	},
 	"groups_users_minimal": func(t *testing.T, m *Mapping) {
 		eq(t, "Groups.ID", m.Groups.ID, Key{Column: "team_id", Type: "integer", Generate: "database"})

@@ -307,9 +307,14 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		if a.Column != "" && (tv == nil) != (fv == nil) {
 			l.errorf(n, path, "give both true and false column values, or neither")
 		}
-		a.TrueValue, a.FalseValue = scalar(tv, true), scalar(fv, false)
-		if tv != nil && fv != nil && fmt.Sprint(a.TrueValue) == fmt.Sprint(a.FalseValue) {
-			l.errorf(fv, path+".false", "true and false must be different column values")
+		a.TrueValues, a.FalseValues = l.stateValues(tv, path+".true", true), l.stateValues(fv, path+".false", false)
+		a.TrueValue, a.FalseValue = a.TrueValues[0], a.FalseValues[0]
+		for _, t := range a.TrueValues {
+			for _, f := range a.FalseValues {
+				if tv != nil && fv != nil && fmt.Sprint(t) == fmt.Sprint(f) {
+					l.errorf(fv, path+".false", "true and false must be different column values (%v is both)", t)
+				}
+			}
 		}
 	}
 	if canon == "password" {
@@ -347,6 +352,30 @@ func scalar(n *yaml.Node, def any) any {
 		return n.Value
 	}
 	return v
+}
+
+// stateValues reads active's true or false: one stored value, or a list of them (the
+// first is the one writes store); absent, def.
+func (l *loader) stateValues(n *yaml.Node, path string, def any) []any {
+	if n == nil {
+		return []any{def}
+	}
+	if n.Kind != yaml.SequenceNode {
+		return []any{scalar(n, def)}
+	}
+	var out []any
+	for _, x := range n.Content {
+		if x.Kind != yaml.ScalarNode || x.Tag == "!!null" {
+			l.errorf(x, path, "expected a column value, found %s", kindName(x))
+			continue
+		}
+		out = append(out, scalar(x, def))
+	}
+	if len(out) == 0 {
+		l.errorf(n, path, "give at least one column value")
+		return []any{def}
+	}
+	return out
 }
 
 // readOps are the operations whose template is one SELECT, and what it is used as.

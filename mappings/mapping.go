@@ -283,6 +283,9 @@ type Attribute struct {
 	// For active: the column values that mean true and false.
 	TrueValue  any
 	FalseValue any
+	// TrueValues and FalseValues are every stored value of each state (true: [1, 2]);
+	// TrueValue and FalseValue, the first of each, are what writes store.
+	TrueValues, FalseValues []any
 
 	// For password: bcrypt, plain, or template (the operations' templates handle it).
 	Hash string

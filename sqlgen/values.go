@@ -301,12 +301,25 @@ func FromColumn(a *mappings.Attribute, v any) (any, error) {
 	return nil, fmt.Errorf("cannot read a %s from %T", a.Type, v)
 }
 
+// ActiveValue reads active from its column: true when the stored value is one of the
+// true values (every other value, NULL too, is inactive).
 func ActiveValue(a *mappings.Attribute, v any) bool {
-	if tb, ok := a.TrueValue.(bool); ok {
-		b, err := BoolOf(v)
-		return err == nil && b == tb
+	trues := a.TrueValues
+	if len(trues) == 0 {
+		trues = []any{a.TrueValue}
 	}
-	return strings.TrimSpace(StringOf(v)) == fmt.Sprint(a.TrueValue)
+	for _, t := range trues {
+		if tb, ok := t.(bool); ok {
+			if b, err := BoolOf(v); err == nil && b == tb {
+				return true
+			}
+			continue
+		}
+		if strings.TrimSpace(StringOf(v)) == fmt.Sprint(t) {
+			return true
+		}
+	}
+	return false
 }
 
 func StringOf(v any) string {

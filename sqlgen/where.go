@@ -444,9 +444,23 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 			return "", w.bad(t, c, err.Error())
 		}
 		if t.attr.Path == "active" && t.attr.Column != "" {
-			// Reads treat every value but the true one as inactive; filters agree.
-			trueArg, _ := ToColumn(t.attr, true, f)
-			isTrue := t.expr + " = " + b.Arg(trueArg)
+			// Reads treat every value but the true ones as inactive; filters agree.
+			var isTrue string
+			if len(t.attr.TrueValues) > 1 {
+				b2 := &strings.Builder{}
+				b2.WriteString(t.expr + " IN (")
+				for i, tv := range t.attr.TrueValues {
+					if i > 0 {
+						b2.WriteString(", ")
+					}
+					b2.WriteString(b.Arg(tv))
+				}
+				b2.WriteString(")")
+				isTrue = b2.String()
+			} else {
+				trueArg, _ := ToColumn(t.attr, true, f)
+				isTrue = t.expr + " = " + b.Arg(trueArg)
+			}
 			if v == (op == "eq") {
 				return isTrue, nil
 			}
