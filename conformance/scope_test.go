@@ -2,7 +2,9 @@ package conformance_test
 
 import (
 	"context"
+	"crypto/sha1"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
@@ -24,7 +26,7 @@ import (
 // Users and groups in one table (Redmine's shape), kept apart by their scopes. The seed
 // has an anonymous user (type AnonymousUser), a built-in group (GroupNonMember), user 3
 // (jsmith) and group 4 (Developers, with jsmith).
-var scopedCapabilities = []string{"GROUP_PUSH", "IMPORT_NEW_USERS", "IMPORT_PROFILE_UPDATES", "OPP_SCIM_INCREMENTAL_IMPORTS", "PUSH_NEW_USERS",
+var scopedCapabilities = []string{"GROUP_PUSH", "IMPORT_NEW_USERS", "IMPORT_PROFILE_UPDATES", "OPP_SCIM_INCREMENTAL_IMPORTS", "PUSH_NEW_USERS", "PUSH_PASSWORD_UPDATES",
 	"PUSH_PENDING_USERS", "PUSH_PROFILE_UPDATES", "PUSH_USER_DEACTIVATION", "REACTIVATE_USERS"}
 
 func scopedTarget(t *testing.T, d dialects.Dialect, dsn string) conformance.Target {
@@ -74,6 +76,7 @@ func scopes(t *testing.T, fresh func(edit func(string) string) conformance.Targe
 	t.Run("agent flows", func(t *testing.T) { conformance.Run(t, fresh(nil)) })
 	t.Run("each resource its own rows", func(t *testing.T) { scopeRows(t, fresh(nil)) })
 	t.Run("columns no attribute carries", func(t *testing.T) { setColumns(t, fresh(nil)) })
+	t.Run("a password scheme the application invented", func(t *testing.T) { composedPassword(t, fresh(nil)) })
 	t.Run("validate names the NOT NULL columns a create leaves out", func(t *testing.T) {
 		check := func(tg conformance.Target) string {
 			e, err := engine.New(tg.Mapping, tg.Dialect, tg.DB, engine.Options{BcryptCost: 4})
@@ -224,5 +227,43 @@ func setColumns(t *testing.T, tg conformance.Target) {
 	mail, created2, updated, unix2 := row(u["id"])
 	if mail != "none" || created2 != created || unix2 != unix || !updated.Valid {
 		t.Errorf("after a push: %q %v %v %d, want none, the creation times kept, updated_on written", mail, created2, updated, unix2)
+	}
+}
+
+// Redmine's scheme, as the mapping composes it: what is stored is SHA1(salt + SHA1(pw))
+// with a new salt per password, which Redmine's own check accepts; a push that carries
+// the same password writes nothing.
+func composedPassword(t *testing.T, tg conformance.Target) {
+	body := func(pw string) map[string]any {
+		return map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"}, "userName": "hasher",
+			"name": map[string]any{"givenName": "Has", "familyName": "Her"}, "active": true, "password": pw}
+	}
+	u := mustCall(t, tg, 201, "POST", "/Users", body("Secret-1"))
+	stored := func() (hash, salt string) {
+		t.Helper()
+		if err := tg.DB.QueryRow(fmt.Sprintf("SELECT hashed_password, salt FROM users WHERE id = %v", u["id"])).Scan(&hash, &salt); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	redmine := func(pw, salt string) string {
+		inner := sha1.Sum([]byte(pw))
+		outer := sha1.Sum([]byte(salt + hex.EncodeToString(inner[:])))
+		return hex.EncodeToString(outer[:])
+	}
+	h1, s1 := stored()
+	if len(s1) != 32 || h1 != redmine("Secret-1", s1) {
+		t.Fatalf("stored %q with salt %q; Redmine would check %q", h1, s1, redmine("Secret-1", s1))
+	}
+	mustCall(t, tg, 200, "PUT", fmt.Sprintf("/Users/%v", u["id"]), body("Secret-1"))
+	if h, s := stored(); h != h1 || s != s1 {
+		t.Errorf("a push with the same password rewrote it: %q %q", h, s)
+	}
+	mustCall(t, tg, 200, "PUT", fmt.Sprintf("/Users/%v", u["id"]), body("Secret-2"))
+	if h, s := stored(); s == s1 || h != redmine("Secret-2", s) {
+		t.Errorf("a new password: stored %q with salt %q (old salt %q)", h, s, s1)
+	}
+	if got := mustCall(t, tg, 200, "GET", fmt.Sprintf("/Users/%v", u["id"]), nil); got["password"] != nil {
+		t.Errorf("the password is answered: %v", got["password"])
 	}
 }

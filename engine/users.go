@@ -513,7 +513,7 @@ func (e *Engine) userNameFree(ctx context.Context, tx querier, name string, exce
 
 // userColumns returns the column assignments for the attributes present in u (and, on
 // create, the defaults of those absent). stored is the current password hash, if known.
-func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *string) ([]string, []any, error) {
+func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *storedPassword) ([]string, []any, error) {
 	p := e.users
 	var cols []string
 	var vals []any
@@ -572,13 +572,24 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 		case "bcrypt":
 			// Okta sends the current password with every profile push; keep the stored
 			// hash when it still matches, so a profile push does not rewrite it.
-			if stored == nil || bcrypt.CompareHashAndPassword([]byte(*stored), []byte(u.Password)) != nil {
+			if stored == nil || bcrypt.CompareHashAndPassword([]byte(stored.Hash), []byte(u.Password)) != nil {
 				h, err := bcrypt.GenerateFromPassword([]byte(u.Password), e.opts.BcryptCost)
 				if err != nil {
 					return nil, nil, fmt.Errorf("%w: password: %v", ErrInvalidValue, err)
 				}
 				set(a.Column, string(h))
 			}
+		case "compose":
+			// The same: a push that carries the stored password writes nothing.
+			if stored != nil && stored.Hash != "" && a.HashExpr.Hash(u.Password, stored.Salt) == stored.Hash {
+				break
+			}
+			salt := ""
+			if a.SaltColumn != "" {
+				salt = e.opts.RandomHex(a.SaltLength)
+				set(a.SaltColumn, salt)
+			}
+			set(a.Column, a.HashExpr.Hash(u.Password, salt))
 		}
 	}
 	if lm := p.M.LastModified; lm != nil && lm.Maintain && len(cols) > 0 || lm != nil && lm.Maintain && create {
@@ -742,8 +753,7 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 	ctx, cancel := e.ctx(ctx, name)
 	defer cancel()
 	var out *User
-	pw := p.M.Attr("password")
-	needLock := name == "patchUser" || pw != nil && pw.Hash == "bcrypt" && pw.Column != "" || p.M.Op(mappings.OpGetUser) == nil
+	needLock := name == "patchUser" || len(e.lockExtra()) > 0 || p.M.Op(mappings.OpGetUser) == nil
 	direct := !needLock && op.Auto && e.writesAlone()
 	if direct {
 		var in *User
@@ -760,7 +770,7 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 			// The row is read first only when something stored is needed (the password hash,
 			// or the user a PATCH applies to); otherwise the UPDATE locks it and the read-back
 			// tells a missing user, a round trip fewer on every profile push.
-			var stored *string
+			var stored *storedPassword
 			if needLock {
 				var err error
 				if stored, err = e.lockUser(ctx, tx, arg); err != nil {
@@ -901,26 +911,36 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 
 // lockUser checks the user exists, locking its row where the dialect can, and returns
 // the stored password hash when the mapping keeps one.
-func (e *Engine) lockUser(ctx context.Context, tx querier, arg any) (*string, error) {
-	p := e.users
-	pw := p.M.Attr("password")
-	withPW := pw != nil && pw.Hash == "bcrypt" && pw.Column != ""
-	var extra []string
-	if withPW {
-		extra = append(extra, e.d.Quote(pw.Column))
+// storedPassword is what a user's row holds of the password: the hash, and the salt of
+// a composed scheme.
+type storedPassword struct{ Hash, Salt string }
+
+// lockExtra are the password columns the lock before a push reads, so that a push with
+// the stored password writes nothing: bcrypt and composed schemes.
+func (e *Engine) lockExtra() []string {
+	pw := e.users.M.Attr("password")
+	if pw == nil || pw.Column == "" || pw.Hash != "bcrypt" && pw.Hash != "compose" {
+		return nil
 	}
+	extra := []string{e.d.Quote(pw.Column)}
+	if pw.SaltColumn != "" {
+		extra = append(extra, e.d.Quote(pw.SaltColumn))
+	}
+	return extra
+}
+
+func (e *Engine) lockUser(ctx context.Context, tx querier, arg any) (*storedPassword, error) {
+	p := e.users
+	extra := e.lockExtra()
 	b := e.gen.Lock(p.Table, p.IDCol, p.ScopeBare, arg, extra...)
 	var idv any
-	var hash sql.NullString
-	dest := []any{&idv}
-	if withPW {
-		dest = append(dest, &hash)
-	}
+	var hash, salt sql.NullString
+	dest := []any{&idv, &hash, &salt}[:1+len(extra)]
 	if err := tx.QueryRowContext(ctx, b.String(), b.Args...).Scan(dest...); err != nil {
 		return nil, err
 	}
 	if hash.Valid {
-		return &hash.String, nil
+		return &storedPassword{Hash: hash.String, Salt: salt.String}, nil
 	}
 	return nil, nil
 }
@@ -929,7 +949,7 @@ func (e *Engine) lockUser(ctx context.Context, tx querier, arg any) (*string, er
 // (every bound attribute, nil when absent), .columns (the values auto mode would write,
 // by column), .password (the raw password, only when password hash is template) and
 // .result. It returns the id: the given one, or the last result row's.
-func (e *Engine) templatedUserWrite(ctx context.Context, tx querier, op *mappings.Operation, u *User, id string, stored *string) (string, error) {
+func (e *Engine) templatedUserWrite(ctx context.Context, tx querier, op *mappings.Operation, u *User, id string, stored *storedPassword) (string, error) {
 	cols, vals, err := e.userColumns(ctx, u, id == "" || op.Name == mappings.OpCreateUser, stored)
 	if err != nil {
 		return "", err

@@ -179,6 +179,9 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 		if a.Column != "" && a.Writable() {
 			written[strings.ToLower(a.Column)] = "attribute " + a.Path
 		}
+		if a.SaltColumn != "" {
+			written[strings.ToLower(a.SaltColumn)] = "the password's salt"
+		}
 	}
 	if u.Scope != nil {
 		for _, c := range u.Scope.Columns {
@@ -318,6 +321,34 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		}
 	}
 	if canon == "password" {
+		if hn := o.get("hash"); hn != nil && hn.Kind == yaml.MappingNode {
+			// A scheme the application invented: {compose: EXPR, salt: COLUMN, saltLength: N}.
+			ho := l.object(hn, path+".hash")
+			ho.strict("compose", "salt", "saltLength")
+			expr, en := ho.str("compose", true)
+			a.Hash = "compose"
+			if en != nil {
+				x, err := ParseHashExpr(expr)
+				if err != nil {
+					l.errorf(en, path+".hash.compose", "%v", err)
+				}
+				a.HashExpr = x
+			}
+			if sc, sn := ho.str("salt", false); sn != nil {
+				a.SaltColumn = l.ident(sn, path+".hash.salt", sc, false)
+			}
+			a.SaltLength = ho.integer("saltLength", 32)
+			if a.SaltLength < 2 || a.SaltLength > 256 || a.SaltLength%2 != 0 {
+				l.errorf(ho.get("saltLength"), path+".hash.saltLength", "a salt is an even number of hex digits from 2 to 256, not %d", a.SaltLength)
+			}
+			if a.HashExpr != nil && a.HashExpr.UsesSalt != (a.SaltColumn != "") {
+				l.errorf(hn, path+".hash", "a scheme that uses salt needs hash.salt, the column the salt is stored in, and one that does not, none")
+			}
+			if a.Column == "" {
+				l.errorf(n, path+".column", "required with a composed hash")
+			}
+			return a
+		}
 		h, hn := o.str("hash", true)
 		a.Hash = h
 		switch h {
@@ -331,7 +362,7 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 			}
 		case "":
 		default:
-			l.errorf(hn, path+".hash", "unknown hash %q (bcrypt, plain, or template)", h)
+			l.errorf(hn, path+".hash", "unknown hash %q (bcrypt, plain, template, or {compose: ..., salt: COLUMN})", h)
 		}
 		return a
 	}

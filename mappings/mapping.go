@@ -281,13 +281,19 @@ type Attribute struct {
 	Primary   bool // for emails/phoneNumbers: the primary value
 
 	// For active: the column values that mean true and false.
+	// HashExpr, SaltColumn and SaltLength describe a composed password scheme (Hash
+	// "compose"): the stored form, the column of its per-user salt, the salt's hex digits.
+	HashExpr   *HashExpr
+	SaltColumn string
+	SaltLength int
 	TrueValue  any
 	FalseValue any
 	// TrueValues and FalseValues are every stored value of each state (true: [1, 2]);
 	// TrueValue and FalseValue, the first of each, are what writes store.
 	TrueValues, FalseValues []any
 
-	// For password: bcrypt, plain, or template (the operations' templates handle it).
+	// For password: bcrypt, plain, template (the operations' templates handle it), or
+	// compose (HashExpr).
 	Hash string
 	// For strings: the separator used in a single text column; "" means a JSON array.
 	Separator string

@@ -14,7 +14,9 @@ CREATE TABLE users (
   created_on DATETIME NOT NULL,
   updated_on DATETIME NULL,
   timecreated BIGINT NOT NULL,
-  timemodified BIGINT NOT NULL DEFAULT 0
+  timemodified BIGINT NOT NULL DEFAULT 0,
+  hashed_password VARCHAR(40) NOT NULL DEFAULT '',
+  salt VARCHAR(64)
 );
 CREATE TABLE groups_users (
   group_id INTEGER NOT NULL,

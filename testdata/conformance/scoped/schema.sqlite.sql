@@ -14,7 +14,9 @@ CREATE TABLE users (
   created_on TIMESTAMP NOT NULL,
   updated_on TIMESTAMP,
   timecreated BIGINT NOT NULL,
-  timemodified BIGINT NOT NULL DEFAULT 0
+  timemodified BIGINT NOT NULL DEFAULT 0,
+  hashed_password VARCHAR(40) NOT NULL DEFAULT '',
+  salt VARCHAR(64)
 );
 CREATE TABLE groups_users (
   group_id INTEGER NOT NULL,
