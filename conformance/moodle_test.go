@@ -73,6 +73,10 @@ func TestMoodleExample(t *testing.T) {
 		if contextid != 1 || format != 1 || gcreated < before {
 			t.Errorf("the created cohort: contextid %d, descriptionformat %d, timecreated %d", contextid, format, gcreated)
 		}
+		var added int64
+		if err := tg.DB.QueryRow(`SELECT timeadded FROM mdl_cohort_members WHERE cohortid = $1 AND userid = $2`, g["id"], u["id"]).Scan(&added); err != nil || added < before {
+			t.Errorf("the membership's timeadded: %d (%v), want the time it was added", added, err)
+		}
 		groups := mustCall(t, tg, 200, "GET", "/Groups?startIndex=1&count=100", nil)
 		if fmt.Sprint(groups["totalResults"]) != "3" || !strings.Contains(fmt.Sprint(groups["Resources"]), "Year 1") {
 			t.Errorf("cohorts: %v", groups)

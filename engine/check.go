@@ -335,8 +335,12 @@ func (e *Engine) checkRequired(ctx context.Context) []Problem {
 			}
 			check(file+": groups.table", g.Table, written, fmt.Sprintf(fix, "groups"))
 			if mem := g.Members; mem != nil {
-				check(file+": groups.members.table", mem.Table, map[string]bool{strings.ToLower(mem.GroupColumn): true, strings.ToLower(mem.UserColumn): true},
-					"a membership row is written with the group and the user alone; give the column a default, or template createGroup and updateGroup")
+				written := map[string]bool{strings.ToLower(mem.GroupColumn): true, strings.ToLower(mem.UserColumn): true}
+				for _, sc := range mem.Set {
+					written[strings.ToLower(sc.Column)] = true
+				}
+				check(file+": groups.members.table", mem.Table, written,
+					"a membership row is written with the group, the user and groups.members.set; give it a value there (a constant, now or generate), or give the column a default")
 			}
 		}
 	}

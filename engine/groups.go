@@ -544,7 +544,17 @@ func (e *Engine) addMembers(ctx context.Context, tx querier, gid any, users []an
 	if e.groups.MemTable == "" {
 		return nil
 	}
-	return e.execChunked(ctx, tx, users, func(chunk []any) *sqlgen.Builder { return e.gen.AddMembers(gid, chunk) })
+	// The membership's own columns (groups.members.set), the same for every row.
+	var cols []string
+	var vals []any
+	for _, sc := range e.m.Groups.Members.Set {
+		if sc.OnCreate {
+			cols, vals = append(cols, sc.Column), append(vals, e.setValue(sc))
+		}
+	}
+	return e.execChunkedBy(ctx, tx, users, e.f.MaxParams/(2+len(vals)), func(chunk []any) *sqlgen.Builder {
+		return e.gen.AddMembers(gid, chunk, cols, vals)
+	})
 }
 
 func (e *Engine) removeMembers(ctx context.Context, tx querier, gid any, users []any) error {
@@ -554,7 +564,12 @@ func (e *Engine) removeMembers(ctx context.Context, tx querier, gid any, users [
 // execChunked runs the statement build makes for each chunk of keys, as many keys to a
 // statement as the dialect binds.
 func (e *Engine) execChunked(ctx context.Context, tx querier, keys []any, build func([]any) *sqlgen.Builder) error {
-	chunk := e.chunkSize()
+	return e.execChunkedBy(ctx, tx, keys, e.chunkSize(), build)
+}
+
+// execChunkedBy is execChunked with at most per keys to a statement.
+func (e *Engine) execChunkedBy(ctx context.Context, tx querier, keys []any, per int, build func([]any) *sqlgen.Builder) error {
+	chunk := min(max(per, 1), e.chunkSize())
 	for start := 0; start < len(keys); start += chunk {
 		b := build(keys[start:min(len(keys), start+chunk)])
 		if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {

@@ -29,7 +29,7 @@ func (l *loader) groups(n *yaml.Node, app App) *Groups {
 	g.LastModified = l.lastModified(o.get("lastModified"), "groups.lastModified")
 	if mn := o.get("members"); mn != nil {
 		mo := l.object(mn, "groups.members")
-		mo.strict("table", "group", "user", "where")
+		mo.strict("table", "group", "user", "where", "set")
 		mem := &Members{}
 		var xn *yaml.Node
 		mem.Table, xn = mo.str("table", true)
@@ -45,6 +45,9 @@ func (l *loader) groups(n *yaml.Node, app App) *Groups {
 			l.ident(xn, "groups.members.user", mem.UserColumn, false)
 		}
 		mem.Where = l.template(mo.get("where"), "groups.members.where")
+		mem.Set = l.set(mo.get("set"), "groups.members.set")
+		l.checkSet(mo.get("set"), "groups.members.set", mem.Set, map[string]string{
+			strings.ToLower(mem.GroupColumn): "groups.members.group", strings.ToLower(mem.UserColumn): "groups.members.user"})
 		g.Members = mem
 	}
 	g.Operations = l.operations(o.get("operations"), "groups.operations", GroupOps)

@@ -445,6 +445,9 @@ type Members struct {
 	// Where, when set, is the SQL condition (on the membership row, alias m) that makes a
 	// row a current membership, e.g. to_date = '9999-01-01'; rows failing it are history.
 	Where *Template
+	// Set are columns a new membership row is written with besides the two keys (Moodle's
+	// timeadded): constants, the time, generated values.
+	Set []*SetColumn
 }
 
 // NowFormats are the ways a set column holds the current time: the database's time type

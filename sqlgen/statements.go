@@ -266,15 +266,23 @@ func (g *Gen) CurrentMembers(gid any) *Builder {
 }
 
 // sqlAddMembers inserts (group, user) rows.
-func (g *Gen) AddMembers(gid any, users []any) *Builder {
+func (g *Gen) AddMembers(gid any, users []any, cols []string, vals []any) *Builder {
 	p := g.Groups
 	b := NewBuilder(g.d)
-	b.W("INSERT INTO ", p.MemTable, " (", p.MemGroup, ", ", p.MemUser, ") VALUES ")
+	b.W("INSERT INTO ", p.MemTable, " (", p.MemGroup, ", ", p.MemUser)
+	for _, c := range cols {
+		b.W(", ", g.d.Quote(c))
+	}
+	b.W(") VALUES ")
 	for i, u := range users {
 		if i > 0 {
 			b.W(", ")
 		}
-		b.W("(", b.Arg(gid), ", ", b.Arg(u), ")")
+		b.W("(", b.Arg(gid), ", ", b.Arg(u))
+		for _, v := range vals {
+			b.W(", ", b.Arg(v))
+		}
+		b.W(")")
 	}
 	return b
 }
