@@ -150,6 +150,33 @@ func Requests(m *mappings.Mapping, op, id string, body []byte) ([]Request, error
 	return nil, fmt.Errorf("operation %q cannot be explained", op)
 }
 
+// FirstID is the id of the first user (or group, for a group operation) the database
+// holds, for explaining a request that names one; "" when there is none or op names none.
+func FirstID(ctx context.Context, cfg Config, op string) string {
+	path := ""
+	switch op {
+	case mappings.OpGetUser, mappings.OpUpdateUser:
+		path = "/Users?startIndex=1&count=1"
+	case mappings.OpGetGroup, mappings.OpUpdateGroup, mappings.OpDeleteGroup:
+		path = "/Groups?startIndex=1&count=1"
+	default:
+		return ""
+	}
+	res, err := Run(ctx, cfg, []Request{{Op: op, Method: http.MethodGet, Path: path}})
+	if err != nil || len(res) == 0 || res[0].Status != http.StatusOK {
+		return ""
+	}
+	var page struct {
+		Resources []struct {
+			ID string `json:"id"`
+		}
+	}
+	if json.Unmarshal(res[0].Answer, &page) != nil || len(page.Resources) == 0 {
+		return ""
+	}
+	return page.Resources[0].ID
+}
+
 // sampleUser is a user document with a value for every writable attribute.
 func sampleUser(c *scim.Codec, id string) []byte {
 	u := &engine.User{ID: id, Values: map[string]any{}}

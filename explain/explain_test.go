@@ -3,6 +3,7 @@ package explain
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/dialects/sqlserver"
+	"github.com/scimsql/scimsql/engine"
 	"github.com/scimsql/scimsql/mappings"
 )
 
@@ -107,5 +109,63 @@ func TestGoldens(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// Against a live database, explain names a user and a group that are there, runs the
+// request for real and writes nothing: the transaction is rolled back.
+func TestLiveNamesRowsAndWritesNothing(t *testing.T) {
+	m := loadMapping(t, "../examples/quickstart/mapping.yaml")
+	d := sqlite.New()
+	db, err := d.Open(filepath.Join(t.TempDir(), "live.db"), dialects.Pool{MaxOpen: 2, MaxIdle: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, f := range []string{"schema.sql", "seed.sql"} {
+		b, err := os.ReadFile(filepath.Join("..", "examples", "quickstart", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range engine.SplitStatements(string(b)) {
+			if _, err := db.Exec(st); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+		}
+	}
+	ctx := context.Background()
+	cfg := Config{Mapping: m, Dialect: d, DB: db}
+	var first int
+	if err := db.QueryRow("SELECT MIN(id) FROM users").Scan(&first); err != nil {
+		t.Fatal(err)
+	}
+	if got := FirstID(ctx, cfg, mappings.OpUpdateUser); got != fmt.Sprint(first) {
+		t.Fatalf("FirstID(updateUser) = %q, want %d", got, first)
+	}
+	gid := FirstID(ctx, cfg, mappings.OpDeleteGroup)
+	if gid == "" {
+		t.Fatal("no group named")
+	}
+	var groups, members int
+	count := func() (int, int) {
+		var g, m int
+		db.QueryRow("SELECT COUNT(*) FROM groups").Scan(&g)
+		db.QueryRow("SELECT COUNT(*) FROM group_members").Scan(&m)
+		return g, m
+	}
+	groups, members = count()
+	reqs, err := Requests(m, mappings.OpDeleteGroup, gid, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, cfg, reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Status != 204 || len(res[0].Statements) < 2 {
+		t.Fatalf("DELETE /Groups/%s: %d, %d statements", gid, res[0].Status, len(res[0].Statements))
+	}
+	if g, mm := count(); g != groups || mm != members {
+		t.Fatalf("explain wrote: %d groups and %d memberships, before %d and %d", g, mm, groups, members)
 	}
 }

@@ -461,17 +461,22 @@ func explain(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	var reqs []explainpkg.Request
 	for _, op := range ops {
-		rs, err := explainpkg.Requests(m, op, *id, body)
+		opID := *id
+		if opID == "" && cfg.DB != nil {
+			// Against the database, name a user or group that is there.
+			opID = explainpkg.FirstID(ctx, cfg, op)
+		}
+		rs, err := explainpkg.Requests(m, op, opID, body)
 		if err != nil {
 			fmt.Fprintf(stderr, "scimsql explain: %v\n", err)
 			return 1
 		}
 		reqs = append(reqs, rs...)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	res, err := explainpkg.Run(ctx, cfg, reqs)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", *mapping, err)
