@@ -267,3 +267,31 @@ func composedPassword(t *testing.T, tg conformance.Target) {
 		t.Errorf("the password is answered: %v", got["password"])
 	}
 }
+
+// With users.from, the users are the rows it selects: a row of the table outside it is
+// no user, so no member either.
+func TestMembersAreUsersOfFrom(t *testing.T) {
+	b, err := os.ReadFile(root("examples", "quickstart", "mapping.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := strings.Replace(string(b), "users:\n  table: users\n", "users:\n  table: users\n  from: \"SELECT * FROM users WHERE id <> 102\"\n", 1)
+	path := filepath.Join(t.TempDir(), "mapping.yaml")
+	if err := os.WriteFile(path, []byte(m), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tg := target(t, sqlite.New(), filepath.Join(t.TempDir(), "from.db"), path, root("examples", "quickstart", "schema.sql"), nil)
+	seed, err := os.ReadFile(root("examples", "quickstart", "seed.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conformance.Exec(t, tg.DB, engine.SplitStatements(string(seed)))
+	if code, out := call(t, tg, "GET", "/Users/102", nil); code != 404 {
+		t.Fatalf("GET /Users/102 outside users.from: %d %v", code, out)
+	}
+	code, out := call(t, tg, "PUT", "/Groups/1001", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
+		"displayName": "firstGroup", "members": []any{map[string]any{"value": "101"}, map[string]any{"value": "102"}}})
+	if code != 400 || !strings.Contains(fmt.Sprint(out), "102") {
+		t.Errorf("a member outside users.from: %d %v, want 400 naming 102", code, out)
+	}
+}

@@ -53,6 +53,9 @@ type UserPlan struct {
 	// returns the row it wrote where the database can (Engine.insertReturns,
 	// Facts.UpdateReturns); "" when reads do not come from the table itself.
 	Returning string
+	// ElsewhereRead says users are read from users.from or a templated getUsers, not
+	// from Table itself: a check that a key is a user's asks Source.
+	ElsewhereRead bool
 	Scope
 }
 
@@ -132,6 +135,7 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*UserPlan, error) {
 		}
 		p.Source = src + " " + UserAlias
 	}
+	p.ElsewhereRead = m.From != nil || m.Op(mappings.OpGetUsers) != nil && !m.Op(mappings.OpGetUsers).Auto
 	var err error
 	if p.Scope, err = scopeOf(d, m.Scope); err != nil {
 		return nil, fmt.Errorf("users.%w", err)

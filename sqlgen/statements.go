@@ -219,6 +219,13 @@ func (g *Gen) Delete(table, col, scope string, v any) *Builder {
 func (g *Gen) UsersIn(args []any) *Builder {
 	up := g.Users
 	b := NewBuilder(g.d)
+	if up.ElsewhereRead {
+		// Users are the rows users.from (or a templated getUsers) selects: a row of the
+		// table outside it is no user, and no member.
+		b.W("SELECT ", up.IDRead, " FROM ", up.Source, " WHERE ")
+		b.In(up.IDRead, args)
+		return b
+	}
 	b.W("SELECT ", up.IDCol, " FROM ", up.Table, " WHERE ")
 	b.In(up.IDCol, args)
 	andScope(b, up.ScopeBare)
