@@ -401,6 +401,40 @@ func Statements(ctx context.Context, cfg Config) ([]engine.Statement, error) {
 	return out, nil
 }
 
+// Faults runs the sample request of every mapped operation against the sample database
+// and returns the templates that cannot run (a key no request has, a function given the
+// wrong type), each with its position. No database is needed. Other answers are not
+// judged: the sample database cannot stand in for every schema.
+func Faults(ctx context.Context, cfg Config) ([]string, error) {
+	cfg.DB = nil
+	var out []string
+	for _, op := range Mapped(cfg.Mapping) {
+		reqs, err := Requests(cfg.Mapping, op, "", nil)
+		if err != nil {
+			return nil, err
+		}
+		res, err := Run(ctx, cfg, reqs)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range res {
+			if r.Status < 500 || r.Status == http.StatusNotImplemented {
+				continue
+			}
+			var body struct {
+				Detail string `json:"detail"`
+			}
+			_ = json.Unmarshal(r.Answer, &body)
+			if !strings.Contains(body.Detail, "the mapping's template at") {
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s (%s %s): %s", op, r.Method, r.Path, body.Detail))
+			break // the operation's first fault says it
+		}
+	}
+	return out, nil
+}
+
 // Check is scimsql validate's database check: the mapping's tables and columns, every
 // statement each operation runs (prepared, never executed), and the privileges.
 func Check(ctx context.Context, e *engine.Engine) ([]engine.Problem, error) {

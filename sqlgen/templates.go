@@ -109,7 +109,14 @@ func (g *Gen) execTemplate(t *mappings.Template, data any, b *Builder, alias str
 	r.b = nil
 	pool.(*sync.Pool).Put(r)
 	if err != nil {
-		return "", fmt.Errorf("%w: template %s: %v", ErrInvalidValue, t.Source, templateMsg(err))
+		msg := templateMsg(err)
+		if strings.Contains(err.Error(), "error calling fail:") {
+			// The template refused the request's value on purpose (sprig's fail).
+			return "", fmt.Errorf("%w: %s (template %s)", ErrInvalidValue, strings.TrimPrefix(msg, "error calling fail: "), t.Source)
+		}
+		// Anything else is the mapping's fault, not the request's: a key no request has,
+		// a function given the wrong type. The admin fixes it at the template's position.
+		return "", fmt.Errorf("%w: the mapping's template at %s cannot run: %s; fix it there (scimsql validate renders every template with a sample request)", ErrDatabase, t.Source, msg)
 	}
 	return text, nil
 }

@@ -351,10 +351,24 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", *mapping, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: ok (app %s, driver %s)\n", *mapping, m.App.Name, m.Database.Driver)
+	// Every operation runs once against the sample database: a template that cannot run
+	// is found here, with its position, not by the first request Okta sends.
+	faults, err := explainpkg.Faults(context.Background(), explainpkg.Config{Mapping: m, Dialect: d})
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", *mapping, err)
+		return 1
+	}
+	if len(faults) > 0 {
+		for _, f := range faults {
+			fmt.Fprintf(stderr, "%s: %s\n", *mapping, f)
+		}
+		fmt.Fprintf(stderr, "%s: %d operation(s) cannot run\n", *mapping, len(faults))
+		return 1
+	}
 	if code := checkDatabase(m, d, *dbMode, stdout, stderr); code != 0 {
 		return code
 	}
+	fmt.Fprintf(stdout, "%s: ok (app %s, driver %s)\n", *mapping, m.App.Name, m.Database.Driver)
 	if *dbMode != "off" {
 		checkCursorStore(m, stdout, stderr)
 	}

@@ -52,6 +52,8 @@ func TestCommands(t *testing.T) {
 		{[]string{"validate", "-mapping", "/no/such/file.yaml"}, 1, nil, []string{"no such file"}},
 		{[]string{"validate", "-mapping", quick}, 0,
 			[]string{"ok (app onprem_app, driver sqlite)", "createUser   auto", "on  GROUP_PUSH", "on  OPP_SCIM_INCREMENTAL_IMPORTS", "on  PUSH_PASSWORD_UPDATES"}, nil},
+		{[]string{"validate", "-mapping", "../../testdata/validate/template_missing_key.yaml", "-db", "off"}, 1, nil,
+			[]string{`template_missing_key.yaml: getUser (GET /Users/42): database error: the mapping's template at`, `template_missing_key.yaml:14:20 cannot run: map has no entry for key "usr"`}},
 		{[]string{"explain", "-mapping", quick, "-op", "updateGroup"}, 0,
 			[]string{"## updateGroup: replace a group", "PUT /Groups/42 → 200", "-- in one transaction:", `DELETE FROM "group_members" WHERE "group_id" = ? AND "user_id" IN (?)`, "-- args: [42, 103]"}, nil},
 		{[]string{"explain", "-mapping", quick, "-db", "off", "-op", "updateGroup", "-id", "7"}, 0,
