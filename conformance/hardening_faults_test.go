@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +25,7 @@ import (
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/engine"
 	"github.com/scimsql/scimsql/httpapi"
+	"github.com/scimsql/scimsql/mappings"
 	"github.com/scimsql/scimsql/server"
 )
 
@@ -383,6 +385,41 @@ func checkUnavailable(t *testing.T, what string, r faultCall, wantDetail string,
 	for _, bad := range []string{pdb.password, pdb.dsn, pdb.user, pdb.proxy.addr, "goroutine ", ".go:", "panic"} {
 		if strings.Contains(raw, bad) {
 			t.Errorf("%s: the body contains %q: %s", what, bad, raw)
+		}
+	}
+}
+
+// A DSN naming a database that does not exist: the answer is a 503 that says so, and
+// names neither the user nor the database the driver's message carries.
+func TestMissingDatabaseNamesNothing(t *testing.T) {
+	base := conformance.DSN(t, "SCIMSQL_TEST_POSTGRES_DSN")
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/scimsql_no_such_database_x"
+	d := postgres.New()
+	m, err := mappings.LoadFile(root("examples", "quickstart", "mapping.yaml"), mappings.Options{LookupEnv: func(string) (string, bool) { return "", false },
+		DSN: u.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := d.Open(u.String(), dialects.Pool{MaxOpen: 2, MaxIdle: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e, err := engine.New(m, d, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.GetUser(context.Background(), "1")
+	if !errors.Is(err, engine.ErrUnavailable) || !strings.Contains(err.Error(), "the database does not exist") {
+		t.Fatalf("got %v, want unavailable: the database does not exist", err)
+	}
+	for _, leak := range []string{"user=", "scimsql_no_such_database_x", u.User.Username() + "@"} {
+		if strings.Contains(err.Error(), leak) {
+			t.Errorf("the answer carries %q: %v", leak, err)
 		}
 	}
 }

@@ -178,10 +178,18 @@ func (e *Engine) dbErr(op string, err error) error {
 }
 
 func shortReason(err error) string {
-	s := err.Error()
-	for _, r := range []string{"connection refused", "no such host", "i/o timeout", "connection reset", "broken pipe", "unable to open database file", "readonly database", "authentication failed", "access denied", "too many connections", "the database system is shutting down", "the database system is starting up"} {
-		if strings.Contains(strings.ToLower(s), r) {
-			return r
+	s := strings.ToLower(err.Error())
+	for _, r := range []struct{ in, say string }{
+		{"connection refused", ""}, {"no such host", ""}, {"i/o timeout", ""}, {"connection reset", ""}, {"broken pipe", ""},
+		{"unable to open database file", ""}, {"readonly database", ""}, {"authentication failed", ""}, {"access denied", ""},
+		{"does not exist", "the database does not exist"}, {"unknown database", "the database does not exist"},
+		{"too many connections", ""}, {"the database system is shutting down", ""}, {"the database system is starting up", ""},
+	} {
+		if strings.Contains(s, r.in) {
+			if r.say != "" {
+				return r.say
+			}
+			return r.in
 		}
 	}
 	return "connection failed"

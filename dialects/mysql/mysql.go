@@ -106,6 +106,7 @@ const (
 	errTooManyConns    = 1040 // ER_CON_COUNT_ERROR
 	errServerShutdown  = 1053 // ER_SERVER_SHUTDOWN
 	errAccessDenied    = 1045 // ER_ACCESS_DENIED_ERROR
+	errUnknownDB       = 1049 // ER_BAD_DB_ERROR
 	errBadNull         = 1048 // ER_BAD_NULL_ERROR
 	errDataTooLong     = 1406 // ER_DATA_TOO_LONG
 	errOutOfRange      = 1264 // ER_WARN_DATA_OUT_OF_RANGE
@@ -130,7 +131,7 @@ func (*MySQL) Classify(err error) dialects.Class {
 			return dialects.Conflict
 		case errDeadlock, errLockWait:
 			return dialects.Retryable
-		case errTooManyConns, errServerShutdown, errAccessDenied:
+		case errTooManyConns, errServerShutdown, errAccessDenied, errUnknownDB:
 			return dialects.Unavailable
 		case errInterrupted, errStatementTime, errExecutionTime:
 			return dialects.TimedOut

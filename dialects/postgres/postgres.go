@@ -68,6 +68,13 @@ func (*Postgres) Quote(ident string) string { return dialects.QuoteParts(ident, 
 
 // Classify implements dialects.Dialect.
 func (*Postgres) Classify(err error) dialects.Class {
+	// A connection that could not be made (refused, a wrong password, a database that
+	// does not exist) is unavailability, whatever the server said: its message names the
+	// user and the database, which no answer repeats.
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return dialects.Unavailable
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
@@ -95,8 +102,7 @@ func (*Postgres) Classify(err error) dialects.Class {
 	if s := err.Error(); strings.Contains(s, "failed to encode args") || strings.Contains(s, "unable to encode") {
 		return dialects.Invalid
 	}
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) || dialects.IsNetwork(err) {
+	if dialects.IsNetwork(err) {
 		return dialects.Unavailable
 	}
 	return dialects.Other
