@@ -543,9 +543,16 @@ func checkDatabase(m *mappings.Mapping, d dialects.Dialect, mode string, stdout,
 	if fd, ok := d.(dialects.FileDatabase); ok && !fd.Exists(m.Database.DSN.Reveal()) {
 		return skip("the SQLite database does not exist yet; serve creates it")
 	}
+	// Only a server that does not answer is a reason to skip: one that answers and
+	// refuses (a wrong password, a database that does not exist, a DSN of another driver)
+	// is a setup that cannot work, whatever -db says.
+	fail := func(why string) int {
+		fmt.Fprintf(stderr, "database check failed: %s\n", why)
+		return 1
+	}
 	db, err := d.Open(m.Database.DSN.Reveal(), dialects.Pool{MaxOpen: 2, MaxIdle: 1, MaxLifetime: time.Minute})
 	if err != nil {
-		return skip(err.Error())
+		return fail(fmt.Sprintf("%v (database.driver is %s)", err, m.Database.Driver))
 	}
 	defer db.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -553,8 +560,12 @@ func checkDatabase(m *mappings.Mapping, d dialects.Dialect, mode string, stdout,
 	pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
 	err = db.PingContext(pctx)
 	pcancel()
-	if err != nil {
+	switch {
+	case err != nil && (dialects.IsNetwork(err) || errors.Is(err, context.DeadlineExceeded)):
 		return skip("cannot reach the database: " + oneLine(err.Error()))
+	case err != nil:
+		return fail(fmt.Sprintf("the %s server answered and refused the connection: %s; check the DSN's user, password and database name, and that it is a %s DSN",
+			m.Database.Driver, oneLine(err.Error()), m.Database.Driver))
 	}
 	e, err := engine.New(m, d, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BcryptCost: 4})
 	if err != nil {

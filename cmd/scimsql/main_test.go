@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scimsql/scimsql/conformance"
 )
 
 func runCmd(args ...string) (int, string, string) {
@@ -265,6 +268,34 @@ func TestSoftLimit(t *testing.T) {
 	} {
 		if got := softLimit(c.limit); got != c.want {
 			t.Errorf("softLimit(%d MiB) = %d MiB, want %d MiB", c.limit>>20, got>>20, c.want>>20)
+		}
+	}
+}
+
+// validate skips the database check only when the server does not answer; one that
+// answers and refuses (a database that does not exist) fails the run.
+func TestValidateRefusedIsAnError(t *testing.T) {
+	base := conformance.DSN(t, "SCIMSQL_TEST_POSTGRES_DSN")
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := *u
+	missing.Path = "/scimsql_no_such_database_v"
+	unreachable := *u
+	unreachable.Host = "127.0.0.1:1"
+	for _, c := range []struct {
+		dsn  string
+		code int
+		want string
+	}{
+		{missing.String(), 1, "database check failed: the postgres server answered and refused the connection"},
+		{unreachable.String(), 0, "database check skipped: cannot reach the database"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"validate", "-mapping", "../../examples/postgres/mapping.yaml", "-dsn", c.dsn}, &stdout, &stderr)
+		if code != c.code || !strings.Contains(stdout.String()+stderr.String(), c.want) {
+			t.Errorf("validate -dsn %s: exit %d, want %d and %q\n%s%s", c.dsn, code, c.code, c.want, stdout.String(), stderr.String())
 		}
 	}
 }

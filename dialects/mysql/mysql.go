@@ -99,27 +99,28 @@ func (*MySQL) Quote(ident string) string { return dialects.QuoteParts(ident, '`'
 
 // Error numbers, from the server's errmsg list.
 const (
-	errDupEntry        = 1062 // ER_DUP_ENTRY
-	errDupEntryKey     = 1586 // ER_DUP_ENTRY_WITH_KEY_NAME
-	errLockWait        = 1205 // ER_LOCK_WAIT_TIMEOUT
-	errDeadlock        = 1213 // ER_LOCK_DEADLOCK
-	errTooManyConns    = 1040 // ER_CON_COUNT_ERROR
-	errServerShutdown  = 1053 // ER_SERVER_SHUTDOWN
-	errAccessDenied    = 1045 // ER_ACCESS_DENIED_ERROR
-	errUnknownDB       = 1049 // ER_BAD_DB_ERROR
-	errBadNull         = 1048 // ER_BAD_NULL_ERROR
-	errDataTooLong     = 1406 // ER_DATA_TOO_LONG
-	errOutOfRange      = 1264 // ER_WARN_DATA_OUT_OF_RANGE
-	errTruncatedValue  = 1292 // ER_TRUNCATED_WRONG_VALUE (bad date)
-	errIncorrectValue  = 1366 // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
-	errNoDefault       = 1364 // ER_NO_DEFAULT_FOR_FIELD
-	errCheckConstraint = 4025 // MariaDB ER_CONSTRAINT_FAILED (3819 on MySQL)
-	errCheckMySQL      = 3819
-	errDataTruncated   = 1265 // WARN_DATA_TRUNCATED (ENUM values in strict mode)
-	errUnknownVariable = 1193 // ER_UNKNOWN_SYSTEM_VARIABLE
-	errInterrupted     = 1317 // ER_QUERY_INTERRUPTED (KILL QUERY)
-	errStatementTime   = 1969 // MariaDB ER_STATEMENT_TIMEOUT (max_statement_time)
-	errExecutionTime   = 3024 // MySQL ER_QUERY_TIMEOUT (max_execution_time)
+	errDupEntry         = 1062 // ER_DUP_ENTRY
+	errDupEntryKey      = 1586 // ER_DUP_ENTRY_WITH_KEY_NAME
+	errLockWait         = 1205 // ER_LOCK_WAIT_TIMEOUT
+	errDeadlock         = 1213 // ER_LOCK_DEADLOCK
+	errTooManyConns     = 1040 // ER_CON_COUNT_ERROR
+	errServerShutdown   = 1053 // ER_SERVER_SHUTDOWN
+	errAccessDenied     = 1045 // ER_ACCESS_DENIED_ERROR
+	errUnknownDB        = 1049 // ER_BAD_DB_ERROR
+	errAccessDeniedNoPW = 1698 // ER_ACCESS_DENIED_NO_PASSWORD_ERROR (MariaDB unix_socket)
+	errBadNull          = 1048 // ER_BAD_NULL_ERROR
+	errDataTooLong      = 1406 // ER_DATA_TOO_LONG
+	errOutOfRange       = 1264 // ER_WARN_DATA_OUT_OF_RANGE
+	errTruncatedValue   = 1292 // ER_TRUNCATED_WRONG_VALUE (bad date)
+	errIncorrectValue   = 1366 // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
+	errNoDefault        = 1364 // ER_NO_DEFAULT_FOR_FIELD
+	errCheckConstraint  = 4025 // MariaDB ER_CONSTRAINT_FAILED (3819 on MySQL)
+	errCheckMySQL       = 3819
+	errDataTruncated    = 1265 // WARN_DATA_TRUNCATED (ENUM values in strict mode)
+	errUnknownVariable  = 1193 // ER_UNKNOWN_SYSTEM_VARIABLE
+	errInterrupted      = 1317 // ER_QUERY_INTERRUPTED (KILL QUERY)
+	errStatementTime    = 1969 // MariaDB ER_STATEMENT_TIMEOUT (max_statement_time)
+	errExecutionTime    = 3024 // MySQL ER_QUERY_TIMEOUT (max_execution_time)
 )
 
 // Classify implements dialects.Dialect.
@@ -131,7 +132,7 @@ func (*MySQL) Classify(err error) dialects.Class {
 			return dialects.Conflict
 		case errDeadlock, errLockWait:
 			return dialects.Retryable
-		case errTooManyConns, errServerShutdown, errAccessDenied, errUnknownDB:
+		case errTooManyConns, errServerShutdown, errAccessDenied, errAccessDeniedNoPW, errUnknownDB:
 			return dialects.Unavailable
 		case errInterrupted, errStatementTime, errExecutionTime:
 			return dialects.TimedOut
