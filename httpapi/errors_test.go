@@ -2,6 +2,9 @@ package httpapi
 
 import (
 	"errors"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/scimsql/scimsql/engine"
@@ -22,5 +25,28 @@ func TestEveryEngineErrorIsClassified(t *testing.T) {
 		if !found {
 			t.Errorf("%v has no row in errorClasses", s)
 		}
+	}
+}
+
+// The access line of a refused request says why, as the client was told.
+func TestAccessLineCarriesTheReason(t *testing.T) {
+	srv, logs := quickstart(t, nil)
+	res, _ := send(t, "GET", srv.URL+"/Users?filter="+url.QueryEscape(`nickName eq "x"`), "", nil)
+	if res.StatusCode != 400 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	var line string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "msg=request") && strings.Contains(l, "status=400") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, `reason="invalid filter: attribute \"nickName\" is not mapped`) {
+		t.Fatalf("access line without the reason: %q", line)
+	}
+	rec := &statusRecorder{ResponseWriter: httptest.NewRecorder(), status: 200}
+	noteReason(rec, strings.Repeat("x", 1000))
+	if len(rec.reason) > 310 {
+		t.Fatalf("a reason of %d bytes is kept whole", len(rec.reason))
 	}
 }

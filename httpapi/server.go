@@ -244,7 +244,11 @@ func (h *Handler) ServeState(st *State, w http.ResponseWriter, r *http.Request) 
 		// The query string is not logged: filters carry user names and e-mail addresses.
 		op := Operation(r.Method, r.URL.Path, st.base)
 		elapsed := time.Since(start)
-		if logged {
+		if logged && rec.reason != "" {
+			// Why a request was refused, as the client was told: an operator reads it here.
+			h.log.InfoContext(ctx, "request", "op", op, "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "duration_ms", elapsed.Milliseconds(), "reason", rec.reason)
+		} else if logged {
 			h.log.InfoContext(ctx, "request", "op", op, "method", r.Method, "path", r.URL.Path,
 				"status", rec.status, "duration_ms", elapsed.Milliseconds())
 		}
@@ -377,6 +381,18 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	// reason is the detail of an error answer, for the access line.
+	reason string
+}
+
+// noteReason keeps an error answer's detail for the request's access line.
+func noteReason(w http.ResponseWriter, detail string) {
+	if sr, ok := w.(*statusRecorder); ok {
+		if len(detail) > 300 {
+			detail = detail[:300] + "…"
+		}
+		sr.reason = detail
+	}
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -584,6 +600,7 @@ func (h *Handler) writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, status int, code, detail string) {
+	noteReason(w, detail)
 	h.writeJSON(w, status, scim.Error11(status, code, detail))
 }
 

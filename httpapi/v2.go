@@ -103,6 +103,7 @@ func (h *Handler) writeJSON2(w http.ResponseWriter, status int, v any) {
 }
 
 func (h *Handler) writeError2(w http.ResponseWriter, status int, scimType, detail string) {
+	noteReason(w, detail)
 	h.writeJSON2(w, status, scim.Error2(status, scimType, detail))
 }
 
