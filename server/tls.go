@@ -193,6 +193,8 @@ func KeytoolHelp(certPath string) string {
 	fmt.Fprintf(&b, "  Windows (administrator prompt):\n    \"C:\\Program Files\\Okta\\On-Premises Provisioning Agent\\jre\\bin\\keytool.exe\" -importcert -noprompt -alias scimsql ^\n")
 	fmt.Fprintf(&b, "      -file %s ^\n      -keystore \"C:\\Program Files\\Okta\\On-Premises Provisioning Agent\\jre\\lib\\security\\cacerts\" -storepass changeit\n", filepath.Base(certPath))
 	fmt.Fprintf(&b, "    then restart the \"Okta On-Premises Provisioning Agent\" service.\n\n")
+	fmt.Fprintf(&b, "If an earlier scimsql certificate is in the truststore, the import refuses the alias: delete it first\n")
+	fmt.Fprintf(&b, "  (keytool -delete -noprompt -alias scimsql -keystore <the same cacerts> -storepass changeit).\n\n")
 	fmt.Fprintf(&b, "Use a host name or IP the certificate names in the app's SCIM connector base URL.\n")
 	return b.String()
 }

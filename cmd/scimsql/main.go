@@ -51,11 +51,15 @@ const usage = `scimsql serves Okta's on-premises provisioning (SCIM) from an exi
 
 Usage:
   scimsql serve    -mapping FILE [-listen ADDR] [-dsn DSN] [-log-format text|json] [-log-level info|debug]
-  scimsql validate -mapping FILE
-  scimsql explain  -mapping FILE [-op NAME]
+                   [-watch=false] [-plain-http] [-self-signed HOSTS [-tls-dir DIR]]
+  scimsql validate -mapping FILE [-dsn DSN] [-db auto|require|off]
+  scimsql explain  -mapping FILE [-op NAME [-id ID] [-body FILE]] [-dsn DSN] [-db auto|live|off]
+  scimsql cert     -hosts NAMES,IPS [-out DIR] [-days N] [-force]
   scimsql test     -url BASE [-method NAME [-file F] [-arg k=v]...] [-header k=v]... [-json]
   scimsql bench    -driver mysql|postgres [-dsn DSN] [-size N] [-scenarios LIST] [-json]  (scimsql bench -h)
   scimsql version
+
+Each command says more with -h (scimsql serve -h).
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -186,7 +190,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	watch := fs.Bool("watch", true, "reload when the mapping or a file it names changes (SIGHUP always reloads)")
 	plainHTTP := fs.Bool("plain-http", false, "serve plain HTTP without server.tls (the agent then needs allowHttp=true)")
-	selfSigned := fs.String("self-signed", "", "serve HTTPS with a self-signed certificate for these comma-separated host names and IPs (made once, kept beside the mapping)")
+	selfSigned := fs.String("self-signed", "", "serve HTTPS with a self-signed certificate for these comma-separated host names and IPs (made once, kept in -tls-dir)")
+	tlsDir := fs.String("tls-dir", "", "the folder -self-signed keeps its certificate and key in (default: .scimsql-tls beside the mapping)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -235,14 +240,20 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	case m.Server.TLS != nil:
 		certFile, keyFile = m.Server.TLS.Cert, m.Server.TLS.Key
 	case *selfSigned != "":
-		dir := filepath.Join(m.Dir, ".scimsql-tls")
+		dir := *tlsDir
+		if dir == "" {
+			dir = filepath.Join(m.Dir, ".scimsql-tls")
+		}
 		path, made, err := server.WriteSelfSigned(dir, splitHosts(*selfSigned), 825)
 		if err != nil {
-			fmt.Fprintln(stderr, "scimsql serve: -self-signed:", err)
+			fmt.Fprintln(stderr, "scimsql serve: -self-signed:", err, "(choose a folder this user may write with -tls-dir)")
 			return 1
 		}
 		certFile, keyFile = path, filepath.Join(dir, "key.pem")
-		if made {
+		if made && *logFormat == "json" {
+			// Every line of a JSON log is JSON: the instructions go in the record.
+			log.Warn("made a self-signed certificate; the agent must trust it", "cert", path, "trust", server.KeytoolHelp(path))
+		} else if made {
 			log.Warn("made a self-signed certificate; the agent must trust it", "cert", path)
 			fmt.Fprint(stderr, server.KeytoolHelp(path))
 		}
@@ -628,6 +639,7 @@ func certCmd(args []string, stdout, stderr io.Writer) int {
 	hosts := fs.String("hosts", "", "comma-separated host names and IP addresses (required)")
 	out := fs.String("out", ".", "directory for cert.pem and key.pem")
 	days := fs.Int("days", 825, "validity in days")
+	force := fs.Bool("force", false, "replace an existing cert.pem and key.pem")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -645,6 +657,15 @@ func certCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	certPath, keyPath := filepath.Join(*out, "cert.pem"), filepath.Join(*out, "key.pem")
+	if !*force {
+		for _, p := range []string{certPath, keyPath} {
+			if _, err := os.Stat(p); err == nil {
+				fmt.Fprintf(stderr, "scimsql cert: %s exists: a new pair replaces the certificate the agent trusts. Run again with -force, then re-import it "+
+					"(delete the old one from the agent's truststore first: keytool -delete -alias scimsql ...)\n", p)
+				return 1
+			}
+		}
+	}
 	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
 		fmt.Fprintln(stderr, "scimsql cert:", err)
 		return 1

@@ -49,6 +49,8 @@ func TestCommands(t *testing.T) {
 		{[]string{}, 2, nil, []string{"Usage"}},
 		{[]string{"validate", "-mapping", shared}, 0, []string{"on  GROUP_PUSH"}, []string{"warning: cursor store: redis: connection refused"}},
 		{[]string{"version"}, 0, []string{"scimsql dev"}, nil},
+		// The usage names every command and the flags a first run needs.
+		{nil, 2, nil, []string{"scimsql cert", "-self-signed HOSTS", "-plain-http", "-watch=false", "validate -mapping FILE [-dsn DSN] [-db auto|require|off]", "explain  -mapping FILE [-op NAME [-id ID] [-body FILE]] [-dsn DSN]"}},
 		{[]string{"frobnicate"}, 2, nil, []string{`unknown command "frobnicate"`}},
 		{[]string{"serve", "-no-such-flag"}, 2, nil, []string{"flag provided but not defined: -no-such-flag"}},
 		{[]string{"validate"}, 1, nil, []string{"-mapping FILE is required"}},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -57,7 +58,7 @@ func TestServeRefusesUnchosenPlainHTTP(t *testing.T) {
 func TestServeTLS(t *testing.T) {
 	certDir := t.TempDir()
 	code, out, errs := runCmd("cert", "-hosts", "127.0.0.1,localhost", "-out", certDir)
-	if code != 0 || !strings.Contains(out, "keytool -importcert") || !strings.Contains(out, "tls: {cert:") {
+	if code != 0 || !strings.Contains(out, "keytool -importcert") || !strings.Contains(out, "tls: {cert:") || !strings.Contains(out, "keytool -delete") {
 		t.Fatalf("cert: %d\n%s%s", code, out, errs)
 	}
 	if st, err := os.Stat(filepath.Join(certDir, "key.pem")); err != nil || st.Mode().Perm() != 0o600 {
@@ -129,7 +130,11 @@ func TestServeTLS(t *testing.T) {
 		return conn.ConnectionState().PeerCertificates[0].SerialNumber.String()
 	}
 	before := serialOf()
-	if code, _, errs := runCmd("cert", "-hosts", "127.0.0.1,localhost", "-out", certDir); code != 0 {
+	// A pair exists: cert refuses to replace it without -force.
+	if code, _, errs := runCmd("cert", "-hosts", "127.0.0.1,localhost", "-out", certDir); code != 1 || !strings.Contains(errs, "cert.pem exists") || !strings.Contains(errs, "-force") {
+		t.Fatalf("cert over an existing pair: %d %s", code, errs)
+	}
+	if code, _, errs := runCmd("cert", "-hosts", "127.0.0.1,localhost", "-out", certDir, "-force"); code != 0 {
 		t.Fatal(errs)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -173,5 +178,45 @@ func TestServeSelfSigned(t *testing.T) {
 	}
 	if !strings.Contains(stderr.b.String(), "keytool -importcert") {
 		t.Errorf("the keytool command was not printed")
+	}
+}
+
+// With -log-format json every line of the log is JSON (the keytool instructions are in
+// the record), and -tls-dir chooses where the certificate is kept.
+func TestServeSelfSignedJSONAndDir(t *testing.T) {
+	dir := quickstartCopy(t, func(s string) string { return strings.Replace(s, "  plainHTTP: true\n", "", 1) })
+	certDir := filepath.Join(t.TempDir(), "certs")
+	addr := freeAddr(t)
+	done := make(chan int, 1)
+	stderr := &syncWriter{b: &bytes.Buffer{}}
+	go func() {
+		done <- run([]string{"serve", "-mapping", filepath.Join(dir, "mapping.yaml"), "-listen", addr, "-watch=false",
+			"-self-signed", "127.0.0.1", "-tls-dir", certDir, "-log-format", "json"}, io.Discard, stderr)
+	}()
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	var err error
+	for i := 0; i < 100; i++ {
+		var res *http.Response
+		if res, err = c.Get("https://" + addr + "/-/healthy"); err == nil {
+			res.Body.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	<-done
+	if err != nil {
+		t.Fatalf("HTTPS: %v\n%s", err, stderr.b.String())
+	}
+	if _, err := os.Stat(filepath.Join(certDir, "cert.pem")); err != nil {
+		t.Fatalf("no certificate in -tls-dir: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(stderr.b.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("a log line that is not JSON: %q", line)
+		}
+	}
+	if !strings.Contains(stderr.b.String(), "keytool -importcert") {
+		t.Errorf("the keytool command is not in the log")
 	}
 }
