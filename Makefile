@@ -7,11 +7,14 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 
 ## quickstart: serve the demo app on embedded SQLite at http://127.0.0.1:8080 (user okta)
 quickstart:
+	@echo "building scimsql (the first build downloads and compiles its modules: a minute or two)..."
 	$(GO) run ./cmd/scimsql serve -mapping examples/quickstart/mapping.yaml
 
 ## test: every test; databases whose SCIMSQL_TEST_*_DSN is unset are skipped with a message
 test:
 	$(GO) vet ./...
+	@for v in SCIMSQL_TEST_POSTGRES_DSN SCIMSQL_TEST_MYSQL_DSN SCIMSQL_TEST_REDIS_URL; do \
+		if [ -z "$$(printenv $$v)" ]; then echo "$$v is not set: the tests that need it are skipped (see Two commands in the README)"; fi; done
 	$(GO) test -count=1 ./...
 
 ## build: a static binary in bin/

@@ -172,6 +172,13 @@ func (l *loader) auth(n *yaml.Node, path string) Auth {
 	default:
 		l.errorf(tn, path+".type", "unknown auth type %q (basic, header, or none)", typ)
 	}
+	for _, k := range []string{"password", "passwordHash", "value"} {
+		if sn := ao.get(k); sn != nil && sn.Kind == yaml.MappingNode {
+			if env, _ := l.object(sn, path+"."+k).str("env", false); env != "" {
+				a.SecretEnv = env
+			}
+		}
+	}
 	return a
 }
 

@@ -195,6 +195,9 @@ type Auth struct {
 	// Defaulted is true when the secret came from the mapping's default rather than the
 	// environment or a file, so the server can warn that it runs with a demo secret.
 	Defaulted bool
+	// SecretEnv is the environment variable the secret is read from, when it has one:
+	// what the demo-secret warning tells the operator to set.
+	SecretEnv string
 }
 
 // Secret is a string that never prints its value.

@@ -37,8 +37,38 @@ import (
 	"github.com/scimsql/scimsql/server"
 )
 
-// version is stamped at build time with -ldflags "-X main.version=...".
+// version is stamped at build time with -ldflags "-X main.version=..."; without it, the
+// module version go install records (scimsql@v1.2.3), or the commit go build records.
 var version = "dev"
+
+func init() {
+	if version != "dev" {
+		return
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		version = v
+		return
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if len(rev) >= 12 {
+		version = "dev-" + rev[:12]
+		if modified == "true" {
+			version += "-dirty"
+		}
+	}
+}
 
 // dialectTable is the set of databases this binary supports (dialects/all).
 var dialectTable = all.Table
@@ -208,6 +238,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "scimsql serve: -mapping FILE is required")
 		return 1
 	}
+	// Refuse a setup without TLS before anything runs (the init scripts included).
+	if pre, err := load(*mapping, *listen, *dsn); err == nil && pre.Server.TLS == nil && *selfSigned == "" && !pre.Server.PlainHTTP && !*plainHTTP {
+		fmt.Fprintln(stderr, "scimsql serve: no TLS: configure server.tls (cert and key files), or use -self-signed HOSTS, "+
+			"or choose plain HTTP explicitly with plainHTTP: true in server or -plain-http (the agent then needs allowHttp=true)")
+		return 1
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	setGC()
@@ -286,9 +322,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	case a.Type == "none":
 		log.Warn("authentication is off (server.auth.type: none): anyone who can reach this port can provision users")
 	case a.Defaulted && a.Type == "basic":
-		log.Warn(fmt.Sprintf("using the mapping's default demo password %q for user %q; set the environment variable to change it", a.Password.Reveal(), a.Username))
+		log.Warn(fmt.Sprintf("using the mapping's default demo password %q for user %q; set %s to change it", a.Password.Reveal(), a.Username, orWord(a.SecretEnv, "the environment variable")))
 	case a.Defaulted:
-		log.Warn("using the mapping's default demo header value; set the environment variable to change it")
+		log.Warn(fmt.Sprintf("using the mapping's default demo header value; set %s to change it", orWord(a.SecretEnv, "the environment variable")))
 	}
 	log.Info("scimsql serving", "version", version, "app", m.App.Name, "driver", m.Database.Driver,
 		"url", fmt.Sprintf("%s://%s%s/", scheme, ln.Addr().String(), m.Server.BasePath),
@@ -618,6 +654,13 @@ func checkCursorStore(m *mappings.Mapping, stdout, stderr io.Writer) {
 		return
 	}
 	fmt.Fprintln(stdout, "cursor store: redis answers")
+}
+
+func orWord(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

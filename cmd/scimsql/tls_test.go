@@ -53,6 +53,10 @@ func TestServeRefusesUnchosenPlainHTTP(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "no TLS: configure server.tls") || !strings.Contains(errs, "-plain-http") {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
+	// Refused before anything ran: the init scripts did not create the database.
+	if _, err := os.Stat(filepath.Join(dir, "quickstart.db")); err == nil {
+		t.Errorf("serve ran the init scripts before refusing to start")
+	}
 }
 
 func TestServeTLS(t *testing.T) {
@@ -178,6 +182,9 @@ func TestServeSelfSigned(t *testing.T) {
 	}
 	if !strings.Contains(stderr.b.String(), "keytool -importcert") {
 		t.Errorf("the keytool command was not printed")
+	}
+	if !strings.Contains(stderr.b.String(), "set SCIMSQL_PASSWORD to change it") {
+		t.Errorf("the demo-password warning does not name the variable:\n%s", stderr.b.String())
 	}
 }
 
