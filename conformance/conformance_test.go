@@ -31,6 +31,14 @@ func root(parts ...string) string {
 // target builds a scimsql for mappingFile on db, after running schemaFile.
 func target(t *testing.T, d dialects.Dialect, dsn, mappingFile, schemaFile string, caps []string) conformance.Target {
 	t.Helper()
+	return targetFacts(t, d, dsn, mappingFile, schemaFile, caps, nil)
+}
+
+// targetFacts is target with the server behind a MySQL-family DSN taken to be server
+// (engine.Options.Server): MySQL's facts on a MariaDB run every statement MySQL 8 would
+// receive against a real server.
+func targetFacts(t *testing.T, d dialects.Dialect, dsn, mappingFile, schemaFile string, caps []string, server *dialects.Facts) conformance.Target {
+	t.Helper()
 	m, err := mappings.LoadFile(mappingFile, mappings.Options{LookupEnv: func(string) (string, bool) { return "", false }})
 	if err != nil {
 		t.Fatalf("load %s: %v", mappingFile, err)
@@ -47,7 +55,7 @@ func target(t *testing.T, d dialects.Dialect, dsn, mappingFile, schemaFile strin
 	if testing.Verbose() && os.Getenv("SCIMSQL_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	e, err := engine.New(m, d, db, engine.Options{Logger: log, BcryptCost: bcrypt.MinCost})
+	e, err := engine.New(m, d, db, engine.Options{Logger: log, BcryptCost: bcrypt.MinCost, Server: server})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,8 +53,9 @@ type Config struct {
 	Dialect dialects.Dialect
 	// DB is the live database; nil explains against the sample database.
 	DB *sql.DB
-	// Server is what the server behind a Prober dialect (MySQL, MariaDB) is, when DB is
-	// nil; nil takes the dialect's own facts (MySQL 8).
+	// Server is what the server behind a Prober dialect (MySQL, MariaDB) is taken to be:
+	// nil asks a live DB, and takes the dialect's own facts (MySQL 8) with none. Set on a
+	// live MariaDB, it runs MySQL's statements there.
 	Server *dialects.Facts
 }
 
@@ -238,7 +239,7 @@ func Run(ctx context.Context, cfg Config, reqs []Request) ([]Result, error) {
 		Server:     cfg.Server,
 	}
 	if cfg.DB != nil {
-		if pr, ok := cfg.Dialect.(dialects.Prober); ok {
+		if pr, ok := cfg.Dialect.(dialects.Prober); ok && cfg.Server == nil {
 			f, err := pr.Probe(ctx, cfg.DB)
 			if err != nil {
 				return nil, fmt.Errorf("asking the database what it is: %w", err)
@@ -259,6 +260,10 @@ func Run(ctx context.Context, cfg Config, reqs []Request) ([]Result, error) {
 			rec.close()
 			return nil, errors.New("this dialect has no savepoints, which a live explain needs; explain with -db off")
 		}
+	}
+	if _, probes := cfg.Dialect.(dialects.Prober); probes && opts.Server == nil {
+		// Nothing to ask: the dialect's own facts (never a probe through the recorder).
+		opts.Server = cfg.Dialect.Facts()
 	}
 	defer rec.close()
 	db := sql.OpenDB(rec)
