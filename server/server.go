@@ -288,7 +288,7 @@ func (s *Server) Reload(ctx context.Context, trigger string) Status {
 	if mappings.Unchanged(prev.gen.m, s.loadOptions()) {
 		st := prev.status
 		st.At, st.Trigger, st.Changed, st.OK, st.Error = time.Now(), trigger, false, true, ""
-		s.publish(prev, prev.gen, prev.scim, prev.admin, st)
+		s.publish(prev.gen, prev.scim, prev.admin, st)
 		s.metrics.reloads.WithLabelValues("unchanged").Inc()
 		s.log.Info("mapping unchanged; not reloading", "trigger", trigger, "mapping", prev.gen.m.File)
 		return st
@@ -297,7 +297,7 @@ func (s *Server) Reload(ctx context.Context, trigger string) Status {
 	if err != nil {
 		st := prev.status
 		st.At, st.Trigger, st.OK, st.Changed, st.Error = time.Now(), trigger, false, true, err.Error()
-		s.publish(prev, prev.gen, prev.scim, prev.admin, st)
+		s.publish(prev.gen, prev.scim, prev.admin, st)
 		s.metrics.reloads.WithLabelValues("failure").Inc()
 		s.metrics.reloadOK.Set(0)
 		s.log.Error("reload failed; still serving the previous mapping", "trigger", trigger, "err", err.Error())
@@ -309,7 +309,7 @@ func (s *Server) Reload(ctx context.Context, trigger string) Status {
 		admin = httpapi.Authenticator(g.m.Server.Admin.Auth)
 	}
 	st := s.recordSuccess(trigger, g, restart)
-	s.publish(prev, g, s.scim.NewState(g.eng, prev.scim), admin, st)
+	s.publish(g, s.scim.NewState(g.eng, prev.scim), admin, st)
 	s.retire(prev.gen, prev.scim.Drained, g.db != prev.gen.db)
 	for _, r := range restart {
 		s.log.Warn("restart needed", "reason", r)
@@ -318,11 +318,9 @@ func (s *Server) Reload(ctx context.Context, trigger string) Status {
 	return st
 }
 
-// publish makes one snapshot current, replacing prev: the only store a reload makes.
-func (s *Server) publish(prev *snapshot, g *generation, st *httpapi.State, admin func(*http.Request) bool, status Status) {
-	if !s.snap.CompareAndSwap(prev, &snapshot{gen: g, scim: st, admin: admin, status: status}) {
-		panic("server: a snapshot was published outside Reload") // s.mu makes Reload the only writer
-	}
+// publish makes one snapshot current: the only store a reload makes (under s.mu).
+func (s *Server) publish(g *generation, st *httpapi.State, admin func(*http.Request) bool, status Status) {
+	s.snap.Store(&snapshot{gen: g, scim: st, admin: admin, status: status})
 }
 
 // retire releases a replaced generation once no request runs on it any more: its
