@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"hash"
 	"math"
 	"net/http"
 	"net/netip"
@@ -162,14 +163,20 @@ func (v *verifiedHere) key(r *http.Request, a mappings.Auth, addr netip.Addr) (k
 	if c == "" {
 		return k, false
 	}
-	m := hmac.New(sha256.New, credKey)
-	b, _ := addr.MarshalBinary()
+	m := credMACs.Get().(hash.Hash)
+	m.Reset()
+	b := addr.AsSlice()
 	m.Write(b)
 	m.Write([]byte{0})
 	m.Write([]byte(c))
 	m.Sum(k[:0])
+	credMACs.Put(m)
 	return k, true
 }
+
+// credMACs are keyed hashes of credKey, reused: one is asked on every authenticated
+// request, and making one costs more than the hash itself.
+var credMACs = sync.Pool{New: func() any { return hmac.New(sha256.New, credKey) }}
 
 // add remembers k, or pushes its expiry on when it is half gone.
 func (v *verifiedHere) add(k [32]byte) {
