@@ -161,7 +161,7 @@ func explainMatchesServe(t *testing.T, d dialects.Dialect, dsn, mappingFile, sch
 	for _, op := range ops {
 		id := ""
 		switch op {
-		case mappings.OpGetUser, mappings.OpUpdateUser:
+		case mappings.OpGetUser, mappings.OpUpdateUser, mappings.OpDeleteUser:
 			id = userID
 		case mappings.OpGetGroup, mappings.OpUpdateGroup, mappings.OpDeleteGroup:
 			id = groupID

@@ -81,6 +81,18 @@ func TestMoodleExample(t *testing.T) {
 		if fmt.Sprint(groups["totalResults"]) != "3" || !strings.Contains(fmt.Sprint(groups["Resources"]), "Year 1") {
 			t.Errorf("cohorts: %v", groups)
 		}
+		// A DELETE on /v2 is Moodle's soft delete: the row stays, deleted = 1, out of scope.
+		other := mustCall(t, tg, 201, "POST", "/Users", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
+			"userName": "leaver", "name": map[string]any{"givenName": "Lea", "familyName": "Ver"}, "active": true})
+		if code, out := call(t, tg, "DELETE", fmt.Sprintf("/v2/Users/%v", other["id"]), nil); code != 204 {
+			t.Fatalf("DELETE /v2/Users: %d %v", code, out)
+		}
+		if err := tg.DB.QueryRow(`SELECT deleted FROM mdl_user WHERE id = $1`, other["id"]).Scan(&deleted); err != nil || deleted != 1 {
+			t.Errorf("after DELETE: deleted %d (%v), want the row kept with deleted = 1", deleted, err)
+		}
+		if code, _ := call(t, tg, "GET", fmt.Sprintf("/Users/%v", other["id"]), nil); code != 404 {
+			t.Errorf("a deleted account reads: %d", code)
+		}
 		// Deactivation sets Moodle's suspended flag.
 		mustCall(t, tg, 200, "PUT", fmt.Sprintf("/Users/%v", u["id"]), map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
 			"userName": "grace.hopper", "name": map[string]any{"givenName": "Grace", "familyName": "Hopper"}, "active": false})

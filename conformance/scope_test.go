@@ -116,6 +116,47 @@ func scopes(t *testing.T, fresh func(edit func(string) string) conformance.Targe
 		mustCall(t, tg, 201, "POST", "/Users", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
 			"userName": "ghost", "name": map[string]any{"givenName": "G", "familyName": "Host"}, "active": true})
 	})
+	t.Run("DELETE on /v2 when deleteUser is mapped", func(t *testing.T) {
+		tg := fresh(func(m string) string {
+			return strings.Replace(m, "  operations: auto\n", "  operations:\n    getUsers: auto\n    getUser: auto\n    createUser: auto\n    updateUser: auto\n    deleteUser: auto\n", 1)
+		})
+		// Not on 1.1, whose SDK has no deleteUser.
+		if code, _ := call(t, tg, "DELETE", "/Users/3", nil); code == 204 {
+			t.Errorf("DELETE /Users/3 on SCIM 1.1 deleted")
+		}
+		// A group's id is no user's: 404, and the group stays.
+		if code, out := call(t, tg, "DELETE", "/v2/Users/4", nil); code != 404 {
+			t.Errorf("DELETE /v2/Users/<a group's id>: %d %v", code, out)
+		}
+		if code, out := call(t, tg, "DELETE", "/v2/Users/3", nil); code != 204 {
+			t.Fatalf("DELETE /v2/Users/3: %d %v", code, out)
+		}
+		if n := countRows(t, tg.DB, "id = 3"); n != 0 {
+			t.Errorf("the user's row is still there")
+		}
+		var m int
+		if err := tg.DB.QueryRow("SELECT COUNT(*) FROM groups_users WHERE user_id = 3").Scan(&m); err != nil || m != 0 {
+			t.Errorf("its memberships: %d (%v)", m, err)
+		}
+		if n := countRows(t, tg.DB, "id = 4 AND type = 'Group'"); n != 1 {
+			t.Errorf("the group went with its member")
+		}
+		if code, _ := call(t, tg, "GET", "/v2/Users/3", nil); code != 404 {
+			t.Errorf("GET after DELETE: %d", code)
+		}
+		if code, _ := call(t, tg, "DELETE", "/v2/Users/3", nil); code != 404 {
+			t.Errorf("a second DELETE: %d, want 404", code)
+		}
+	})
+	t.Run("DELETE on /v2 when deleteUser is not mapped", func(t *testing.T) {
+		tg := fresh(nil)
+		if code, out := call(t, tg, "DELETE", "/v2/Users/3", nil); code != 405 {
+			t.Errorf("DELETE /v2/Users/3 unmapped: %d %v, want 405", code, out)
+		}
+		if n := countRows(t, tg.DB, "id = 3"); n != 1 {
+			t.Errorf("an unmapped DELETE deleted")
+		}
+	})
 }
 
 func countRows(t *testing.T, db *sql.DB, where string) int {

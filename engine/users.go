@@ -1019,3 +1019,53 @@ func (e *Engine) userData(u *User) map[string]any {
 	out["extensions"] = ext
 	return out
 }
+
+// DeleteUser answers SCIM 2.0's DELETE /Users/{id} when the mapping maps deleteUser: the
+// row and its memberships in one transaction (auto), the columns of a soft delete (set),
+// or the templates. A user out of scope, or not there, is a 404.
+func (e *Engine) DeleteUser(ctx context.Context, id string) error {
+	op, err := e.userOp(mappings.OpDeleteUser)
+	if err != nil {
+		return err
+	}
+	p := e.users
+	arg, ok := sqlgen.IDArg(&p.M.ID, id)
+	if !ok {
+		return fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
+	}
+	ctx, cancel := e.ctx(ctx, "deleteUser")
+	defer cancel()
+	return e.inTx(ctx, "deleteUser", func(tx querier) error {
+		b := e.gen.Lock(p.Table, p.IDCol, p.ScopeBare, arg)
+		var got any
+		if err := tx.QueryRowContext(ctx, b.String(), b.Args...).Scan(&got); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
+			}
+			return err
+		}
+		switch {
+		case len(op.Set) > 0:
+			var cols []string
+			var vals []any
+			for _, sc := range op.Set {
+				cols, vals = append(cols, sc.Column), append(vals, e.setValue(sc))
+			}
+			b := e.gen.Update(p.Table, p.IDCol, p.ScopeBare, cols, vals, arg)
+			_, err := tx.ExecContext(ctx, b.String(), b.Args...)
+			return err
+		case !op.Auto:
+			_, err := e.runStatements(ctx, tx, op, map[string]any{"id": id})
+			return err
+		}
+		if g := e.groups; g != nil && g.MemTable != "" {
+			b := e.gen.Delete(g.MemTable, g.MemUser, "", arg)
+			if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
+				return err
+			}
+		}
+		b = e.gen.Delete(p.Table, p.IDCol, p.ScopeBare, arg)
+		_, err := tx.ExecContext(ctx, b.String(), b.Args...)
+		return err
+	})
+}

@@ -63,6 +63,7 @@ type Config struct {
 var Ops = []string{
 	mappings.OpGetUsers, mappings.OpGetUser, mappings.OpCreateUser, mappings.OpUpdateUser,
 	mappings.OpGetGroups, mappings.OpGetGroup, mappings.OpCreateGroup, mappings.OpUpdateGroup, mappings.OpDeleteGroup,
+	mappings.OpDeleteUser, // last: it removes the user the others name
 }
 
 // mapped says whether m maps op.
@@ -147,6 +148,8 @@ func Requests(m *mappings.Mapping, op, id string, body []byte) ([]Request, error
 		return []Request{{Op: op, Title: "replace a group: renamed, one member kept, one added, one removed", Method: http.MethodPut, Path: "/Groups/" + esc(groupID), Body: pick(sampleGroup(codec, groupID))}}, nil
 	case mappings.OpDeleteGroup:
 		return []Request{{Op: op, Title: "delete a group", Method: http.MethodDelete, Path: "/Groups/" + esc(groupID)}}, nil
+	case mappings.OpDeleteUser:
+		return []Request{{Op: op, Title: "delete a user (SCIM 2.0)", Method: http.MethodDelete, Path: "/v2/Users/" + esc(userID)}}, nil
 	}
 	return nil, fmt.Errorf("operation %q cannot be explained", op)
 }
@@ -156,7 +159,7 @@ func Requests(m *mappings.Mapping, op, id string, body []byte) ([]Request, error
 func FirstID(ctx context.Context, cfg Config, op string) string {
 	path := ""
 	switch op {
-	case mappings.OpGetUser, mappings.OpUpdateUser:
+	case mappings.OpGetUser, mappings.OpUpdateUser, mappings.OpDeleteUser:
 		path = "/Users?startIndex=1&count=1"
 	case mappings.OpGetGroup, mappings.OpUpdateGroup, mappings.OpDeleteGroup:
 		path = "/Groups?startIndex=1&count=1"

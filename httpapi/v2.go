@@ -40,6 +40,7 @@ func (h *Handler) routes2(r *httprouter.Router, st *State) {
 	r.PUT(v2+"/Groups/*id", h.putGroup2)
 	r.PATCH(v2+"/Groups/*id", h.patchGroup2)
 	r.DELETE(v2+"/Groups/*id", h.deleteGroup2)
+	r.DELETE(v2+"/Users/*id", h.deleteUser2)
 	for _, res := range st.eng.Resources() {
 		res := res
 		r.GET(v2+res.Endpoint, func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
@@ -508,6 +509,22 @@ func (h *Handler) patchGroup2(w http.ResponseWriter, r *http.Request, ps httprou
 		return
 	}
 	if err := st.eng.PatchGroup(r.Context(), idParam(ps), gp); err != nil {
+		h.fail2(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// deleteUser2 is SCIM 2.0's DELETE /Users/{id}: 204 when the mapping maps deleteUser,
+// 405 when it does not (users are then only deactivated).
+func (h *Handler) deleteUser2(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+	st := stateOf(r)
+	if st.eng.Mapping().Users.Op(mappings.OpDeleteUser) == nil {
+		w.Header().Set("Allow", "GET, PUT, PATCH")
+		h.writeError2(w, http.StatusMethodNotAllowed, "", "users are not deleted by this mapping (users.operations.deleteUser): deactivate them instead")
+		return
+	}
+	if err := st.eng.DeleteUser(r.Context(), idParam(ps)); err != nil {
 		h.fail2(w, r, err)
 		return
 	}

@@ -169,7 +169,7 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 			extension(xo.fields[urn], "users.extensions."+urn, urn)
 		}
 	}
-	u.Operations = l.operations(o.get("operations"), "users.operations", UserOps)
+	u.Operations = l.operations(o.get("operations"), "users.operations", UserOps, OpDeleteUser)
 	u.Set = l.set(o.get("set"), "users.set")
 	written := map[string]string{strings.ToLower(u.ID.Column): "users.id"}
 	if u.LastModified != nil {
@@ -417,7 +417,7 @@ var readOps = map[string]string{
 	OpGetGroup:  "its first row is the group",
 }
 
-func (l *loader) operations(n *yaml.Node, path string, allowed []string) map[string]*Operation {
+func (l *loader) operations(n *yaml.Node, path string, allowed []string, extra ...string) map[string]*Operation {
 	ops := map[string]*Operation{}
 	if n == nil {
 		return ops
@@ -432,10 +432,12 @@ func (l *loader) operations(n *yaml.Node, path string, allowed []string) map[str
 		}
 		return ops
 	}
+	// extra names (deleteUser) are mapped only by name, never by auto.
+	named := append(append([]string(nil), allowed...), extra...)
 	o := l.object(n, path)
-	o.strict(allowed...)
+	o.strict(named...)
 	for _, name := range o.order {
-		if !contains(allowed, name) {
+		if !contains(named, name) {
 			continue
 		}
 		p := path + "." + name
@@ -449,7 +451,18 @@ func (l *loader) operations(n *yaml.Node, path string, allowed []string) map[str
 			continue
 		}
 		oo := l.object(v, p)
-		oo.strict("sql")
+		oo.strict("sql", "set")
+		if sn := oo.get("set"); sn != nil {
+			switch {
+			case name != OpDeleteUser:
+				l.errorf(sn, p+".set", "set is a soft delete: only deleteUser takes it")
+			case oo.get("sql") != nil:
+				l.errorf(sn, p+".set", "give either sql or set")
+			default:
+				ops[name] = &Operation{Name: name, Set: l.set(sn, p+".set")}
+			}
+			continue
+		}
 		op := &Operation{Name: name}
 		for _, s := range l.strings(v, oo.get("sql"), p+".sql", true) {
 			if t := l.template(s, p+".sql"); t != nil {

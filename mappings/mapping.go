@@ -235,6 +235,9 @@ type Operation struct {
 	Name       string
 	Auto       bool        // SQL generated from the bindings
 	Statements []*Template // templated SQL, run in order in one transaction
+	// Set, for deleteUser, makes it a soft delete: these columns are written instead of
+	// the row being deleted (a scope should then leave the row out).
+	Set []*SetColumn
 }
 
 // Template is a parsed text/template with the place it came from.
@@ -496,6 +499,9 @@ const (
 	OpCreateGroup = "createGroup"
 	OpUpdateGroup = "updateGroup"
 	OpDeleteGroup = "deleteGroup"
+	// OpDeleteUser is SCIM 2.0's DELETE /Users/{id} (Entra sends it when a user leaves
+	// scope): not one of the SDK's operations, so operations: auto never maps it.
+	OpDeleteUser = "deleteUser"
 )
 
 // UserOps and GroupOps list the operations each resource may map, in SCIMService order.

@@ -426,7 +426,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		ops  []string
 		get  func(string) *mappings.Operation
 	}{
-		{"users", mappings.UserOps, m.Users.Op},
+		{"users", append(append([]string(nil), mappings.UserOps...), mappings.OpDeleteUser), m.Users.Op},
 		{"groups", mappings.GroupOps, m.Groups.Op},
 	} {
 		for _, op := range res.ops {
