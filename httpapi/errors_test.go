@@ -50,3 +50,20 @@ func TestAccessLineCarriesTheReason(t *testing.T) {
 		t.Fatalf("a reason of %d bytes is kept whole", len(rec.reason))
 	}
 }
+
+// attributes=emails[type eq "work"], as Entra sends it, is read as attributes=emails.
+func TestAttributesWithValueFilter(t *testing.T) {
+	srv, _ := quickstart(t, nil)
+	res, body := send(t, "GET", srv.URL+"/v2/Users?attributes="+url.QueryEscape(`emails[type eq "work"]`)+"&startIndex=1&count=1", "", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d: %v", res.StatusCode, body)
+	}
+	users, _ := body["Resources"].([]any)
+	if len(users) != 1 {
+		t.Fatalf("resources: %v", body)
+	}
+	u := users[0].(map[string]any)
+	if _, ok := u["emails"]; !ok || u["name"] != nil {
+		t.Fatalf("want emails (and not name) projected: %v", u)
+	}
+}

@@ -203,12 +203,43 @@ func splitAttr(a, key string) (string, string) {
 // SplitList splits a comma-separated attributes parameter.
 func SplitList(s string) []string {
 	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
+	depth, quoted, start := 0, false, 0
+	flush := func(end int) {
+		if p := strings.TrimSpace(stripValueFilter(s[start:end])); p != "" {
 			out = append(out, p)
 		}
 	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '[':
+			depth++
+		case c == ']' && depth > 0:
+			depth--
+		case c == ',' && depth == 0:
+			flush(i)
+			start = i + 1
+		}
+	}
+	flush(len(s))
 	return out
+}
+
+// stripValueFilter reads a value-path filter in an attributes list as the attribute it
+// filters, as Microsoft Entra ID sends them (attributes=emails[type eq "work"]): the
+// whole attribute is returned, which is what the filter selects from.
+func stripValueFilter(p string) string {
+	i := strings.IndexByte(p, '[')
+	if i < 0 {
+		return p
+	}
+	j := strings.LastIndexByte(p, ']')
+	if j < i {
+		return p[:i]
+	}
+	return p[:i] + p[j+1:]
 }
 
 // ServiceProviderConfig2 describes what this connector supports, with Okta's capability

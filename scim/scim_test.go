@@ -3,6 +3,7 @@ package scim
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -304,4 +305,14 @@ func TestObjectJSONMatchesEncodingJSON(t *testing.T) {
 func q(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// An attributes list as Entra sends it: value-path filters read as their attribute, and
+// commas inside them do not split the list.
+func TestSplitListReadsValueFilters(t *testing.T) {
+	got := SplitList(`userName, emails[type eq "work"],name.givenName,phoneNumbers[type eq "a,b"].value,`)
+	want := []string{"userName", "emails", "name.givenName", "phoneNumbers.value"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("SplitList = %q, want %q", got, want)
+	}
 }
