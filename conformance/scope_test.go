@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -251,6 +252,19 @@ func setColumns(t *testing.T, tg conformance.Target) {
 	}
 	if meta, _ := u["meta"].(map[string]any); meta == nil || !strings.HasPrefix(fmt.Sprint(meta["lastModified"]), time.Unix(before, 0).UTC().Format("2006-01-02")) {
 		t.Errorf("meta.lastModified of the created user: %v", u["meta"])
+	}
+	// meta.created, from users.created, stamped by the create: on 1.1 and 2.0, and filterable.
+	if meta, _ := u["meta"].(map[string]any); meta == nil || !strings.HasPrefix(fmt.Sprint(meta["created"]), time.Unix(before, 0).UTC().Format("2006-01-02")) {
+		t.Errorf("meta.created of the created user (1.1): %v", u["meta"])
+	}
+	u2 := mustCall(t, tg, 200, "GET", fmt.Sprintf("/v2/Users/%v", u["id"]), nil)
+	if meta, _ := u2["meta"].(map[string]any); meta == nil || meta["created"] == nil {
+		t.Errorf("meta.created of the created user (2.0): %v", u2["meta"])
+	}
+	since := time.Unix(before-60, 0).UTC().Format(time.RFC3339)
+	page := mustCall(t, tg, 200, "GET", "/v2/Users?filter="+url.QueryEscape(`meta.created gt "`+since+`"`), nil)
+	if !strings.Contains(fmt.Sprint(page["Resources"]), "setter") || strings.Contains(fmt.Sprint(page["Resources"]), "jsmith") {
+		t.Errorf("meta.created gt %s: %v", since, page["Resources"])
 	}
 	mail, created, updated, unix := row(u["id"])
 	if mail != "only_my_events" || !created.Valid || !updated.Valid || unix < before || unix > after {

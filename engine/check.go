@@ -79,6 +79,9 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 		if u.LastModified != nil {
 			checkColumn(u.Table, u.LastModified.Column, lmType(u.LastModified), file+": users.lastModified")
 		}
+		if u.Created != nil {
+			checkColumn(u.Table, u.Created.Column, lmType(u.Created), file+": users.created")
+		}
 		for _, a := range u.Attributes {
 			if a.Column != "" {
 				typ := a.Type
@@ -294,6 +297,9 @@ func (e *Engine) checkRequired(ctx context.Context) []Problem {
 			}
 			if lm := u.LastModified; lm != nil && lm.Maintain {
 				written[strings.ToLower(lm.Column)] = true
+			}
+			if c := u.Created; c != nil && c.Maintain {
+				written[strings.ToLower(c.Column)] = true
 			}
 			for _, a := range u.Attributes {
 				if a.Column != "" && a.Writable() {

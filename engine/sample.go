@@ -296,6 +296,9 @@ func (s *sampler) userRow(i int) []any {
 	if p.LMRead != "" {
 		row[1] = sqlgen.TimeStamp(SampleNow.Add(-time.Hour), p.M.LastModified.Format, e.f)
 	}
+	if p.CreatedRead != "" {
+		row[p.CreatedCol] = sqlgen.TimeStamp(SampleNow.Add(-48*time.Hour), p.M.Created.Format, e.f)
+	}
 	for _, rc := range p.Reads {
 		if rc.Col < 0 || row[rc.Col] != nil {
 			continue

@@ -180,6 +180,13 @@ func (s *userScanner) scan(rows *sql.Rows) (*User, any, error) {
 		}
 		u.LastModified = t
 	}
+	if p.CreatedRead != "" && vals[p.CreatedCol] != nil {
+		t, err := sqlgen.TimeIn(vals[p.CreatedCol], p.M.Created.Format)
+		if err != nil {
+			return nil, nil, e.columnErr(p.M.Created.Column, err)
+		}
+		u.Created = t
+	}
 	for _, rc := range p.Reads {
 		raw := rc.Constant
 		if rc.Col >= 0 {
@@ -259,6 +266,13 @@ func (e *Engine) getUserTemplated(ctx context.Context, q querier, op *mappings.O
 	u := &User{ID: id, Values: map[string]any{}}
 	if v, ok := row[strings.ToLower(p.M.ID.Column)]; ok && v != nil {
 		u.ID = sqlgen.IDString(v)
+	}
+	if c := p.M.Created; c != nil {
+		if v := row[strings.ToLower(c.Column)]; v != nil {
+			if t, err := sqlgen.TimeIn(v, c.Format); err == nil {
+				u.Created = t
+			}
+		}
 	}
 	if p.M.LastModified != nil {
 		if v := row[strings.ToLower(p.M.LastModified.Column)]; v != nil {
@@ -594,6 +608,9 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 	}
 	if lm := p.M.LastModified; lm != nil && lm.Maintain && len(cols) > 0 || lm != nil && lm.Maintain && create {
 		set(lm.Column, sqlgen.TimeStamp(e.now(), lm.Format, e.f))
+	}
+	if c := p.M.Created; create && c != nil && c.Maintain {
+		set(c.Column, sqlgen.TimeStamp(e.now(), c.Format, e.f))
 	}
 	if len(cols) > 0 || create {
 		for _, sc := range p.M.Set {

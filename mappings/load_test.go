@@ -126,10 +126,11 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 			set = append(set, fmt.Sprintf("%s=%v/%v/%s/%s/%d/%v/%v", c.Column, c.Value, c.Null, c.Now, c.Generate, c.Length, c.OnCreate, c.OnUpdate))
 		}
 		eq(t, "users.set", set, []string{"mail_notification=only_my_events/false///0/true/false", "auth_source_id=<nil>/true///0/true/false",
-			"created_on=<nil>/false/timestamp//0/true/false", "updated_on=<nil>/false/timestamp//0/true/true", "token=<nil>/false//hex/32/true/false",
+			"updated_on=<nil>/false/timestamp//0/true/true", "token=<nil>/false//hex/32/true/false",
 			"api_key=<nil>/false//uuid/0/true/false", "timecreated=<nil>/false/unixms//0/true/false", "must_change_passwd=false/false///0/false/true"})
 		eq(t, "groups.set", len(m.Groups.Set), 2)
 		eq(t, "users.lastModified", *m.Users.LastModified, LastModified{Column: "updated_unix", Maintain: true, Format: "unix"})
+		eq(t, "users.created", *m.Users.Created, LastModified{Column: "created_on", Maintain: true, Format: "timestamp"})
 		pw := m.Users.Attr("password")
 		eq(t, "password", []any{pw.Hash, pw.Column, pw.SaltColumn, pw.SaltLength, pw.HashExpr.UsesSalt}, []any{"compose", "hashed_password", "salt", 32, true})
 		// Redmine's own: SHA1(salt + SHA1("okta")).

@@ -95,7 +95,7 @@ var (
 
 func (l *loader) users(n *yaml.Node, app App) *Users {
 	o := l.object(n, "users")
-	o.strict("table", "from", "scope", "set", "id", "lastModified", "attributes", "custom", "extensions", "operations", "roles", "entitlements")
+	o.strict("table", "from", "scope", "set", "id", "lastModified", "created", "attributes", "custom", "extensions", "operations", "roles", "entitlements")
 	u := &Users{byPath: map[string]*Attribute{}}
 	var tn *yaml.Node
 	u.Table, tn = o.str("table", true)
@@ -109,6 +109,7 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 	}
 	u.ID = l.key(n, o.get("id"), "users.id")
 	u.LastModified = l.lastModified(o.get("lastModified"), "users.lastModified")
+	u.Created = l.lastModified(o.get("created"), "users.created")
 
 	add := func(a *Attribute, kn *yaml.Node, path string) {
 		if a == nil {
@@ -174,6 +175,9 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 	written := map[string]string{strings.ToLower(u.ID.Column): "users.id"}
 	if u.LastModified != nil {
 		written[strings.ToLower(u.LastModified.Column)] = "users.lastModified"
+	}
+	if u.Created != nil {
+		written[strings.ToLower(u.Created.Column)] = "users.created"
 	}
 	for _, a := range u.Attributes {
 		if a.Column != "" && a.Writable() {

@@ -321,8 +321,11 @@ type Users struct {
 	Set          []*SetColumn
 	ID           Key
 	LastModified *LastModified
-	Attributes   []*Attribute // in mapping order
-	Operations   map[string]*Operation
+	// Created is the column of the user's creation time (meta.created), stamped by a
+	// create when Maintain; nil when the mapping has none.
+	Created    *LastModified
+	Attributes []*Attribute // in mapping order
+	Operations map[string]*Operation
 	// Roles and Entitlements, when set, are read from join tables (read-only).
 	Roles, Entitlements *UserRefs
 	byPath              map[string]*Attribute

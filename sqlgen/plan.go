@@ -56,6 +56,10 @@ type UserPlan struct {
 	// ElsewhereRead says users are read from users.from or a templated getUsers, not
 	// from Table itself: a check that a key is a user's asks Source.
 	ElsewhereRead bool
+	// CreatedRead is the creation-time column (meta.created), "" for none, and
+	// CreatedCol its position in the select list.
+	CreatedRead string
+	CreatedCol  int
 	Scope
 }
 
@@ -163,6 +167,12 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*UserPlan, error) {
 		cols = append(cols, p.LMRead)
 		ret = append(ret, p.LMCol)
 	}
+	if m.Created != nil {
+		p.CreatedRead = UserAlias + "." + d.Quote(m.Created.Column)
+		p.CreatedCol = len(cols)
+		cols = append(cols, p.CreatedRead)
+		ret = append(ret, d.Quote(m.Created.Column))
+	}
 	for _, a := range m.Attributes {
 		if a.Path == "password" {
 			continue // write-only: never selected
@@ -221,6 +231,9 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*UserPlan, error) {
 	p.Text[0] = false // the key, bound back as it came for keyset paging
 	if p.LMRead != "" {
 		p.Text[1] = false
+	}
+	if p.CreatedRead != "" {
+		p.Text[p.CreatedCol] = false
 	}
 	if plain {
 		p.Returning = strings.Join(ret, ", ")

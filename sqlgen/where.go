@@ -56,6 +56,11 @@ func (p *UserPlan) resolve(fp filter.AttrPath) ([]target, error) {
 	switch {
 	case la == "id" && ls == "":
 		return []target{{path: fp.String(), expr: p.IDRead, typ: "id", caseExact: true, idKey: &p.M.ID}}, nil
+	case la == "meta" && ls == "created":
+		if p.CreatedRead == "" {
+			return nil, fmt.Errorf("%w: meta.created is not mapped (users.created)", ErrInvalidFilter)
+		}
+		return []target{{path: fp.String(), expr: p.CreatedRead, typ: "datetime", timeFormat: p.M.Created.Format}}, nil
 	case la == "meta" && ls == "lastmodified":
 		if p.LMRead == "" {
 			return nil, fmt.Errorf("%w: meta.lastModified is not mapped (users.lastModified), so incremental import is not available", ErrInvalidFilter)
