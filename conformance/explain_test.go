@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -93,15 +94,8 @@ func serve(t *testing.T, m *mappings.Mapping, d dialects.Dialect, db *sql.DB) se
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Close)
-	return served{h: httpapi.New(e, slog.New(discard{})), log: log}
+	return served{h: httpapi.New(e, slog.New(slog.NewTextHandler(io.Discard, nil))), log: log}
 }
-
-type discard struct{}
-
-func (discard) Enabled(context.Context, slog.Level) bool  { return false }
-func (discard) Handle(context.Context, slog.Record) error { return nil }
-func (d discard) WithAttrs([]slog.Attr) slog.Handler      { return d }
-func (d discard) WithGroup(string) slog.Handler           { return d }
 
 func (s served) do(t *testing.T, base string, r explain.Request) (int, []byte, []string) {
 	t.Helper()

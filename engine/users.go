@@ -1053,9 +1053,7 @@ func (e *Engine) DeleteUser(ctx context.Context, id string) error {
 	ctx, cancel := e.ctx(ctx, "deleteUser")
 	defer cancel()
 	return e.inTx(ctx, "deleteUser", func(tx querier) error {
-		b := e.gen.Lock(p.Table, p.IDCol, p.ScopeBare, arg)
-		var got any
-		if err := tx.QueryRowContext(ctx, b.String(), b.Args...).Scan(&got); err != nil {
+		if _, err := e.lockUser(ctx, tx, arg); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
 			}
@@ -1081,7 +1079,7 @@ func (e *Engine) DeleteUser(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		b = e.gen.Delete(p.Table, p.IDCol, p.ScopeBare, arg)
+		b := e.gen.Delete(p.Table, p.IDCol, p.ScopeBare, arg)
 		_, err := tx.ExecContext(ctx, b.String(), b.Args...)
 		return err
 	})

@@ -382,31 +382,40 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// Statements returns every statement the sample requests of every mapped operation run
-// against the sample database, each once, for scimsql validate to prepare.
-func Statements(ctx context.Context, cfg Config) ([]engine.Statement, error) {
+// sampleRuns runs the sample requests of every mapped operation on the sample database
+// and hands each result, with its operation, to fn.
+func sampleRuns(ctx context.Context, cfg Config, fn func(op string, r Result)) error {
 	cfg.DB = nil
-	var out []engine.Statement
-	seen := map[string]bool{}
 	for _, op := range Mapped(cfg.Mapping) {
 		reqs, err := Requests(cfg.Mapping, op, "", nil)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res, err := Run(ctx, cfg, reqs)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, r := range res {
-			for _, s := range r.Statements {
-				if !seen[s.SQL] {
-					seen[s.SQL] = true
-					out = append(out, engine.Statement{Op: op, SQL: s.SQL})
-				}
-			}
+			fn(op, r)
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// Statements returns every statement the sample requests of every mapped operation run
+// against the sample database, each once, for scimsql validate to prepare.
+func Statements(ctx context.Context, cfg Config) ([]engine.Statement, error) {
+	var out []engine.Statement
+	seen := map[string]bool{}
+	err := sampleRuns(ctx, cfg, func(op string, r Result) {
+		for _, s := range r.Statements {
+			if !seen[s.SQL] {
+				seen[s.SQL] = true
+				out = append(out, engine.Statement{Op: op, SQL: s.SQL})
+			}
+		}
+	})
+	return out, err
 }
 
 // Faults runs the sample request of every mapped operation against the sample database
@@ -414,33 +423,22 @@ func Statements(ctx context.Context, cfg Config) ([]engine.Statement, error) {
 // wrong type), each with its position. No database is needed. Other answers are not
 // judged: the sample database cannot stand in for every schema.
 func Faults(ctx context.Context, cfg Config) ([]string, error) {
-	cfg.DB = nil
 	var out []string
-	for _, op := range Mapped(cfg.Mapping) {
-		reqs, err := Requests(cfg.Mapping, op, "", nil)
-		if err != nil {
-			return nil, err
+	faulted := map[string]bool{}
+	err := sampleRuns(ctx, cfg, func(op string, r Result) {
+		if faulted[op] || r.Status < 500 || r.Status == http.StatusNotImplemented {
+			return
 		}
-		res, err := Run(ctx, cfg, reqs)
-		if err != nil {
-			return nil, err
+		var body struct {
+			Detail string `json:"detail"`
 		}
-		for _, r := range res {
-			if r.Status < 500 || r.Status == http.StatusNotImplemented {
-				continue
-			}
-			var body struct {
-				Detail string `json:"detail"`
-			}
-			_ = json.Unmarshal(r.Answer, &body)
-			if !strings.Contains(body.Detail, "the mapping's template at") {
-				continue
-			}
+		_ = json.Unmarshal(r.Answer, &body)
+		if strings.Contains(body.Detail, "the mapping's template at") {
+			faulted[op] = true // the operation's first fault says it
 			out = append(out, fmt.Sprintf("%s (%s %s): %s", op, r.Method, r.Path, body.Detail))
-			break // the operation's first fault says it
 		}
-	}
-	return out, nil
+	})
+	return out, err
 }
 
 // Check is scimsql validate's database check: the mapping's tables and columns, every
