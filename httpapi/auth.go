@@ -6,7 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"hash"
+
 	"math"
 	"net/http"
 	"net/netip"
@@ -31,7 +31,7 @@ import (
 //   - failures are counted per client address; past server.limits.maxAuthFailures per
 //     authFailureWindow, the address gets 429 with Retry-After, held for a second, and
 //     its credentials are not even checked, except credentials that authenticated from
-//     that address before (the agent, when it shares an address with the one guessing).
+//     that address lately (the agent, when it shares an address with the one guessing).
 
 type authFunc func(*http.Request) bool
 
@@ -140,46 +140,23 @@ func Authenticator(a mappings.Auth) func(*http.Request) bool {
 	return func(*http.Request) bool { return true }
 }
 
-// verifiedHere remembers which credentials authenticated from which client address,
-// by keyed hash (never the credentials), for verifiedTTL after their last use: while an
-// address is throttled, a request from it with credentials that worked from it before
-// goes on (the agent, behind the same NAT or load balancer as a client guessing), and
-// nothing else is checked. A client elsewhere that guesses right learns nothing.
+// verifiedHere remembers which client addresses authenticated lately, for verifiedTTL
+// after their last success: while an address is throttled, a request from it with the
+// right credentials goes on (the agent, behind the same NAT or load balancer as a client
+// guessing), and nothing else is checked. Only one set of credentials is ever right, so
+// the address is the whole key: nothing about the credentials is kept, and the agent's
+// steady traffic costs one map look-up, not a keyed hash per request. A client elsewhere
+// that guesses right learns nothing.
 type verifiedHere struct {
-	m sync.Map // [32]byte → *atomic.Int64, expiry in Unix nanoseconds
+	m sync.Map // netip.Addr → *atomic.Int64, expiry in Unix nanoseconds
 	n atomic.Int64
 }
 
-// maxVerified bounds the pairs remembered; past it they are forgotten all at once.
+// maxVerified bounds the addresses remembered; past it they are forgotten all at once.
 const maxVerified = 4096
 
-// key is the keyed hash of the request's credentials from addr; false without any.
-func (v *verifiedHere) key(r *http.Request, a mappings.Auth, addr netip.Addr) (k [32]byte, ok bool) {
-	name := "Authorization"
-	if a.Type == "header" {
-		name = a.Header
-	}
-	c := r.Header.Get(name)
-	if c == "" {
-		return k, false
-	}
-	m := credMACs.Get().(hash.Hash)
-	m.Reset()
-	b := addr.AsSlice()
-	m.Write(b)
-	m.Write([]byte{0})
-	m.Write([]byte(c))
-	m.Sum(k[:0])
-	credMACs.Put(m)
-	return k, true
-}
-
-// credMACs are keyed hashes of credKey, reused: one is asked on every authenticated
-// request, and making one costs more than the hash itself.
-var credMACs = sync.Pool{New: func() any { return hmac.New(sha256.New, credKey) }}
-
 // add remembers k, or pushes its expiry on when it is half gone.
-func (v *verifiedHere) add(k [32]byte) {
+func (v *verifiedHere) add(k netip.Addr) {
 	now := time.Now().UnixNano()
 	if e, ok := v.m.Load(k); ok {
 		exp := e.(*atomic.Int64)
@@ -198,7 +175,7 @@ func (v *verifiedHere) add(k [32]byte) {
 }
 
 // has says whether k authenticated lately.
-func (v *verifiedHere) has(k [32]byte) bool {
+func (v *verifiedHere) has(k netip.Addr) bool {
 	e, ok := v.m.Load(k)
 	return ok && e.(*atomic.Int64).Load() > time.Now().UnixNano()
 }

@@ -42,7 +42,7 @@ type Handler struct {
 	throttle throttle
 	held     chan struct{}
 	holdFor  time.Duration // throttleHold, unless a test says otherwise
-	// verified remembers which credentials authenticated from which address.
+	// verified remembers which addresses authenticated lately.
 	verified verifiedHere
 	// logs folds repeated failures (wrong credentials, a database outage) into a line
 	// per cause and interval.
@@ -244,13 +244,16 @@ func (h *Handler) ServeState(st *State, w http.ResponseWriter, r *http.Request) 
 		// The query string is not logged: filters carry user names and e-mail addresses.
 		op := Operation(r.Method, r.URL.Path, st.base)
 		elapsed := time.Since(start)
-		if logged && rec.reason != "" {
-			// Why a request was refused, as the client was told: an operator reads it here.
-			h.log.InfoContext(ctx, "request", "op", op, "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "duration_ms", elapsed.Milliseconds(), "reason", rec.reason)
-		} else if logged {
-			h.log.InfoContext(ctx, "request", "op", op, "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "duration_ms", elapsed.Milliseconds())
+		if logged {
+			// As attributes, not key-value pairs: no value boxed, one record built.
+			attrs := [6]slog.Attr{slog.String("op", op), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", rec.status), slog.Int64("duration_ms", elapsed.Milliseconds())}
+			n := 5
+			if rec.reason != "" {
+				// Why a request was refused, as the client was told: an operator reads it here.
+				attrs[5], n = slog.String("reason", rec.reason), 6
+			}
+			h.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs[:n]...)
 		}
 		if h.observer != nil {
 			h.observer.Request(op, rec.status, elapsed)
@@ -306,8 +309,8 @@ func (h *Handler) authenticate(rs *reqScope, r *http.Request, st *State) bool {
 	if wait, blocked := h.throttle.blocked(addr, lim.MaxAuthFailures, lim.AuthFailureWindow); blocked {
 		// Credentials that authenticated from this address before go on (the agent, when
 		// a client at its address is guessing); nothing else is checked.
-		if k, ok := h.verified.key(r, srv.Auth, addr); ok && h.verified.has(k) && st.auth(r) {
-			h.verified.add(k)
+		if h.verified.has(addr) && st.auth(r) {
+			h.verified.add(addr)
 			return true
 		}
 		rs.quiet = true
@@ -323,9 +326,7 @@ func (h *Handler) authenticate(rs *reqScope, r *http.Request, st *State) bool {
 		return false
 	}
 	if st.auth(r) {
-		if k, ok := h.verified.key(r, srv.Auth, addr); ok {
-			h.verified.add(k)
-		}
+		h.verified.add(addr)
 		return true
 	}
 	h.throttle.failed(addr, lim.MaxAuthFailures, lim.AuthFailureWindow)
