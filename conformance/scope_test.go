@@ -77,6 +77,7 @@ func scopes(t *testing.T, fresh func(edit func(string) string) conformance.Targe
 	t.Run("agent flows", func(t *testing.T) { conformance.Run(t, fresh(nil)) })
 	t.Run("each resource its own rows", func(t *testing.T) { scopeRows(t, fresh(nil)) })
 	t.Run("columns no attribute carries", func(t *testing.T) { setColumns(t, fresh(nil)) })
+	t.Run("e-mails in a table of their own", func(t *testing.T) { relatedEmails(t, fresh(nil)) })
 	t.Run("a password scheme the application invented", func(t *testing.T) { composedPassword(t, fresh(nil)) })
 	t.Run("validate names the NOT NULL columns a create leaves out", func(t *testing.T) {
 		check := func(tg conformance.Target) string {
@@ -348,5 +349,117 @@ func TestMembersAreUsersOfFrom(t *testing.T) {
 		"displayName": "firstGroup", "members": []any{map[string]any{"value": "101"}, map[string]any{"value": "102"}}})
 	if code != 400 || !strings.Contains(fmt.Sprint(out), "102") {
 		t.Errorf("a member outside users.from: %d %v, want 400 naming 102", code, out)
+	}
+}
+
+// Redmine's e-mails, in email_addresses: the default address is the work e-mail, read in
+// the page's one statement, found by email eq through the table, written in the user's
+// transaction with the columns the table needs, and written only when it changed.
+func relatedEmails(t *testing.T, tg conformance.Target) {
+	type mailRow struct {
+		id                int64
+		address           string
+		isDefault, notify bool
+		updated           string
+	}
+	rows := func(user any) []mailRow {
+		t.Helper()
+		r, err := tg.DB.Query(fmt.Sprintf("SELECT id, address, is_default, notify, CAST(updated_on AS CHAR(30)) FROM email_addresses WHERE user_id = %v ORDER BY id", user))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var out []mailRow
+		for r.Next() {
+			var m mailRow
+			if err := r.Scan(&m.id, &m.address, &m.isDefault, &m.notify, &m.updated); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	work := func(doc map[string]any) string {
+		es, _ := doc["emails"].([]any)
+		for _, e := range es {
+			if m, _ := e.(map[string]any); m["type"] == "work" {
+				return fmt.Sprint(m["value"])
+			}
+		}
+		return ""
+	}
+	// The seed's jsmith has a default and another address: the default is read.
+	if got := work(mustCall(t, tg, 200, "GET", "/Users/3", nil)); got != "jsmith@somenet.foo" {
+		t.Errorf("jsmith's work e-mail: %q, want the default address jsmith@somenet.foo", got)
+	}
+	for _, f := range []string{`email eq "JSMITH@somenet.foo"`, `emails[type eq "work" and value eq "jsmith@somenet.foo"]`} {
+		page := mustCall(t, tg, 200, "GET", "/Users?filter="+url.QueryEscape(f), nil)
+		if fmt.Sprint(page["totalResults"]) != "1" || !strings.Contains(fmt.Sprint(page["Resources"]), "jsmith") {
+			t.Errorf("%s: %v", f, page)
+		}
+	}
+	// Not the other address: it is not the default.
+	if page := mustCall(t, tg, 200, "GET", "/Users?filter="+url.QueryEscape(`email eq "john.smith@other.foo"`), nil); fmt.Sprint(page["totalResults"]) != "0" {
+		t.Errorf("email eq a non-default address: %v", page)
+	}
+	body := func(mail string) map[string]any {
+		return map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"}, "userName": "mailer", "active": true,
+			"name":   map[string]any{"givenName": "Mai", "familyName": "Ler"},
+			"emails": []any{map[string]any{"value": mail, "type": "work", "primary": true}}}
+	}
+	u := mustCall(t, tg, 201, "POST", "/Users", body("mailer@example.com"))
+	if work(u) != "mailer@example.com" {
+		t.Errorf("the created user's answer: %v", u["emails"])
+	}
+	got := rows(u["id"])
+	if len(got) != 1 || got[0].address != "mailer@example.com" || !got[0].isDefault || !got[0].notify || got[0].updated == "" {
+		t.Fatalf("email_addresses after the create: %+v, want one default row with notify and times set", got)
+	}
+	// A push with the same address writes nothing (updated_on is set on every write).
+	if _, err := tg.DB.Exec(fmt.Sprintf("UPDATE email_addresses SET updated_on = '2001-01-01 00:00:00' WHERE user_id = %v", u["id"])); err != nil {
+		t.Fatal(err)
+	}
+	mustCall(t, tg, 200, "PUT", fmt.Sprintf("/Users/%v", u["id"]), body("mailer@example.com"))
+	if again := rows(u["id"]); len(again) != 1 || !strings.HasPrefix(again[0].updated, "2001-01-01") {
+		t.Errorf("after a push of the same address: %+v, want the row untouched", again)
+	}
+	// A new address updates the same row.
+	put := mustCall(t, tg, 200, "PUT", fmt.Sprintf("/Users/%v", u["id"]), body("renamed@example.com"))
+	if changed := rows(u["id"]); len(changed) != 1 || changed[0].id != got[0].id || changed[0].address != "renamed@example.com" || strings.HasPrefix(changed[0].updated, "2001-01-01") {
+		t.Errorf("after a push of a new address: %+v", changed)
+	}
+	if work(put) != "renamed@example.com" {
+		t.Errorf("the push's answer: %v", put["emails"])
+	}
+	// A PATCH that removes it deletes the row, and the user's lastModified moves.
+	if _, err := tg.DB.Exec(fmt.Sprintf("UPDATE users SET timemodified = 1 WHERE id = %v", u["id"])); err != nil {
+		t.Fatal(err)
+	}
+	mustCall(t, tg, 200, "PATCH", fmt.Sprintf("/v2/Users/%v", u["id"]), map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "remove", "path": `emails[type eq "work"]`}}})
+	if gone := rows(u["id"]); len(gone) != 0 {
+		t.Errorf("after removing the e-mail: %+v, want no row", gone)
+	}
+	var modified int64
+	if err := tg.DB.QueryRow(fmt.Sprintf("SELECT timemodified FROM users WHERE id = %v", u["id"])).Scan(&modified); err != nil || modified <= 1 {
+		t.Errorf("lastModified after only the e-mail changed: %d (%v)", modified, err)
+	}
+	// A create whose e-mail the table refuses writes nothing at all.
+	var before int
+	if err := tg.DB.QueryRow("SELECT COUNT(*) FROM users").Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	if tg.Dialect.Facts().Name != "sqlite" { // SQLite does not enforce VARCHAR lengths
+		long := strings.Repeat("x", 300) + "@example.com"
+		b := body(long)
+		b["userName"] = "toolong"
+		status, doc := call(t, tg, "POST", "/Users", b)
+		if status != 400 || !strings.Contains(fmt.Sprint(doc), "emails.work") {
+			t.Errorf("a create with an e-mail too long for email_addresses.address: %d %v", status, doc)
+		}
+		var after int
+		if err := tg.DB.QueryRow("SELECT COUNT(*) FROM users").Scan(&after); err != nil || after != before {
+			t.Errorf("users after the refused create: %d, want %d (%v)", after, before, err)
+		}
 	}
 }

@@ -93,6 +93,14 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 			for _, col := range sortedKeys(a.Write) {
 				checkColumn(u.Table, col, "", a.Pos+": "+a.Path)
 			}
+			if rv := a.Related; rv != nil {
+				where := a.Pos + ": " + a.Path
+				checkColumn(rv.In.Table, rv.In.Owner, "", where)
+				checkColumn(rv.In.Table, rv.Column, a.Type, where)
+				for _, c := range rv.Match {
+					checkColumn(rv.In.Table, c.Column, "", where)
+				}
+			}
 		}
 	}
 	if g := e.m.Groups; g != nil && e.groups != nil {
@@ -166,6 +174,20 @@ func (e *Engine) checkPrivileges(ctx context.Context, tables map[string]bool) []
 			}
 			if op.Auto && name == mappings.OpUpdateUser {
 				want(u.Table, dialects.PrivUpdate, name)
+			}
+			for _, r := range u.Related {
+				want(r.Table, dialects.PrivSelect, name)
+				switch {
+				case op.Auto && name == mappings.OpCreateUser:
+					want(r.Table, dialects.PrivInsert, name)
+				case op.Auto && name == mappings.OpUpdateUser:
+					// A changed value is updated, a new one inserted, a cleared one deleted.
+					want(r.Table, dialects.PrivInsert, name)
+					want(r.Table, dialects.PrivUpdate, name)
+					want(r.Table, dialects.PrivDelete, name)
+				case op.Auto && name == mappings.OpDeleteUser && len(op.Set) == 0:
+					want(r.Table, dialects.PrivDelete, name)
+				}
 			}
 		}
 	}
@@ -315,6 +337,25 @@ func (e *Engine) checkRequired(ctx context.Context) []Problem {
 				}
 			}
 			check(file+": users.table", u.Table, written, fmt.Sprintf(fix, "users"))
+			// A related row is written with its owner, its match, the values bound to it
+			// and its set.
+			for _, r := range u.Related {
+				written := map[string]bool{strings.ToLower(r.Owner): true}
+				for _, rp := range e.users.Related {
+					if rp.In == r {
+						written[strings.ToLower(rp.Attr.Related.Column)] = true
+						for _, c := range rp.MatchCols {
+							written[strings.ToLower(c)] = true
+						}
+					}
+				}
+				for _, sc := range r.Set {
+					if sc.OnCreate {
+						written[strings.ToLower(sc.Column)] = true
+					}
+				}
+				check(file+": users.related."+r.Name, r.Table, written, fmt.Sprintf(fix, "users.related."+r.Name))
+			}
 		}
 	}
 	if g := e.m.Groups; g != nil {

@@ -170,6 +170,12 @@ func (e *Engine) Sampler() func(query string, args []any) SampleAnswer {
 				return rows(colNames(1+len(extra)), []any{uid, sampleStoredHash, "5a5a5a5a"}[:1+len(extra)])
 			}
 		}
+		for _, rp := range p.Related {
+			// The sample user has a row in each related table, holding the stored value.
+			s.exact[e.gen.RelatedState(rp, uid).String()] = func(string, []any) SampleAnswer {
+				return rows(colNames(2), []any{int64(1), s.stored(rp.Attr)})
+			}
+		}
 		s.prefix = append(s.prefix, samplePrefix{before(e.gen.UsersIn([]any{uid}).String(), " IN ("), echo(0)})
 		for _, rp := range e.refs {
 			rp := rp

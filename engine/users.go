@@ -401,9 +401,10 @@ func (e *Engine) createOne(ctx context.Context, in *User, name string) (*User, e
 		return nil, err
 	}
 	readable := e.m.Users.Op(mappings.OpGetUser) != nil
-	if readable && p.Returning == "" {
+	if readable && p.Returning == "" || len(p.Related) > 0 {
 		// The read-back goes through users.from, a scope's where or a templated getUser,
-		// which a new row may fail: the insert and the read are one unit.
+		// which a new row may fail, or the user has rows in related tables: the insert,
+		// the related rows and the read are one unit.
 		var out *User
 		err := e.inTx(ctx, "createUser", func(tx querier) error {
 			got, err := e.insertUser(ctx, tx, in, id)
@@ -412,6 +413,9 @@ func (e *Engine) createOne(ctx context.Context, in *User, name string) (*User, e
 			}
 			if got == "" {
 				return fmt.Errorf("%w: createUser did not yield the new user's id", ErrDatabase)
+			}
+			if _, err := e.writeRelated(ctx, tx, in, got, true); err != nil {
+				return err
 			}
 			out, err = e.readBack(ctx, tx, in, got)
 			return unreadable(err, "user", got, userReads)
@@ -606,18 +610,8 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 			set(a.Column, a.HashExpr.Hash(u.Password, salt))
 		}
 	}
-	if lm := p.M.LastModified; lm != nil && lm.Maintain && len(cols) > 0 || lm != nil && lm.Maintain && create {
-		set(lm.Column, sqlgen.TimeStamp(e.now(), lm.Format, e.f))
-	}
-	if c := p.M.Created; create && c != nil && c.Maintain {
-		set(c.Column, sqlgen.TimeStamp(e.now(), c.Format, e.f))
-	}
 	if len(cols) > 0 || create {
-		for _, sc := range p.M.Set {
-			if create && sc.OnCreate || !create && sc.OnUpdate {
-				set(sc.Column, e.setValue(sc))
-			}
-		}
+		e.stamps(create, set)
 	}
 	if create {
 		// What makes the row a user (users.scope.columns).
@@ -626,6 +620,23 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 		}
 	}
 	return cols, vals, nil
+}
+
+// stamps are the columns a write of the user's row sets besides its attributes: the
+// times scimsql maintains and users.set.
+func (e *Engine) stamps(create bool, set func(col string, v any)) {
+	p := e.users
+	if lm := p.M.LastModified; lm != nil && lm.Maintain {
+		set(lm.Column, sqlgen.TimeStamp(e.now(), lm.Format, e.f))
+	}
+	if c := p.M.Created; create && c != nil && c.Maintain {
+		set(c.Column, sqlgen.TimeStamp(e.now(), c.Format, e.f))
+	}
+	for _, sc := range p.M.Set {
+		if create && sc.OnCreate || !create && sc.OnUpdate {
+			set(sc.Column, e.setValue(sc))
+		}
+	}
 }
 
 func (e *Engine) insertUser(ctx context.Context, tx querier, u *User, id string) (string, error) {
@@ -770,7 +781,8 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 	ctx, cancel := e.ctx(ctx, name)
 	defer cancel()
 	var out *User
-	needLock := name == "patchUser" || len(e.lockExtra()) > 0 || p.M.Op(mappings.OpGetUser) == nil
+	// Related rows are written only for a user that exists, one push at a time.
+	needLock := name == "patchUser" || len(e.lockExtra()) > 0 || p.M.Op(mappings.OpGetUser) == nil || len(p.Related) > 0
 	direct := !needLock && op.Auto && e.writesAlone()
 	if direct {
 		var in *User
@@ -823,9 +835,18 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 				}
 			}
 			if op.Auto {
+				changed, err := e.writeRelated(ctx, tx, in, id, false)
+				if err != nil {
+					return err
+				}
 				cols, vals, err := e.userColumns(ctx, in, false, stored)
 				if err != nil {
 					return err
+				}
+				if changed && len(cols) == 0 {
+					// Only related rows changed: the user's row still records the change
+					// (lastModified, for incremental imports).
+					e.stamps(false, func(c string, v any) { cols, vals = append(cols, c), append(vals, v) })
 				}
 				if len(cols) > 0 {
 					b := e.gen.Update(p.Table, p.IDCol, p.ScopeBare, cols, vals, arg)
@@ -1078,6 +1099,9 @@ func (e *Engine) DeleteUser(ctx context.Context, id string) error {
 			if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
 				return err
 			}
+		}
+		if err := e.deleteRelated(ctx, tx, arg); err != nil {
+			return err
 		}
 		b := e.gen.Delete(p.Table, p.IDCol, p.ScopeBare, arg)
 		_, err := tx.ExecContext(ctx, b.String(), b.Args...)

@@ -171,6 +171,15 @@ type loader struct {
 	errs          Errors
 	sources       []string // files read besides the mapping
 	contents      [][]byte // what each of them held when read
+	// inNodes are the in: keys of attributes bound to users.related tables, for errors
+	// found when the names are resolved.
+	inNodes map[*Attribute]inRef
+}
+
+// inRef is where an attribute names its users.related table.
+type inRef struct {
+	n    *yaml.Node
+	path string // the attribute's path in the mapping
 }
 
 func (l *loader) errorf(n *yaml.Node, path, format string, args ...any) {

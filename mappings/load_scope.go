@@ -16,40 +16,50 @@ func (l *loader) scope(n *yaml.Node, path string) *Scope {
 	o := l.object(n, path)
 	o.strict("columns", "where")
 	s := &Scope{Where: l.template(o.get("where"), path+".where")}
-	if cn := o.get("columns"); cn != nil {
-		co := l.object(cn, path+".columns")
-		for _, col := range co.order {
-			p := path + ".columns." + col
-			l.ident(co.keys[col], p, col, false)
-			vn := co.fields[col]
-			if vn.Kind != yaml.ScalarNode || vn.Tag == "!!null" {
-				l.errorf(vn, p, "expected a string, number or boolean, found %s", kindName(vn))
-				continue
-			}
-			v := scalar(vn, nil)
-			switch x := v.(type) {
-			case string:
-				// Written into statements as a literal: it comes from the mapping, and is
-				// kept to characters no dialect reads specially.
-				if x == "" || strings.ContainsAny(x, "'\"\\`;") || strings.IndexFunc(x, func(r rune) bool { return r < ' ' }) >= 0 {
-					l.errorf(vn, p, "%q: a scope value is a non-empty text without quotes, backslashes, semicolons or control characters", x)
-					continue
-				}
-			case int:
-				v = int64(x)
-			case bool:
-			default:
-				l.errorf(vn, p, "expected a string, an integer or a boolean, found %q", vn.Value)
-				continue
-			}
-			s.Columns = append(s.Columns, ScopeColumn{Column: col, Value: v})
-		}
-	}
+	s.Columns = l.fixedColumns(o.get("columns"), path+".columns", "a scope value")
 	if len(s.Columns) == 0 && s.Where == nil {
 		l.errorf(n, path, "give columns, where, or both")
 		return nil
 	}
 	return s
+}
+
+// fixedColumns reads a map of columns to the values a row holds in them (a scope's
+// columns, a related binding's match): strings, integers or booleans. what names the
+// value in errors.
+func (l *loader) fixedColumns(n *yaml.Node, path, what string) []ScopeColumn {
+	if n == nil {
+		return nil
+	}
+	var out []ScopeColumn
+	co := l.object(n, path)
+	for _, col := range co.order {
+		p := path + "." + col
+		l.ident(co.keys[col], p, col, false)
+		vn := co.fields[col]
+		if vn.Kind != yaml.ScalarNode || vn.Tag == "!!null" {
+			l.errorf(vn, p, "expected a string, number or boolean, found %s", kindName(vn))
+			continue
+		}
+		v := scalar(vn, nil)
+		switch x := v.(type) {
+		case string:
+			// Written into statements as a literal: it comes from the mapping, and is
+			// kept to characters no dialect reads specially.
+			if x == "" || strings.ContainsAny(x, "'\"\\`;") || strings.IndexFunc(x, func(r rune) bool { return r < ' ' }) >= 0 {
+				l.errorf(vn, p, "%q: %s is a non-empty text without quotes, backslashes, semicolons or control characters", x, what)
+				continue
+			}
+		case int:
+			v = int64(x)
+		case bool:
+		default:
+			l.errorf(vn, p, "expected a string, an integer or a boolean, found %q", vn.Value)
+			continue
+		}
+		out = append(out, ScopeColumn{Column: col, Value: v})
+	}
+	return out
 }
 
 // checkScopes refuses what a scope cannot keep apart: users and groups in one table whose

@@ -138,6 +138,26 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		act := m.Users.Attr("active")
 		eq(t, "active", []any{act.TrueValue, act.FalseValue, act.TrueValues, act.FalseValues}, []any{1, 4, []any{1, 2}, []any{4}})
 	},
+	"related_tables": func(t *testing.T, m *Mapping) {
+		var rel []string
+		for _, r := range m.Users.Related {
+			rel = append(rel, fmt.Sprintf("%s=%s.%s/%d", r.Name, r.Table, r.Owner, len(r.Set)))
+		}
+		eq(t, "users.related", rel, []string{"meta=wp_usermeta.user_id/0", "mail=email_addresses.user_id/2", "profile=user_profiles.user_id/0"})
+		var bound []string
+		for _, a := range m.Users.Attributes {
+			if rv := a.Related; rv != nil {
+				bound = append(bound, fmt.Sprintf("%s=%s.%s%v/%q/%v", a.Path, rv.In.Name, rv.Column, rv.Match, a.Column, a.Writable()))
+			}
+		}
+		eq(t, "related attributes", bound, []string{
+			`name.givenName=meta.meta_value[{meta_key first_name}]/""/true`,
+			`name.familyName=meta.meta_value[{meta_key last_name}]/""/true`,
+			`emails.work=mail.address[{is_default true}]/""/true`,
+			`active=profile.value[{field state}]/""/true`,
+			`urn:okta:blog:1.0:user:custom:level=meta.meta_value[{meta_key wp_user_level}]/""/true`})
+		eq(t, "the primary e-mail", m.Users.Attr("emails.work").Primary, true)
+	},
 	"groups_users_minimal": func(t *testing.T, m *Mapping) {
 		eq(t, "Groups.ID", m.Groups.ID, Key{Column: "team_id", Type: "integer", Generate: "database"})
 		eq(t, "Groups.DisplayName.Column", m.Groups.DisplayName.Column, "team_name")

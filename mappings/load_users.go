@@ -95,7 +95,7 @@ var (
 
 func (l *loader) users(n *yaml.Node, app App) *Users {
 	o := l.object(n, "users")
-	o.strict("table", "from", "scope", "set", "id", "lastModified", "created", "attributes", "custom", "extensions", "operations", "roles", "entitlements")
+	o.strict("table", "from", "scope", "set", "id", "lastModified", "created", "attributes", "custom", "extensions", "operations", "roles", "entitlements", "related")
 	u := &Users{byPath: map[string]*Attribute{}}
 	var tn *yaml.Node
 	u.Table, tn = o.str("table", true)
@@ -196,6 +196,7 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 	if op := u.Operations[OpGetUsers]; op != nil && !op.Auto && u.From != nil {
 		l.errorf(o.get("from"), "users.from", "give either users.from or a templated getUsers, not both: each is the row source of every read")
 	}
+	u.Related = l.related(o.get("related"), u)
 	u.Roles = l.userRefs(o.get("roles"), "users.roles")
 	u.Entitlements = l.userRefs(o.get("entitlements"), "users.entitlements")
 	u.index()
@@ -242,7 +243,7 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		return a
 	}
 	o := l.object(n, path)
-	allowed := []string{"column", "read", "write", "type", "default", "caseExact", "readOnly", "primary"}
+	allowed := []string{"column", "read", "write", "type", "default", "caseExact", "readOnly", "primary", "in", "match"}
 	switch {
 	case canon == "active":
 		allowed = append(allowed, "true", "false")
@@ -258,6 +259,26 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 	a.Column, cn = o.str("column", false)
 	if cn != nil {
 		l.ident(cn, path+".column", a.Column, false)
+	}
+	if in, inn := o.str("in", false); inn != nil {
+		// The value is in a row of a users.related table, resolved by name once all are read.
+		if l.inNodes == nil {
+			l.inNodes = map[*Attribute]inRef{}
+		}
+		l.inNodes[a] = inRef{inn, path}
+		a.Related = &RelatedValue{In: &Related{Name: in}, Column: a.Column,
+			Match: l.fixedColumns(o.get("match"), path+".match", "a match value")}
+		a.Column = ""
+		if a.Related.Column == "" {
+			l.errorf(n, path+".column", "required with in: the column of %s that holds the value", in)
+		}
+		for _, k := range []string{"read", "write", "eq"} {
+			if o.get(k) != nil {
+				l.errorf(o.keys[k], path+"."+k, "not used with in: the value is read, written and compared in the related table")
+			}
+		}
+	} else if o.get("match") != nil {
+		l.errorf(o.keys["match"], path+".match", "only used with in (a users.related table)")
 	}
 	a.Read = l.template(o.get("read"), path+".read")
 	a.Eq = l.template(o.get("eq"), path+".eq")
@@ -371,7 +392,7 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		return a
 	}
 	// A read that failed to parse has been reported already; do not also call it missing.
-	if a.Column == "" && a.Read == nil && o.get("read") == nil {
+	if a.Column == "" && a.Read == nil && o.get("read") == nil && a.Related == nil {
 		l.errorf(n, path, "needs column, or read (with write for a writable computed attribute)")
 	}
 	return a
@@ -479,4 +500,70 @@ func (l *loader) operations(n *yaml.Node, path string, allowed []string, extra .
 		ops[name] = op
 	}
 	return ops
+}
+
+// related reads users.related, the tables of rows that belong to users, and resolves the
+// attributes bound into them (in: NAME).
+func (l *loader) related(n *yaml.Node, u *Users) []*Related {
+	byName := map[string]*Related{}
+	setNodes := map[*Related]*yaml.Node{}
+	var out []*Related
+	if n != nil {
+		ro := l.object(n, "users.related")
+		for _, name := range ro.order {
+			path := "users.related." + name
+			if !typeRE.MatchString(name) {
+				l.errorf(ro.keys[name], path, "%q: a name is a letter, then letters, digits, _ or -", name)
+				continue
+			}
+			o := l.object(ro.fields[name], path)
+			o.strict("table", "owner", "set")
+			r := &Related{Name: name, Pos: l.pos(ro.keys[name])}
+			var tn, on *yaml.Node
+			if r.Table, tn = o.str("table", true); tn != nil {
+				l.ident(tn, path+".table", r.Table, true)
+			}
+			if r.Owner, on = o.str("owner", true); on != nil {
+				l.ident(on, path+".owner", r.Owner, false)
+			}
+			if strings.EqualFold(r.Table, u.Table) {
+				l.errorf(tn, path+".table", "%s is the users table itself; bind its columns directly", r.Table)
+			}
+			r.Set = l.set(o.get("set"), path+".set")
+			setNodes[r] = o.get("set")
+			byName[name] = r
+			out = append(out, r)
+		}
+	}
+	written := map[*Related]map[string]string{}
+	for _, r := range out {
+		written[r] = map[string]string{strings.ToLower(r.Owner): "owner"}
+	}
+	for _, a := range u.Attributes {
+		if a.Related == nil {
+			continue
+		}
+		r, ok := byName[a.Related.In.Name]
+		if !ok {
+			ref := l.inNodes[a]
+			l.errorf(ref.n, ref.path+".in", "no users.related table named %q", a.Related.In.Name)
+			continue
+		}
+		a.Related.In = r
+		w := written[r]
+		if !a.ReadOnly {
+			w[strings.ToLower(a.Related.Column)] = "attribute " + a.Path
+		}
+		for _, c := range a.Related.Match {
+			if strings.EqualFold(c.Column, a.Related.Column) {
+				ref := l.inNodes[a]
+				l.errorf(ref.n, ref.path+".match", "column %s both holds the value and selects the row", c.Column)
+			}
+			w[strings.ToLower(c.Column)] = "the match of " + a.Path
+		}
+	}
+	for _, r := range out {
+		l.checkSet(setNodes[r], "users.related."+r.Name+".set", r.Set, written[r])
+	}
+	return out
 }

@@ -303,6 +303,30 @@ type Attribute struct {
 	Hash string
 	// For strings: the separator used in a single text column; "" means a JSON array.
 	Separator string
+	// Related, when set, keeps the value in a row of another table (users.related)
+	// instead of a column of the user's row; Column is then "".
+	Related *RelatedValue
+}
+
+// Related is a table whose rows belong to users (users.related): e-mails in a table of
+// their own (Redmine's email_addresses), attributes as key/value rows (WordPress's
+// wp_usermeta). Owner is its column holding the user's id.
+type Related struct {
+	Name  string
+	Table string
+	Owner string
+	// Set are columns no attribute carries that a new row is written with (on: create,
+	// the default), and a changed one too (on: update or always).
+	Set []*SetColumn
+	Pos string
+}
+
+// RelatedValue binds an attribute to Column of the user's row of In that Match selects
+// (meta_key = 'first_name', is_default = true); a create writes Match with the value.
+type RelatedValue struct {
+	In     *Related
+	Column string
+	Match  []ScopeColumn
 }
 
 // Writable reports whether requests can change the attribute.
@@ -310,7 +334,7 @@ func (a *Attribute) Writable() bool {
 	if a.ReadOnly {
 		return false
 	}
-	return a.Column != "" || len(a.Write) > 0 || a.Hash == "template"
+	return a.Column != "" || len(a.Write) > 0 || a.Hash == "template" || a.Related != nil
 }
 
 // Users binds SCIM users.
@@ -325,6 +349,8 @@ type Users struct {
 	// create when Maintain; nil when the mapping has none.
 	Created    *LastModified
 	Attributes []*Attribute // in mapping order
+	// Related are the tables of rows that belong to users, in mapping order.
+	Related    []*Related
 	Operations map[string]*Operation
 	// Roles and Entitlements, when set, are read from join tables (read-only).
 	Roles, Entitlements *UserRefs

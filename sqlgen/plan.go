@@ -18,6 +18,8 @@ type ReadCol struct {
 	// constant is set, and col is -1, for a read expression that is a literal (the
 	// employees example's active: "1"): its value is known without asking the database.
 	Constant any
+	// Related is set for an attribute kept in a users.related table.
+	Related *RelatedPlan
 }
 
 // literal returns the value of a rendered read expression that is a plain number or
@@ -60,6 +62,8 @@ type UserPlan struct {
 	// CreatedCol its position in the select list.
 	CreatedRead string
 	CreatedCol  int
+	// Related are the attributes kept in users.related tables, in mapping order.
+	Related []*RelatedPlan
 	Scope
 }
 
@@ -80,24 +84,11 @@ func scopeOf(d dialects.Dialect, s *mappings.Scope) (Scope, error) {
 	if s == nil {
 		return out, nil
 	}
-	f := d.Facts()
-	var parts []string
+	parts, err := fixedConds(d, s.Columns, "")
+	if err != nil {
+		return out, fmt.Errorf("scope %w", err)
+	}
 	for _, c := range s.Columns {
-		var lit string
-		switch v := c.Value.(type) {
-		case string:
-			lit = "'" + v + "'"
-		case int64:
-			lit = strconv.FormatInt(v, 10)
-		case bool:
-			lit = f.FalseLiteral
-			if v {
-				lit = f.TrueLiteral
-			}
-		default:
-			return out, fmt.Errorf("scope column %s: a value of type %T", c.Column, c.Value)
-		}
-		parts = append(parts, d.Quote(c.Column)+" = "+lit)
 		out.ScopeCols = append(out.ScopeCols, c.Column)
 		out.ScopeVals = append(out.ScopeVals, c.Value)
 	}
@@ -110,6 +101,36 @@ func scopeOf(d dialects.Dialect, s *mappings.Scope) (Scope, error) {
 	}
 	out.ScopeBare = strings.Join(parts, " AND ")
 	return out, nil
+}
+
+// fixedConds renders "column = literal" for each of cols (a scope's columns, a related
+// binding's match), qualified by alias unless it is "". The values are the mapping's
+// literals (the loader keeps text values to characters no dialect reads specially).
+func fixedConds(d dialects.Dialect, cols []mappings.ScopeColumn, alias string) ([]string, error) {
+	f := d.Facts()
+	var parts []string
+	for _, c := range cols {
+		var lit string
+		switch v := c.Value.(type) {
+		case string:
+			lit = "'" + v + "'"
+		case int64:
+			lit = strconv.FormatInt(v, 10)
+		case bool:
+			lit = f.FalseLiteral
+			if v {
+				lit = f.TrueLiteral
+			}
+		default:
+			return nil, fmt.Errorf("column %s: a value of type %T", c.Column, c.Value)
+		}
+		q := d.Quote(c.Column)
+		if alias != "" {
+			q = alias + "." + q
+		}
+		parts = append(parts, q+" = "+lit)
+	}
+	return parts, nil
 }
 
 // scoped is a read source of only the rows in scope: inner (a table, or a parenthesised
@@ -159,7 +180,8 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*UserPlan, error) {
 	// A created row is read as written only when no condition beyond the columns it
 	// writes could exclude it.
 	plain := m.From == nil && (m.Scope == nil || m.Scope.Where == nil) && (m.Op(mappings.OpGetUsers) == nil || m.Op(mappings.OpGetUsers).Auto) &&
-		(m.Op(mappings.OpGetUser) == nil || m.Op(mappings.OpGetUser).Auto)
+		(m.Op(mappings.OpGetUser) == nil || m.Op(mappings.OpGetUser).Auto) &&
+		!slices.ContainsFunc(m.Attributes, func(a *mappings.Attribute) bool { return a.Related != nil })
 	ret := []string{p.IDCol}
 	if m.LastModified != nil {
 		p.LMCol = d.Quote(m.LastModified.Column)
@@ -183,6 +205,14 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*UserPlan, error) {
 		case a.Column != "":
 			rc.Expr = UserAlias + "." + d.Quote(a.Column)
 			bare = d.Quote(a.Column)
+		case a.Related != nil:
+			// Written after the user's row, so never part of a RETURNING list (plain is false).
+			rp, err := buildRelatedPlan(d, a)
+			if err != nil {
+				return nil, err
+			}
+			p.Related = append(p.Related, rp)
+			rc.Expr, rc.Related = rp.read(d, p.IDRead), rp
 		case a.Read != nil:
 			e, err := renderExpr(d, a.Read, UserAlias)
 			if err != nil {

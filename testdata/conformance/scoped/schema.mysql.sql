@@ -23,8 +23,23 @@ CREATE TABLE groups_users (
   user_id INTEGER NOT NULL,
   PRIMARY KEY (group_id, user_id)
 );
+-- Redmine keeps e-mails in a table of their own (db/migrate/20150208105930_create_email_addresses.rb):
+-- the default one is_default, NOT NULL notify and times without defaults.
+CREATE TABLE email_addresses (
+  id INT AUTO_INCREMENT PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  address VARCHAR(255) NOT NULL,
+  is_default BOOLEAN NOT NULL DEFAULT false,
+  notify BOOLEAN NOT NULL DEFAULT true,
+  created_on DATETIME NOT NULL,
+  updated_on DATETIME NOT NULL,
+  KEY index_email_addresses_on_user_id (user_id),
+  KEY index_email_addresses_on_address (address)
+);
 INSERT INTO users (login, firstname, lastname, status, type, mail_notification, created_on, timecreated) VALUES ('', '', 'Anonymous', 0, 'AnonymousUser', '', '2020-01-01 00:00:00', 1577836800);
 INSERT INTO users (login, firstname, lastname, status, type, mail_notification, created_on, timecreated) VALUES ('', '', 'Non member users', 1, 'GroupNonMember', '', '2020-01-01 00:00:00', 1577836800);
 INSERT INTO users (login, firstname, lastname, status, type, mail_notification, created_on, timecreated) VALUES ('jsmith', 'John', 'Smith', 1, 'User', 'all', '2020-01-01 00:00:00', 1577836800);
 INSERT INTO users (login, firstname, lastname, status, type, mail_notification, created_on, timecreated) VALUES ('', '', 'Developers', 1, 'Group', '', '2020-01-01 00:00:00', 1577836800);
 INSERT INTO groups_users (group_id, user_id) VALUES (4, 3);
+INSERT INTO email_addresses (user_id, address, is_default, notify, created_on, updated_on) VALUES (3, 'jsmith@somenet.foo', true, true, '2020-01-01 00:00:00', '2020-01-01 00:00:00');
+INSERT INTO email_addresses (user_id, address, is_default, notify, created_on, updated_on) VALUES (3, 'john.smith@other.foo', false, false, '2020-01-01 00:00:00', '2020-01-01 00:00:00');
