@@ -73,6 +73,7 @@ func TestExplainRunsWhatServesMySQL(t *testing.T) {
 		{"templated", root("testdata", "conformance", "templated.yaml"), root("testdata", "conformance", "schema.mysql.sql"), nil},
 		{"employees", root("examples", "mysql-employees", "mapping.yaml"), root("examples", "mysql-employees", "schema.sql"), gender},
 		{"scoped", root("testdata", "conformance", "scoped", "mapping.yaml"), root("testdata", "conformance", "scoped", "schema.mysql.sql"), nil},
+		{"wordpress", root("examples", "wordpress", "mapping.yaml"), root("examples", "wordpress", "schema.sql"), nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			explainMatchesServe(t, d, conformance.MySQLDatabase(t, d, base), c.mapping, c.schema, c.fix)

@@ -96,7 +96,13 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 			if rv := a.Related; rv != nil {
 				where := a.Pos + ": " + a.Path
 				checkColumn(rv.In.Table, rv.In.Owner, "", where)
-				checkColumn(rv.In.Table, rv.Column, a.Type, where)
+				// A key/value table keeps every type as text: only a string needs a
+				// column that holds one.
+				typ := ""
+				if a.Type == "string" {
+					typ = "string"
+				}
+				checkColumn(rv.In.Table, rv.Column, typ, where)
 				for _, c := range rv.Match {
 					checkColumn(rv.In.Table, c.Column, "", where)
 				}

@@ -12,7 +12,6 @@ import (
 	"github.com/scimsql/scimsql/filter"
 	"github.com/scimsql/scimsql/mappings"
 	"github.com/scimsql/scimsql/sqlgen"
-	"golang.org/x/crypto/bcrypt"
 )
 
 func (e *Engine) userOp(name string) (*mappings.Operation, error) {
@@ -587,16 +586,6 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 		switch a.Hash {
 		case "plain":
 			set(a.Column, u.Password)
-		case "bcrypt":
-			// Okta sends the current password with every profile push; keep the stored
-			// hash when it still matches, so a profile push does not rewrite it.
-			if stored == nil || bcrypt.CompareHashAndPassword([]byte(stored.Hash), []byte(u.Password)) != nil {
-				h, err := bcrypt.GenerateFromPassword([]byte(u.Password), e.opts.BcryptCost)
-				if err != nil {
-					return nil, nil, fmt.Errorf("%w: password: %v", ErrInvalidValue, err)
-				}
-				set(a.Column, string(h))
-			}
 		case "compose":
 			// The same: a push that carries the stored password writes nothing.
 			if stored != nil && stored.Hash != "" && a.HashExpr.Hash(u.Password, stored.Salt) == stored.Hash {
@@ -608,6 +597,20 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 				set(a.SaltColumn, salt)
 			}
 			set(a.Column, a.HashExpr.Hash(u.Password, salt))
+		default:
+			// Okta sends the current password with every profile push; keep the stored
+			// hash when it still matches, so a profile push does not rewrite it.
+			sc, ok := passwordSchemes[a.Hash]
+			if !ok {
+				return nil, nil, fmt.Errorf("%w: password: no scheme %q", ErrDatabase, a.Hash)
+			}
+			if stored == nil || !sc.verify(stored.Hash, u.Password) {
+				h, err := sc.hash(u.Password, e.opts.BcryptCost)
+				if err != nil {
+					return nil, nil, fmt.Errorf("%w: password: %v", ErrInvalidValue, err)
+				}
+				set(a.Column, h)
+			}
 		}
 	}
 	if len(cols) > 0 || create {
@@ -954,10 +957,13 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 type storedPassword struct{ Hash, Salt string }
 
 // lockExtra are the password columns the lock before a push reads, so that a push with
-// the stored password writes nothing: bcrypt and composed schemes.
+// the stored password writes nothing: the built-in schemes and composed ones.
 func (e *Engine) lockExtra() []string {
 	pw := e.users.M.Attr("password")
-	if pw == nil || pw.Column == "" || pw.Hash != "bcrypt" && pw.Hash != "compose" {
+	if pw == nil || pw.Column == "" {
+		return nil
+	}
+	if _, scheme := passwordSchemes[pw.Hash]; !scheme && pw.Hash != "compose" {
 		return nil
 	}
 	extra := []string{e.d.Quote(pw.Column)}

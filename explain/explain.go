@@ -320,6 +320,12 @@ func Redact(a any) any {
 		if strings.HasPrefix(v, "$2a$") || strings.HasPrefix(v, "$2b$") || strings.HasPrefix(v, "$2y$") {
 			return "<bcrypt hash>"
 		}
+		// The other schemes scimsql writes (engine's passwordSchemes), each salted anew.
+		for prefix, name := range map[string]string{"$wp$2": "<wordpress hash>", "$P$": "<phpass hash>", "$argon2id$": "<argon2id hash>"} {
+			if strings.HasPrefix(v, prefix) {
+				return name
+			}
+		}
 		for _, layout := range []string{"2006-01-02 15:04:05.000000", "2006-01-02T15:04:05.000000Z", time.RFC3339Nano} {
 			if v == engine.SampleNow.Format(layout) {
 				return "<now>"

@@ -30,6 +30,7 @@ var goldenMappings = map[string]string{
 	"golden":     "../testdata/sql/mapping.yaml",
 	"scoped":     "../testdata/conformance/scoped/mapping.yaml",
 	"moodle":     "../examples/moodle/mapping.yaml",
+	"wordpress":  "../examples/wordpress/mapping.yaml",
 	"states":     "../testdata/conformance/states/mapping.yaml",
 }
 

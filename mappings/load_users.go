@@ -218,6 +218,10 @@ func (l *loader) checkPrimary(u *Users, n *yaml.Node) {
 	}
 }
 
+// PasswordSchemes are the stored password formats scimsql writes and checks itself
+// (users.attributes.password.hash), besides plain, template and compose.
+var PasswordSchemes = []string{"bcrypt", "wordpress", "phpass", "argon2id"}
+
 var attrTypes = []string{"string", "boolean", "integer", "double", "date", "datetime", "strings"}
 
 func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
@@ -376,18 +380,18 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		}
 		h, hn := o.str("hash", true)
 		a.Hash = h
-		switch h {
-		case "bcrypt", "plain":
+		switch {
+		case h == "plain" || contains(PasswordSchemes, h):
 			if a.Column == "" && a.Write == nil {
 				l.errorf(n, path+".column", "required with hash: %s", h)
 			}
-		case "template":
+		case h == "template":
 			if a.Column != "" {
 				l.errorf(cn, path+".column", "with hash: template the operations' templates store the password; remove column")
 			}
-		case "":
+		case h == "":
 		default:
-			l.errorf(hn, path+".hash", "unknown hash %q (bcrypt, plain, template, or {compose: ..., salt: COLUMN})", h)
+			l.errorf(hn, path+".hash", "unknown hash %q (%s, plain, template, or {compose: ..., salt: COLUMN})", h, strings.Join(PasswordSchemes, ", "))
 		}
 		return a
 	}
