@@ -53,6 +53,7 @@ func TestExplainRunsWhatServesPostgres(t *testing.T) {
 		{"postgres-example", root("examples", "postgres", "mapping.yaml"), root("examples", "postgres", "schema.sql")},
 		{"scoped", root("testdata", "conformance", "scoped", "mapping.yaml"), root("testdata", "conformance", "scoped", "schema.postgres.sql")},
 		{"moodle", root("examples", "moodle", "mapping.yaml"), root("examples", "moodle", "schema.sql")},
+		{"redmine", root("examples", "redmine", "mapping.yaml"), root("examples", "redmine", "schema.sql")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			explainMatchesServe(t, d, conformance.PostgresSchema(t, d, base), c.mapping, c.schema, nil)

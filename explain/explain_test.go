@@ -31,6 +31,7 @@ var goldenMappings = map[string]string{
 	"scoped":     "../testdata/conformance/scoped/mapping.yaml",
 	"moodle":     "../examples/moodle/mapping.yaml",
 	"wordpress":  "../examples/wordpress/mapping.yaml",
+	"redmine":    "../examples/redmine/mapping.yaml",
 	"states":     "../testdata/conformance/states/mapping.yaml",
 }
 
