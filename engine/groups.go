@@ -365,11 +365,7 @@ func (e *Engine) groupColumns(g *Group, create bool) ([]string, []any) {
 		cols, vals = append(cols, lm.Column), append(vals, sqlgen.TimeStamp(e.now(), lm.Format, e.f))
 	}
 	if len(cols) > 0 || create {
-		for _, sc := range m.Set {
-			if create && sc.OnCreate || !create && sc.OnUpdate {
-				cols, vals = append(cols, sc.Column), append(vals, e.setValue(sc))
-			}
-		}
+		e.applySet(m.Set, create, func(c string, v any) { cols, vals = append(cols, c), append(vals, v) })
 	}
 	if create {
 		// What makes the row a group (groups.scope.columns).

@@ -82,11 +82,7 @@ func (e *Engine) writeRelated(ctx context.Context, tx querier, u *User, id strin
 
 // relatedSet appends r's set columns for a new row (create) or a changed one.
 func (e *Engine) relatedSet(r *mappings.Related, create bool, cols []string, vals []any) ([]string, []any) {
-	for _, sc := range r.Set {
-		if create && sc.OnCreate || !create && sc.OnUpdate {
-			cols, vals = append(cols, sc.Column), append(vals, e.setValue(sc))
-		}
-	}
+	e.applySet(r.Set, create, func(c string, v any) { cols, vals = append(cols, c), append(vals, v) })
 	return cols, vals
 }
 

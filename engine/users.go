@@ -635,9 +635,15 @@ func (e *Engine) stamps(create bool, set func(col string, v any)) {
 	if c := p.M.Created; create && c != nil && c.Maintain {
 		set(c.Column, sqlgen.TimeStamp(e.now(), c.Format, e.f))
 	}
-	for _, sc := range p.M.Set {
+	e.applySet(p.M.Set, create, set)
+}
+
+// applySet passes each of set's columns a create (OnCreate) or an update (OnUpdate)
+// writes, with its value, to add.
+func (e *Engine) applySet(set []*mappings.SetColumn, create bool, add func(col string, v any)) {
+	for _, sc := range set {
 		if create && sc.OnCreate || !create && sc.OnUpdate {
-			set(sc.Column, e.setValue(sc))
+			add(sc.Column, e.setValue(sc))
 		}
 	}
 }
