@@ -11,6 +11,13 @@ import (
 // QuoteParts quotes each dot-separated part of ident between open and close, doubling
 // any close character inside a part so a name can never end the quoting early.
 func QuoteParts(ident string, open, close byte) string {
+	if strings.IndexByte(ident, '.') < 0 && strings.IndexByte(ident, close) < 0 {
+		// The common case, a bare name: one allocation, no split. Statements quote
+		// their columns on every write.
+		b := make([]byte, 0, len(ident)+2)
+		b = append(append(append(b, open), ident...), close)
+		return string(b)
+	}
 	parts := strings.Split(ident, ".")
 	var b strings.Builder
 	for i, p := range parts {

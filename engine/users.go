@@ -544,7 +544,7 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 		cols = append(cols, col)
 		vals = append(vals, v)
 	}
-	data := e.userData(u)
+	var data map[string]any // what write templates see, built for the first one
 	for _, a := range p.M.Attributes {
 		if !a.Writable() || a.Path == "password" {
 			continue
@@ -573,6 +573,9 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 			}
 			set(a.Column, cv)
 			continue
+		}
+		if data == nil {
+			data = e.userData(u)
 		}
 		for _, col := range sortedKeys(a.Write) {
 			cv, err := e.gen.RenderValue(a.Write[col], map[string]any{"value": v, "user": data})

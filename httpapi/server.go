@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -253,7 +252,11 @@ func (h *Handler) ServeState(st *State, w http.ResponseWriter, r *http.Request) 
 				// Why a request was refused, as the client was told: an operator reads it here.
 				attrs[5], n = slog.String("reason", rec.reason), 6
 			}
-			h.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs[:n]...)
+			// Handed to the handler as a record, not through Logger.LogAttrs: the access
+			// line has no source worth the stack walk a logger call makes for one.
+			line := slog.NewRecord(start.Add(elapsed), slog.LevelInfo, "request", 0)
+			line.AddAttrs(attrs[:n]...)
+			_ = h.log.Handler().Handle(ctx, line)
 		}
 		if h.observer != nil {
 			h.observer.Request(op, rec.status, elapsed)
@@ -623,21 +626,9 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request) (map[string]any
 		return nil, false
 	}
 	defer putBody(body)
-	dec := json.NewDecoder(bytes.NewReader(body.Bytes()))
-	dec.UseNumber()
-	var doc map[string]any
-	err := dec.Decode(&doc)
-	if err == nil {
-		if _, extra := dec.Token(); extra != io.EOF {
-			err = errors.New("unexpected data after the JSON object")
-		}
-	}
-	switch {
-	case err != nil:
-		h.badSyntax(w, r, scim.ErrSyntax.Error()+": "+err.Error())
-		return nil, false
-	case doc == nil:
-		h.badSyntax(w, r, "the request body must be a JSON object")
+	doc, err := scim.DecodeObject(body.Bytes())
+	if err != nil {
+		h.badSyntax(w, r, err.Error())
 		return nil, false
 	}
 	return doc, true

@@ -35,6 +35,7 @@ type Gen struct {
 	Resources map[string]*ResourcePlan
 	Refs      []*RefPlan // the users' roles and entitlements
 	tmplPools sync.Map   // *mappings.Template → *sync.Pool of *tmplRun
+	texts     textCache  // statements shaped by the columns a request writes
 }
 
 // New resolves m's plans for dialect d.

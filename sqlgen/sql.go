@@ -17,15 +17,22 @@ import (
 
 // Builder accumulates one statement and its arguments.
 type Builder struct {
-	d    dialects.Dialect
-	f    *dialects.Facts
-	buf  strings.Builder
+	d   dialects.Dialect
+	f   *dialects.Facts
+	buf strings.Builder
+	// text is the statement so far when it came whole from a textCache; buf is then
+	// empty until something is appended.
+	text string
 	Args []any
 }
 
 func NewBuilder(d dialects.Dialect) *Builder { return &Builder{d: d, f: d.Facts()} }
 
 func (b *Builder) W(parts ...string) *Builder {
+	if b.text != "" {
+		b.buf.WriteString(b.text)
+		b.text = ""
+	}
 	for _, p := range parts {
 		b.buf.WriteString(p)
 	}
@@ -38,7 +45,12 @@ func (b *Builder) Arg(v any) string {
 	return b.d.Placeholder(len(b.Args))
 }
 
-func (b *Builder) String() string { return b.buf.String() }
+func (b *Builder) String() string {
+	if b.text != "" {
+		return b.text
+	}
+	return b.buf.String()
+}
 
 // page appends ORDER BY and the dialect's paging clause.
 func (b *Builder) Page(orderBy string, limit, offset int) {

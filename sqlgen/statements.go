@@ -58,15 +58,23 @@ func (g *Gen) ByID(selectList, source, idRead string, id any) *Builder {
 // not the request's to check.
 func (g *Gen) ByIDHolding(cols []string, vals []any, id any) *Builder {
 	p := g.Users
-	b := g.ByID(p.SelectList, p.Source, p.IDRead, id)
 	lm := p.M.LastModified
+	skip := func(c string) bool { return lm != nil && lm.Maintain && c == lm.Column }
+	args := make([]any, 1, len(vals)+1)
+	args[0] = id
 	for i, c := range cols {
-		if lm != nil && lm.Maintain && c == lm.Column {
-			continue
+		if !skip(c) {
+			args = append(args, vals[i])
 		}
-		b.W(" AND ", g.f.SameValue(g.d.Quote(c), b.Arg(vals[i])))
 	}
-	return b
+	return g.texts.get(g.d, memoKey('H', cols), args, func(b *Builder) {
+		b.W("SELECT ", p.SelectList, " FROM ", p.Source, " WHERE ", p.IDRead, " = ", b.Arg(id))
+		for i, c := range cols {
+			if !skip(c) {
+				b.W(" AND ", g.f.SameValue(g.d.Quote(c), b.Arg(vals[i])))
+			}
+		}
+	})
 }
 
 // sqlTaken finds a row other than exceptID whose expr equals value (case-insensitively
@@ -187,7 +195,15 @@ func (g *Gen) insertInto(b *Builder, table string, cols []string, vals []any, ou
 
 // Update sets cols to vals on the row with id (in scope, when scope is not "").
 func (g *Gen) Update(table, idCol, scope string, cols []string, vals []any, id any) *Builder {
-	b := NewBuilder(g.d)
+	args := make([]any, len(vals)+1)
+	copy(args, vals)
+	args[len(vals)] = id
+	return g.texts.get(g.d, memoKey('U', cols, table, idCol, scope), args, func(b *Builder) {
+		g.update(b, table, idCol, scope, cols, vals, id)
+	})
+}
+
+func (g *Gen) update(b *Builder, table, idCol, scope string, cols []string, vals []any, id any) {
 	b.W("UPDATE ", table, " SET ")
 	for i, c := range cols {
 		if i > 0 {
@@ -197,14 +213,17 @@ func (g *Gen) Update(table, idCol, scope string, cols []string, vals []any, id a
 	}
 	b.W(" WHERE ", idCol, " = ", b.Arg(id))
 	andScope(b, scope)
-	return b
 }
 
 // UpdateRow is Update returning the row: RETURNING list (dialects with UpdateReturns).
 func (g *Gen) UpdateRow(table, idCol, scope string, cols []string, vals []any, id any, list string) *Builder {
-	b := g.Update(table, idCol, scope, cols, vals, id)
-	b.W(" RETURNING ", list)
-	return b
+	args := make([]any, len(vals)+1)
+	copy(args, vals)
+	args[len(vals)] = id
+	return g.texts.get(g.d, memoKey('R', cols, table, idCol, scope, list), args, func(b *Builder) {
+		g.update(b, table, idCol, scope, cols, vals, id)
+		b.W(" RETURNING ", list)
+	})
 }
 
 // Delete deletes rows of table where col = v (and in scope, when scope is not "").
