@@ -195,9 +195,7 @@ func (g *Gen) insertInto(b *Builder, table string, cols []string, vals []any, ou
 
 // Update sets cols to vals on the row with id (in scope, when scope is not "").
 func (g *Gen) Update(table, idCol, scope string, cols []string, vals []any, id any) *Builder {
-	args := make([]any, len(vals)+1)
-	copy(args, vals)
-	args[len(vals)] = id
+	args := append(vals[:len(vals):len(vals)], id) // a copy: vals stays the caller's
 	return g.texts.get(g.d, memoKey('U', cols, table, idCol, scope), args, func(b *Builder) {
 		g.update(b, table, idCol, scope, cols, vals, id)
 	})
@@ -217,9 +215,7 @@ func (g *Gen) update(b *Builder, table, idCol, scope string, cols []string, vals
 
 // UpdateRow is Update returning the row: RETURNING list (dialects with UpdateReturns).
 func (g *Gen) UpdateRow(table, idCol, scope string, cols []string, vals []any, id any, list string) *Builder {
-	args := make([]any, len(vals)+1)
-	copy(args, vals)
-	args[len(vals)] = id
+	args := append(vals[:len(vals):len(vals)], id) // a copy: vals stays the caller's
 	return g.texts.get(g.d, memoKey('R', cols, table, idCol, scope, list), args, func(b *Builder) {
 		g.update(b, table, idCol, scope, cols, vals, id)
 		b.W(" RETURNING ", list)
