@@ -123,10 +123,20 @@ func (e *Engine) usersByID(ctx context.Context, id string) (*UserPage, error) {
 
 // scanUser reads one row of sqlgen.UserPlan.SelectList. It also returns the raw id value,
 // which keyset paging binds back.
+//
+// The row is copied out first and rows closed before it is converted: while a result
+// is open, database/sql keeps a goroutine waiting on the request's context, and the
+// shorter that wait, the less the scheduler has to do per request.
 func (e *Engine) scanUser(rows *sql.Rows) (*User, any, error) {
 	sc := e.newUserScanner()
 	defer e.doneScanning(sc)
-	return sc.scan(rows)
+	if err := sc.read(rows); err != nil {
+		return nil, nil, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, nil, e.dbErr("reading users", err)
+	}
+	return sc.build()
 }
 
 // userScanner reads user rows; its buffers serve every row of a result.
@@ -162,15 +172,28 @@ func (e *Engine) doneScanning(s *userScanner) {
 
 // scan reads the current row into a User, and returns its key as the database gave it.
 func (s *userScanner) scan(rows *sql.Rows) (*User, any, error) {
-	e, p, vals := s.e, s.e.users, s.vals
-	if err := rows.Scan(s.ptrs...); err != nil {
-		return nil, nil, e.dbErr("reading users", err)
+	if err := s.read(rows); err != nil {
+		return nil, nil, err
 	}
-	for i, text := range p.Text {
+	return s.build()
+}
+
+// read copies the current row into the scanner's buffers.
+func (s *userScanner) read(rows *sql.Rows) error {
+	if err := rows.Scan(s.ptrs...); err != nil {
+		return s.e.dbErr("reading users", err)
+	}
+	for i, text := range s.e.users.Text {
 		if text {
-			vals[i] = s.texts[i].V
+			s.vals[i] = s.texts[i].V
 		}
 	}
+	return nil
+}
+
+// build converts the row read last into a User.
+func (s *userScanner) build() (*User, any, error) {
+	e, p, vals := s.e, s.e.users, s.vals
 	u := &User{ID: sqlgen.IDString(vals[0]), Values: make(map[string]any, len(p.Reads))}
 	if p.LMRead != "" && vals[1] != nil {
 		t, err := sqlgen.TimeIn(vals[1], p.M.LastModified.Format)
@@ -244,7 +267,6 @@ func (e *Engine) userByID(ctx context.Context, op string, q querier, arg any, id
 	if err != nil {
 		return nil, err
 	}
-	rows.Close()
 	return u, e.loadRefs(ctx, q, []*User{u}, []any{raw})
 }
 
@@ -532,8 +554,9 @@ func (e *Engine) userNameFree(ctx context.Context, tx querier, name string, exce
 // create, the defaults of those absent). stored is the current password hash, if known.
 func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *storedPassword) ([]string, []any, error) {
 	p := e.users
-	var cols []string
-	var vals []any
+	// Room for every attribute, the scope and a few stamps, so that set rarely regrows.
+	n := len(p.M.Attributes) + len(p.ScopeCols) + 6
+	cols, vals := make([]string, 0, n), make([]any, 0, n)
 	set := func(col string, v any) {
 		for i, c := range cols {
 			if c == col {
@@ -708,9 +731,6 @@ func (e *Engine) readRow(ctx context.Context, q querier, b *sqlgen.Builder) (*Us
 	}
 	u, raw, err := e.scanUser(rows)
 	if err != nil {
-		return nil, err
-	}
-	if err := rows.Close(); err != nil {
 		return nil, err
 	}
 	return u, e.loadRefs(ctx, q, []*User{u}, []any{raw})

@@ -23,8 +23,17 @@ type kv struct {
 	val any
 }
 
-// newObject returns an object with room for n keys.
+// newObject returns an object with room for n keys. A small object (a meta, a name, an
+// e-mail) comes with its keys in the same allocation: an answer builds several.
 func newObject(n int) *Object {
+	if n <= 4 {
+		a := new(struct {
+			o   Object
+			kvs [4]kv
+		})
+		a.o.kvs = a.kvs[:0]
+		return &a.o
+	}
 	return &Object{kvs: make([]kv, 0, n)}
 }
 

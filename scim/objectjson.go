@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -19,8 +20,14 @@ import (
 // A syntax error, or a body that is not exactly one JSON object, wraps ErrSyntax.
 func DecodeObject(data []byte) (map[string]any, error) {
 	// A bytes.Buffer is parsed in place; any other reader would be copied.
-	dec := jsontext.NewDecoder(bytes.NewBuffer(data),
-		jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	d := objectDecoder{
+		dec: jsontext.NewDecoder(bytes.NewBuffer(data),
+			jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
+		// One copy of the body as a string: names and values without an escape are
+		// substrings of it instead of an allocation each.
+		src: string(data),
+	}
+	dec := d.dec
 	syntax := func(err error) error {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
@@ -35,7 +42,7 @@ func DecodeObject(data []byte) (map[string]any, error) {
 	default:
 		return nil, fmt.Errorf("%w: it is %s", ErrSyntax, kindName(k))
 	}
-	v, err := readValue(dec)
+	v, err := d.value()
 	if err != nil {
 		return nil, syntax(err)
 	}
@@ -45,8 +52,28 @@ func DecodeObject(data []byte) (map[string]any, error) {
 	return v.(map[string]any), nil
 }
 
-// readValue reads the next value of dec. The decoder bounds the nesting depth.
-func readValue(dec *jsontext.Decoder) (any, error) {
+// objectDecoder reads one document; src is the document as a string.
+type objectDecoder struct {
+	dec *jsontext.Decoder
+	src string
+}
+
+// str reads the next value, a string token, and returns its text.
+func (d *objectDecoder) str() (string, error) {
+	v, err := d.dec.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	if len(v) >= 2 && bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
+		end := int(d.dec.InputOffset())
+		return d.src[end-len(v)+1 : end-1], nil
+	}
+	return unquote(v), nil
+}
+
+// value reads the next value. The decoder bounds the nesting depth.
+func (d *objectDecoder) value() (any, error) {
+	dec := d.dec
 	switch dec.PeekKind() {
 	case jsontext.KindBeginObject:
 		if _, err := dec.ReadToken(); err != nil {
@@ -54,12 +81,11 @@ func readValue(dec *jsontext.Decoder) (any, error) {
 		}
 		m := map[string]any{}
 		for dec.PeekKind() != jsontext.KindEndObject {
-			k, err := dec.ReadValue()
+			name, err := d.str()
 			if err != nil {
 				return nil, err
 			}
-			name := unquote(k)
-			v, err := readValue(dec)
+			v, err := d.value()
 			if err != nil {
 				return nil, err
 			}
@@ -73,7 +99,7 @@ func readValue(dec *jsontext.Decoder) (any, error) {
 		}
 		list := []any{}
 		for dec.PeekKind() != jsontext.KindEndArray {
-			v, err := readValue(dec)
+			v, err := d.value()
 			if err != nil {
 				return nil, err
 			}
@@ -82,11 +108,7 @@ func readValue(dec *jsontext.Decoder) (any, error) {
 		_, err := dec.ReadToken()
 		return list, err
 	case jsontext.KindString:
-		v, err := dec.ReadValue()
-		if err != nil {
-			return nil, err
-		}
-		return unquote(v), nil
+		return d.str()
 	case jsontext.KindNumber:
 		v, err := dec.ReadValue()
 		if err != nil {
