@@ -531,7 +531,8 @@ func TestEmployeesSeed(t *testing.T) {
 
 // employeesIndexUse proves that the agent's lookups by userName and e-mail reach the
 // (last_name, first_name) index: it takes the SELECT the engine ran (from its debug log),
-// rebuilds the arguments the mapping's eq template bound, and asks MariaDB/MySQL to EXPLAIN it.
+// rebuilds the arguments of the lookup scimsql derives from the mapping's format, and asks
+// MariaDB/MySQL to EXPLAIN it.
 func employeesIndexUse(t *testing.T, tg conformance.Target, logs *sqlLog) {
 	cases := []struct {
 		filter string
@@ -553,32 +554,32 @@ func employeesIndexUse(t *testing.T, tg conformance.Target, logs *sqlLog) {
 		if len(args) != rec.args {
 			t.Fatalf("rebuilt %d arguments, the engine bound %d: %s", len(args), rec.args, rec.sql)
 		}
-		if !strings.Contains(rec.sql, "`last_name` = ?") {
-			t.Fatalf("the statement does not use the eq template: %s", rec.sql)
+		if !strings.Contains(rec.sql, "`last_name` IN (?") {
+			t.Fatalf("the statement does not compare the columns: %s", rec.sql)
 		}
 		plan := explainQuery(t, tg.DB, rec.sql, args)
-		if rows, _ := strconv.Atoi(plan["rows"]); plan["key"] != "employees_name" || plan["type"] != "range" || rows > 100 {
+		// The lookup reads the employees with one of the candidate last names (in this
+		// seed of 3,000, about 70 for each value), not the table.
+		if rows, _ := strconv.Atoi(plan["rows"]); plan["key"] != "employees_name" || plan["type"] != "range" || rows > 100*len(c.values) {
 			t.Errorf("filter %s: EXPLAIN type %s key %s rows %s, want the employees_name index\nSQL: %s",
 				c.filter, plan["type"], plan["key"], plan["rows"], rec.sql)
 		}
 		t.Logf("filter %s: EXPLAIN type %s key %s rows %s", c.filter, plan["type"], plan["key"], plan["rows"])
 	}
-	// Without the inverse, the same comparison reads every row: what eq: saves.
+	// Without the inverse, the same comparison reads every row: what the derived lookup saves.
 	plan := explainQuery(t, tg.DB, "SELECT u.emp_no FROM employees u WHERE CONCAT(u.last_name, u.first_name, '@mysql-db.org') = ?", []any{"FacelloGeorgi@mysql-db.org"})
 	t.Logf("without eq: EXPLAIN type %s key %s rows %s", plan["type"], plan["key"], plan["rows"])
 }
 
-// eqArgs are the arguments the mapping's eq template and the exact comparison bind for v:
-// every cut of the local part into (last_name, first_name), then v itself.
+// eqArgs are the arguments the derived lookup and the exact comparison bind for v: the
+// last names of every cut of the local part into (last_name, first_name), then v itself.
 func eqArgs(v string) []any {
 	var out []any
 	const domain = "@mysql-db.org"
-	if len(v) > len(domain) && strings.EqualFold(v[len(v)-len(domain):], domain) {
+	if len(v) >= len(domain) && strings.EqualFold(v[len(v)-len(domain):], domain) {
 		local := v[:len(v)-len(domain)]
-		for i := range local {
-			if i > 0 {
-				out = append(out, local[:i], local[i:])
-			}
+		for i := 0; i <= len(local); i++ {
+			out = append(out, local[:i])
 		}
 	}
 	return append(out, v)

@@ -75,6 +75,10 @@ type Facts struct {
 	KeyReturn KeyReturn
 	// CaseFold wraps an expression so that comparisons ignore case, e.g. LOWER(x).
 	CaseFold func(expr string) string
+	// Concat joins text expressions into one, NULL when any of them is NULL; ToText
+	// reads a number as text for it.
+	Concat func(exprs []string) string
+	ToText func(expr string) string
 	// LikeEscape is the clause appended after a LIKE pattern that uses '!' as the escape
 	// character, and LikeSpecial the characters that must be escaped in a pattern.
 	LikeEscape  string
@@ -115,6 +119,9 @@ type Facts struct {
 	// transactions as savepoints inside the one it rolls back.
 	Savepoint func(name string) (save, rollback, release string)
 }
+
+// PipeConcat is SQL's a || b (PostgreSQL, SQLite).
+func PipeConcat(exprs []string) string { return "(" + strings.Join(exprs, " || ") + ")" }
 
 // StandardSavepoint is SQL's SAVEPOINT, ROLLBACK TO SAVEPOINT and RELEASE SAVEPOINT
 // (PostgreSQL, MySQL, MariaDB, SQLite).

@@ -63,7 +63,7 @@ func Capabilities(m *mappings.Mapping) []Capability {
 	}
 	filterable := func(path string) bool {
 		a := u.Attr(path)
-		return a != nil && (a.Column != "" || a.Read != nil)
+		return a != nil && (a.Column != "" || a.Read != nil || a.Format != nil)
 	}
 	var out []Capability
 	add := func(name string, ok bool, onWhy, offWhy string) {

@@ -93,6 +93,13 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 			for _, col := range sortedKeys(a.Write) {
 				checkColumn(u.Table, col, "", a.Pos+": "+a.Path)
 			}
+			if c := a.Format; c != nil {
+				for _, p := range c.Parts {
+					if p.Column != "" {
+						checkColumn(u.Table, p.Column, "", a.Pos+": "+a.Path+".format")
+					}
+				}
+			}
 			if rv := a.Related; rv != nil {
 				where := a.Pos + ": " + a.Path
 				checkColumn(rv.In.Table, rv.In.Owner, "", where)

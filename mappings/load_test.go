@@ -243,6 +243,17 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		region := u.Attr("urn:okta:computed:1.0:user:custom:region")
 		eq(t, "region", []any{region.Read != nil, len(region.Write), region.URN, region.Name}, []any{true, 1, "urn:okta:computed:1.0:user:custom", "region"})
 	},
+	"composite_attributes": func(t *testing.T, m *Mapping) {
+		u := m.Users
+		un := u.Attr("userName")
+		eq(t, "userName", []any{un.Column, un.Read != nil, un.Writable(), un.Format.Columns()}, []any{"", false, false, []string{"last_name", "first_name"}})
+		eq(t, "userName parts", un.Format.Parts, []CompositePart{{Column: "last_name"}, {Column: "first_name"}, {Literal: "@corp.example"}})
+		eq(t, "nickName, an alias of userName's format", u.Attr("nickName").Format.Parts, un.Format.Parts)
+		dn := u.Attr("displayName")
+		eq(t, "displayName parts", dn.Format.Parts, []CompositePart{{Column: "site", Trim: true}, {Literal: " #"}, {Column: "badge", Integer: true}})
+		login := u.Attr("urn:okta:composite:1.0:user:custom:login")
+		eq(t, "login", []any{login.CaseExact, login.Format.Parts[0]}, []any{true, CompositePart{Column: "site", Trim: true, Lower: true}})
+	},
 	"id_generation": func(t *testing.T, m *Mapping) {
 		eq(t, "Users.ID", m.Users.ID, Key{Column: "uid", Type: "uuid", Generate: "uuid"})
 		id := m.Groups.ID

@@ -3,6 +3,7 @@ package mappings
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -247,10 +248,10 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		return a
 	}
 	o := l.object(n, path)
-	allowed := []string{"column", "read", "write", "type", "default", "caseExact", "readOnly", "primary", "in", "match"}
+	allowed := []string{"column", "read", "format", "write", "type", "default", "caseExact", "readOnly", "primary", "in", "match"}
 	switch {
 	case canon == "active":
-		allowed = append(allowed, "true", "false")
+		allowed = append(slices.DeleteFunc(allowed, func(k string) bool { return k == "format" }), "true", "false")
 	case canon == "password":
 		allowed = []string{"column", "hash"}
 	case strings.HasPrefix(canon, "emails.") || strings.HasPrefix(canon, "phoneNumbers."):
@@ -286,7 +287,28 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 	}
 	a.Read = l.template(o.get("read"), path+".read")
 	a.Eq = l.template(o.get("eq"), path+".eq")
-	if a.Eq != nil && a.Read == nil {
+	if f, fn := o.str("format", false); fn != nil {
+		c, err := ParseComposite(f)
+		if err != nil {
+			l.errorf(fn, path+".format", "%v", err)
+		}
+		a.Format = c
+		for _, k := range []string{"column", "read", "eq", "in"} {
+			if o.get(k) != nil {
+				why := map[string]string{
+					"column": "the format names its columns",
+					"read":   "the format is the read expression",
+					"eq":     "the inverse is derived from the format",
+					"in":     "a format reads columns of the user's row",
+				}[k]
+				l.errorf(o.keys[k], path+"."+k, "not used with format: %s", why)
+			}
+		}
+		if t, _ := o.str("type", false); t != "" && t != "string" {
+			l.errorf(o.keys["type"], path+".type", "a format makes a string")
+		}
+	}
+	if a.Eq != nil && a.Read == nil && a.Format == nil {
 		l.errorf(o.keys["eq"], path+".eq", "only used with read: a column is compared directly")
 	}
 	if wn := o.get("write"); wn != nil {
@@ -396,8 +418,8 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		return a
 	}
 	// A read that failed to parse has been reported already; do not also call it missing.
-	if a.Column == "" && a.Read == nil && o.get("read") == nil && a.Related == nil {
-		l.errorf(n, path, "needs column, or read (with write for a writable computed attribute)")
+	if a.Column == "" && a.Read == nil && o.get("read") == nil && a.Related == nil && o.get("format") == nil {
+		l.errorf(n, path, "needs column, format, or read (with write for a writable computed attribute)")
 	}
 	return a
 }

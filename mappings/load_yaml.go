@@ -21,6 +21,7 @@ type object struct {
 }
 
 func (l *loader) object(n *yaml.Node, path string) *object {
+	n = deref(n)
 	o := &object{l: l, node: n, path: path, fields: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
 	if n == nil {
 		return o
@@ -35,11 +36,20 @@ func (l *loader) object(n *yaml.Node, path string) *object {
 			l.errorf(k, join(path, k.Value), "key given twice")
 			continue
 		}
-		o.fields[k.Value] = v
+		o.fields[k.Value] = deref(v)
 		o.keys[k.Value] = k
 		o.order = append(o.order, k.Value)
 	}
 	return o
+}
+
+// deref is the node an alias (*name) stands for: a value reused with a YAML anchor
+// reads as if it were written out.
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
 }
 
 // strict reports every key not in allowed.

@@ -278,7 +278,10 @@ type Attribute struct {
 	// Eq, for a computed attribute, renders an indexable condition on the source columns
 	// that holds when the attribute equals .value (the inverse of Read), so an eq filter
 	// does not scan the table.
-	Eq      *Template
+	Eq *Template
+	// Format, when set, makes the value of columns and fixed text; the read expression
+	// and its inverse come from it (Read and Eq are nil).
+	Format  *Composite
 	Type    string // string, boolean, integer, double, date, datetime, strings
 	Default *string
 	// CaseExact is false for strings unless the mapping says otherwise (RFC 7643 §2.4).

@@ -128,6 +128,7 @@ func member(s map[string]any, ptr, key string) (map[string]any, string, bool) {
 
 // walk checks n against s and records the property pointers it uses.
 func (d *schemaDoc) walk(s map[string]any, ptr string, n *yaml.Node, path string, used map[string]bool, errs *[]string) {
+	n = deref(n) // an alias is checked as the value it stands for, as editors do
 	fail := func(format string, args ...any) {
 		*errs = append(*errs, fmt.Sprintf("%d:%d: %s: %s", n.Line, n.Column, path, fmt.Sprintf(format, args...)))
 	}

@@ -213,6 +213,9 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*UserPlan, error) {
 			}
 			p.Related = append(p.Related, rp)
 			rc.Expr, rc.Related = rp.read(d, p.IDRead), rp
+		case a.Format != nil:
+			rc.Expr = compositeExpr(d, a.Format, UserAlias)
+			bare = compositeExpr(d, a.Format, "")
 		case a.Read != nil:
 			e, err := renderExpr(d, a.Read, UserAlias)
 			if err != nil {
@@ -318,6 +321,9 @@ func buildGroupPlan(d dialects.Dialect, m *mappings.Groups) (*GroupPlan, error) 
 	read := func(a *mappings.Attribute) (ReadCol, error) {
 		if a.Column != "" {
 			return ReadCol{Attr: a, Expr: GroupAlias + "." + d.Quote(a.Column)}, nil
+		}
+		if a.Format != nil {
+			return ReadCol{Attr: a, Expr: compositeExpr(d, a.Format, GroupAlias)}, nil
 		}
 		e, err := renderExpr(d, a.Read, GroupAlias)
 		if err != nil {

@@ -386,7 +386,7 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 		// rendered first because it comes first in the text: with positional
 		// placeholders (?, on MySQL and SQLite) arguments must be bound in text order.
 		cond := ""
-		if op == "eq" && t.attr != nil && (t.attr.Eq != nil || t.attr.Related != nil) && w.eq != nil {
+		if op == "eq" && t.attr != nil && (t.attr.Eq != nil || t.attr.Related != nil || t.attr.Format != nil) && w.eq != nil {
 			var err error
 			if cond, err = w.eq(t.attr, v); err != nil {
 				return "", err
@@ -523,6 +523,9 @@ func (g *Gen) CompileFilter(b *Builder, r Resolver, text string) (string, error)
 	return compileFilterWith(b, r, text, g.opts.FilterLimits, g.m.Server.Limits.MaxFilterScanTerms, func(a *mappings.Attribute, v string) (string, error) {
 		if a.Related != nil {
 			return g.Users.Exprs[strings.ToLower(a.Path)].Related.EqInto(b, g.Users.IDRead, v), nil
+		}
+		if a.Format != nil {
+			return compositeEq(b, g.d, UserAlias, a, v), nil
 		}
 		return g.RenderInto(b, a.Eq, map[string]any{"value": v}, UserAlias)
 	})

@@ -35,7 +35,12 @@ var facts = dialects.Facts{
 	// Comparisons follow the column's collation. The default (utf8mb4_*_ci) collations
 	// ignore case, as SCIM wants for userName, and let the index serve the lookup; wrapping
 	// the column in LOWER() would prevent that. A _bin or _cs column compares exactly.
-	CaseFold:    func(x string) string { return x },
+	CaseFold: func(x string) string { return x },
+	// CONCAT is NULL when an argument is (|| is OR unless PIPES_AS_CONCAT).
+	Concat: func(xs []string) string { return "CONCAT(" + strings.Join(xs, ", ") + ")" },
+	// CONCAT reads a number as text itself, with the weakest collation derivation; a
+	// CAST(x AS CHAR) would bring its own collation and clash with the columns'.
+	ToText:      func(x string) string { return x },
 	LikeEscape:  " ESCAPE '!'",
 	LikeSpecial: "!%_",
 	// TRUE and FALSE exist but are 1 and 0; the numbers read the same everywhere.

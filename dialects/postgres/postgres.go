@@ -30,6 +30,8 @@ var facts = dialects.Facts{
 	KeyReturn: dialects.Returning,
 	// LOWER(col) = LOWER($1) uses an expression index on LOWER(col); the examples create one.
 	CaseFold:     func(x string) string { return "LOWER(" + x + ")" },
+	Concat:       dialects.PipeConcat,
+	ToText:       func(x string) string { return "CAST(" + x + " AS text)" },
 	LikeEscape:   " ESCAPE '!'",
 	LikeSpecial:  "!%_",
 	TrueLiteral:  "TRUE",

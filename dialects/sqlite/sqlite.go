@@ -30,6 +30,8 @@ var facts = dialects.Facts{
 	KeyReturn: dialects.Returning,
 	// LOWER() folds ASCII only in SQLite; that matches SQLite's own NOCASE collation.
 	CaseFold:    func(x string) string { return "LOWER(" + x + ")" },
+	Concat:      dialects.PipeConcat,
+	ToText:      func(x string) string { return "CAST(" + x + " AS TEXT)" },
 	LikeEscape:  " ESCAPE '!'",
 	LikeSpecial: "!%_",
 	// SQLite has no time type: store UTC text that sorts in time order and that SQLite's

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"strings"
 
 	mssql "github.com/microsoft/go-mssqldb"
 	"github.com/scimsql/scimsql/dialects"
@@ -42,7 +43,10 @@ var facts = dialects.Facts{
 	KeyTypes:  map[string]string{"integer": "BIGINT", "string": "NVARCHAR(450)", "uuid": "UNIQUEIDENTIFIER"},
 	// Default collations (SQL_Latin1_General_CP1_CI_AS and friends) ignore case, as SCIM
 	// wants for userName, and keep index seeks; a _CS_ column compares exactly.
-	CaseFold:   func(x string) string { return x },
+	CaseFold: func(x string) string { return x },
+	// + (CONCAT would read NULL as ''), with CONCAT_NULL_YIELDS_NULL on, as it always is.
+	Concat:     func(xs []string) string { return "(" + strings.Join(xs, " + ") + ")" },
+	ToText:     func(x string) string { return "CAST(" + x + " AS NVARCHAR(40))" },
 	LikeEscape: " ESCAPE '!'",
 	// [ starts a character class in T-SQL LIKE patterns, so it is escaped too.
 	LikeSpecial: "!%_[",

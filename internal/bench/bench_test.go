@@ -302,8 +302,8 @@ func TestWithMaxBody(t *testing.T) {
 		if m.Server.MaxBody != 4<<20 {
 			t.Errorf("%s: maxBodyBytes %d", name, m.Server.MaxBody)
 		}
-		if a := m.Users.Attr("emails.work"); a == nil || a.Eq == nil {
-			t.Errorf("%s: the *nameLookup alias was lost", name)
+		if a := m.Users.Attr("emails.work"); a == nil || a.Format == nil {
+			t.Errorf("%s: the *login alias was lost", name)
 		}
 	}
 }
