@@ -63,14 +63,16 @@ func TestMoodleExample(t *testing.T) {
 			t.Errorf("the created account: auth %q, password %.4s…, confirmed %d, deleted %d, suspended %d, mnethostid %d, timecreated %d, timemodified %d",
 				auth, pw, confirmed, deleted, suspended, host, created, modified)
 		}
-		// A cohort, site-wide, as Moodle's cohort form makes one.
+		// A cohort, site-wide, as Moodle's cohort form makes one: in the system context,
+		// whatever its id.
+		conformance.Exec(t, tg.DB, []string{"UPDATE mdl_context SET id = 7 WHERE contextlevel = 10"})
 		g := mustCall(t, tg, 201, "POST", "/Groups", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
 			"displayName": "Year 2", "members": []any{map[string]any{"value": u["id"]}}})
 		var contextid, format, gcreated int64
 		if err := tg.DB.QueryRow(`SELECT contextid, descriptionformat, timecreated FROM mdl_cohort WHERE id = $1`, g["id"]).Scan(&contextid, &format, &gcreated); err != nil {
 			t.Fatal(err)
 		}
-		if contextid != 1 || format != 1 || gcreated < before {
+		if contextid != 7 || format != 1 || gcreated < before {
 			t.Errorf("the created cohort: contextid %d, descriptionformat %d, timecreated %d", contextid, format, gcreated)
 		}
 		var added int64

@@ -98,6 +98,17 @@ func TestWordPressExample(t *testing.T) {
 		if got["first_name"] != "Grace" || got["last_name"] != "Hopper" || got["wp_capabilities"] != `a:1:{s:10:"subscriber";b:1;}` || got["wp_user_level"] != "0" {
 			t.Errorf("the new user's wp_usermeta: %v", got)
 		}
+		nicename := func(id any) string {
+			t.Helper()
+			var s string
+			if err := tg.DB.QueryRow(fmt.Sprintf("SELECT user_nicename FROM wp_users WHERE ID = %v", id)).Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		if s := nicename(u["id"]); s != "grace" {
+			t.Errorf("the new user's user_nicename: %q, want grace (the login as a slug)", s)
+		}
 		if pw := pass(u["id"]); !wpChecks(pw, "Cobol-1959") {
 			t.Errorf("the new user's user_pass %q is not one WordPress checks for the password", pw)
 		}
@@ -116,6 +127,17 @@ func TestWordPressExample(t *testing.T) {
 		}
 		if n2, max2 := metaRows(); n2 != n || max2 != maxID {
 			t.Errorf("a changed value added rows: %d/%d (max id %d/%d)", n2, n, max2, maxID)
+		}
+		// A rename renames the slug; one longer than the column is cut to its 50 characters.
+		body["userName"] = "Grace.Hopper@Navy.example"
+		mustCall(t, tg, 200, "PUT", fmt.Sprintf("/Users/%v", u["id"]), body)
+		if s := nicename(u["id"]); s != "grace-hopper-navy-example" {
+			t.Errorf("user_nicename after a rename: %q", s)
+		}
+		body["userName"] = strings.Repeat("Long Name ", 6)
+		mustCall(t, tg, 200, "PUT", fmt.Sprintf("/Users/%v", u["id"]), body)
+		if s := nicename(u["id"]); s != strings.TrimSuffix(strings.Repeat("long-name-", 5), "-") {
+			t.Errorf("user_nicename of a long login: %q", s)
 		}
 		// The administrator's phpass hash still matches: a push with it keeps it.
 		admin := mustCall(t, tg, 200, "GET", "/Users/1", nil)

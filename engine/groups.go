@@ -365,7 +365,15 @@ func (e *Engine) groupColumns(g *Group, create bool) ([]string, []any) {
 		cols, vals = append(cols, lm.Column), append(vals, sqlgen.TimeStamp(e.now(), lm.Format, e.f))
 	}
 	if len(cols) > 0 || create {
-		e.applySet(m.Set, create, func(c string, v any) { cols, vals = append(cols, c), append(vals, v) })
+		e.applySet(m.Set, create, func(path string) (any, bool) {
+			switch {
+			case path == m.DisplayName.Path && g.DisplayName != "":
+				return g.DisplayName, true
+			case m.Description != nil && path == m.Description.Path && g.Description != nil:
+				return *g.Description, true
+			}
+			return nil, false
+		}, func(c string, v any) { cols, vals = append(cols, c), append(vals, v) })
 	}
 	if create {
 		// What makes the row a group (groups.scope.columns).

@@ -50,6 +50,8 @@ func (e *Engine) setValue(sc *mappings.SetColumn) any {
 		return e.opts.NewUUID()
 	case sc.Generate == "hex":
 		return e.opts.RandomHex(sc.Length)
+	case sc.SQL != "":
+		return sqlgen.Expr(sc.SQL)
 	}
 	if n, ok := sc.Value.(int); ok {
 		return int64(n)

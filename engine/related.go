@@ -82,7 +82,7 @@ func (e *Engine) writeRelated(ctx context.Context, tx querier, u *User, id strin
 
 // relatedSet appends r's set columns for a new row (create) or a changed one.
 func (e *Engine) relatedSet(r *mappings.Related, create bool, cols []string, vals []any) ([]string, []any) {
-	e.applySet(r.Set, create, func(c string, v any) { cols, vals = append(cols, c), append(vals, v) })
+	e.applySet(r.Set, create, nil, func(c string, v any) { cols, vals = append(cols, c), append(vals, v) })
 	return cols, vals
 }
 

@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/filter"
@@ -640,7 +644,7 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 		}
 	}
 	if len(cols) > 0 || create {
-		e.stamps(create, set)
+		e.stamps(create, u, set)
 	}
 	if create {
 		// What makes the row a user (users.scope.columns).
@@ -653,7 +657,7 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 
 // stamps are the columns a write of the user's row sets besides its attributes: the
 // times scimsql maintains and users.set.
-func (e *Engine) stamps(create bool, set func(col string, v any)) {
+func (e *Engine) stamps(create bool, u *User, set func(col string, v any)) {
 	p := e.users
 	if lm := p.M.LastModified; lm != nil && lm.Maintain {
 		set(lm.Column, sqlgen.TimeStamp(e.now(), lm.Format, e.f))
@@ -661,17 +665,73 @@ func (e *Engine) stamps(create bool, set func(col string, v any)) {
 	if c := p.M.Created; create && c != nil && c.Maintain {
 		set(c.Column, sqlgen.TimeStamp(e.now(), c.Format, e.f))
 	}
-	e.applySet(p.M.Set, create, set)
+	e.applySet(p.M.Set, create, func(path string) (any, bool) {
+		v, ok := u.Values[path]
+		return v, ok && v != nil
+	}, set)
 }
 
 // applySet passes each of set's columns a create (OnCreate) or an update (OnUpdate)
-// writes, with its value, to add.
-func (e *Engine) applySet(set []*mappings.SetColumn, create bool, add func(col string, v any)) {
+// writes, with its value, to add. from gives the written attributes' values, for copies
+// (nil where a table holds none); a copy of an attribute the write does not carry is
+// left out.
+func (e *Engine) applySet(set []*mappings.SetColumn, create bool, from func(path string) (any, bool), add func(col string, v any)) {
 	for _, sc := range set {
-		if create && sc.OnCreate || !create && sc.OnUpdate {
+		if !(create && sc.OnCreate || !create && sc.OnUpdate) {
+			continue
+		}
+		if sc.Copy == "" {
 			add(sc.Column, e.setValue(sc))
+			continue
+		}
+		if from == nil {
+			continue
+		}
+		if v, ok := from(sc.Copy); ok {
+			v = transform(sc.Transform, v)
+			if s, ok := v.(string); ok && sc.Length > 0 && utf8.RuneCountInString(s) > sc.Length {
+				v = string([]rune(s)[:sc.Length])
+				if sc.Transform == "slug" {
+					v = strings.TrimRight(v.(string), "-") // no dash at the end of a cut slug either
+				}
+			}
+			add(sc.Column, v)
 		}
 	}
+}
+
+// transform is a copied value through a set column's transform (mappings.Transforms).
+func transform(how string, v any) any {
+	s, ok := v.(string)
+	if !ok || how == "" {
+		return v
+	}
+	switch how {
+	case "lower":
+		return strings.ToLower(s)
+	case "trim":
+		return strings.TrimSpace(s)
+	case "slug":
+		var sb strings.Builder
+		dash := false
+		// Accents go first, as WordPress's remove_accents: é is e, not a dash.
+		for _, r := range norm.NFD.String(strings.ToLower(s)) {
+			if unicode.Is(unicode.Mn, r) {
+				continue
+			}
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				if dash && sb.Len() > 0 {
+					sb.WriteByte('-')
+				}
+				sb.WriteRune(r)
+				dash = false
+			} else {
+				dash = true
+			}
+		}
+		return sb.String()
+	}
+	return v
 }
 
 func (e *Engine) insertUser(ctx context.Context, tx querier, u *User, id string) (string, error) {
@@ -681,7 +741,7 @@ func (e *Engine) insertUser(ctx context.Context, tx querier, u *User, id string)
 		return "", err
 	}
 	id, err = e.insert(ctx, tx, "createUser", p.Table, p.IDCol, &p.M.ID, cols, vals, id)
-	return id, e.valueErr(err, cols)
+	return id, e.valueErr(err, sqlgen.BoundColumns(cols, vals))
 }
 
 // insertColumns are the columns and values a new user is written with, its id first
@@ -715,7 +775,7 @@ func (e *Engine) insertUserRow(ctx context.Context, q querier, u *User, id strin
 	if err == nil && out == nil {
 		err = fmt.Errorf("%w: createUser: the INSERT returned no row", ErrDatabase)
 	}
-	return out, e.valueErr(err, cols)
+	return out, e.valueErr(err, sqlgen.BoundColumns(cols, vals))
 }
 
 // readRow runs a statement that returns at most one user (an INSERT or UPDATE ...
@@ -878,12 +938,12 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 				if changed && len(cols) == 0 {
 					// Only related rows changed: the user's row still records the change
 					// (lastModified, for incremental imports).
-					e.stamps(false, func(c string, v any) { cols, vals = append(cols, c), append(vals, v) })
+					e.stamps(false, in, func(c string, v any) { cols, vals = append(cols, c), append(vals, v) })
 				}
 				if len(cols) > 0 {
 					b := e.gen.Update(p.Table, p.IDCol, p.ScopeBare, cols, vals, arg)
 					if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
-						return e.valueErr(err, cols)
+						return e.valueErr(err, sqlgen.BoundColumns(cols, vals))
 					}
 				}
 			} else if _, err := e.templatedUserWrite(ctx, tx, op, in, id, stored); err != nil {
@@ -951,7 +1011,7 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 		b := e.gen.Update(p.Table, p.IDCol, p.ScopeBare, cols, vals, arg)
 		err = e.retried(ctx, "updateUser", func() error {
 			_, err := q.ExecContext(ctx, b.String(), b.Args...)
-			return e.valueErr(err, cols)
+			return e.valueErr(err, sqlgen.BoundColumns(cols, vals))
 		})
 		if err != nil {
 			return nil, err
@@ -971,7 +1031,7 @@ func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*
 	err = e.retried(ctx, "updateUser", func() error {
 		var err error
 		out, err = e.readRow(ctx, q, b)
-		return e.valueErr(err, cols)
+		return e.valueErr(err, sqlgen.BoundColumns(cols, vals))
 	})
 	if err == nil && out == nil {
 		err = fmt.Errorf("%w: no user with id %q", ErrNotFound, id)

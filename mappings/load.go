@@ -174,6 +174,8 @@ type loader struct {
 	// inNodes are the in: keys of attributes bound to users.related tables, for errors
 	// found when the names are resolved.
 	inNodes map[*Attribute]inRef
+	// copyNodes are the copy: keys of set columns, for errors found when they are resolved.
+	copyNodes map[*SetColumn]*yaml.Node
 }
 
 // inRef is where an attribute names its users.related table.

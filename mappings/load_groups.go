@@ -45,13 +45,21 @@ func (l *loader) groups(n *yaml.Node, app App) *Groups {
 			l.ident(xn, "groups.members.user", mem.UserColumn, false)
 		}
 		mem.Where = l.template(mo.get("where"), "groups.members.where")
-		mem.Set = l.set(mo.get("set"), "groups.members.set")
+		mem.Set = l.set(mo.get("set"), "groups.members.set", false)
 		l.checkSet(mo.get("set"), "groups.members.set", mem.Set, map[string]string{
 			strings.ToLower(mem.GroupColumn): "groups.members.group", strings.ToLower(mem.UserColumn): "groups.members.user"})
 		g.Members = mem
 	}
 	g.Operations = l.operations(o.get("operations"), "groups.operations", GroupOps)
-	g.Set = l.set(o.get("set"), "groups.set")
+	g.Set = l.set(o.get("set"), "groups.set", true)
+	l.checkCopies(g.Set, "groups.set", func(name string) (string, bool) {
+		for _, a := range []*Attribute{g.DisplayName, g.Description} {
+			if a != nil && (strings.EqualFold(name, a.Path) || strings.EqualFold(name, a.Name)) {
+				return a.Path, true
+			}
+		}
+		return "", false
+	})
 	written := map[string]string{strings.ToLower(g.ID.Column): "groups.id"}
 	if g.LastModified != nil {
 		written[strings.ToLower(g.LastModified.Column)] = "groups.lastModified"

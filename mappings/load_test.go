@@ -127,8 +127,15 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		}
 		eq(t, "users.set", set, []string{"mail_notification=only_my_events/false///0/true/false", "auth_source_id=<nil>/true///0/true/false",
 			"updated_on=<nil>/false/timestamp//0/true/true", "token=<nil>/false//hex/32/true/false",
-			"api_key=<nil>/false//uuid/0/true/false", "timecreated=<nil>/false/unixms//0/true/false", "must_change_passwd=false/false///0/false/true"})
-		eq(t, "groups.set", len(m.Groups.Set), 2)
+			"api_key=<nil>/false//uuid/0/true/false", "timecreated=<nil>/false/unixms//0/true/false", "must_change_passwd=false/false///0/false/true",
+			"identity_url=<nil>/false///40/true/true", "search_name=<nil>/false///0/true/false", "twofa_scheme=<nil>/false///0/true/false"})
+		var extra []string
+		for _, c := range m.Users.Set[7:] {
+			extra = append(extra, c.Copy+"/"+c.Transform+"/"+c.SQL)
+		}
+		eq(t, "users.set copies and sql", extra, []string{"userName/slug/", "name.familyName/lower/", "//SELECT MIN(name) FROM twofa_schemes"})
+		eq(t, "groups.set", len(m.Groups.Set), 3)
+		eq(t, "groups.set copy", m.Groups.Set[2].Copy+"/"+m.Groups.Set[2].Transform, "displayName/trim")
 		eq(t, "users.lastModified", *m.Users.LastModified, LastModified{Column: "updated_unix", Maintain: true, Format: "unix"})
 		eq(t, "users.created", *m.Users.Created, LastModified{Column: "created_on", Maintain: true, Format: "timestamp"})
 		pw := m.Users.Attr("password")

@@ -172,7 +172,23 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 		}
 	}
 	u.Operations = l.operations(o.get("operations"), "users.operations", UserOps, OpDeleteUser)
-	u.Set = l.set(o.get("set"), "users.set")
+	u.Set = l.set(o.get("set"), "users.set", true)
+	l.checkCopies(u.Set, "users.set", func(name string) (string, bool) {
+		var found []string
+		for _, a := range u.Attributes {
+			switch {
+			case a.Path == "password":
+			case strings.EqualFold(name, a.Path):
+				return a.Path, true
+			case a.URN != "" && strings.EqualFold(name, a.Name):
+				found = append(found, a.Path) // a custom attribute by its name
+			}
+		}
+		if len(found) == 1 {
+			return found[0], true
+		}
+		return "", false
+	})
 	written := map[string]string{strings.ToLower(u.ID.Column): "users.id"}
 	if u.LastModified != nil {
 		written[strings.ToLower(u.LastModified.Column)] = "users.lastModified"
@@ -510,7 +526,7 @@ func (l *loader) operations(n *yaml.Node, path string, allowed []string, extra .
 			case oo.get("sql") != nil:
 				l.errorf(sn, p+".set", "give either sql or set")
 			default:
-				ops[name] = &Operation{Name: name, Set: l.set(sn, p+".set")}
+				ops[name] = &Operation{Name: name, Set: l.set(sn, p+".set", false)}
 			}
 			continue
 		}
@@ -555,7 +571,7 @@ func (l *loader) related(n *yaml.Node, u *Users) []*Related {
 			if strings.EqualFold(r.Table, u.Table) {
 				l.errorf(tn, path+".table", "%s is the users table itself; bind its columns directly", r.Table)
 			}
-			r.Set = l.set(o.get("set"), path+".set")
+			r.Set = l.set(o.get("set"), path+".set", false)
 			setNodes[r] = o.get("set")
 			byName[name] = r
 			out = append(out, r)

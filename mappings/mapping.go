@@ -500,10 +500,16 @@ type SetColumn struct {
 	Null     bool   // the constant is NULL
 	Now      string // one of NowFormats, or ""
 	Generate string // uuid or hex, or ""
-	Length   int    // hex digits, for generate: hex
-	OnCreate bool
-	OnUpdate bool   // an update that writes anything writes it too
-	Pos      string // file:line:col
+	Length   int    // hex digits, for generate: hex; for a copy, the most characters kept (0: all)
+	SQL      string // an SQL expression the database computes, or ""
+	// Copy is the canonical path of the attribute whose value the column also takes,
+	// through Transform (one of Transforms, or ""); a write that does not carry the
+	// attribute leaves the column as it is.
+	Copy      string
+	Transform string
+	OnCreate  bool
+	OnUpdate  bool   // an update that writes anything writes it too
+	Pos       string // file:line:col
 }
 
 // Scope says which rows of a table are the resource's: the table's rows whose Columns

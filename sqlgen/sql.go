@@ -3,6 +3,7 @@ package sqlgen
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -40,9 +41,46 @@ func (b *Builder) W(parts ...string) *Builder {
 }
 
 // arg records v and returns its placeholder.
+//
+// An Expr is written as it is instead: a value the mapping gives as SQL.
 func (b *Builder) Arg(v any) string {
+	if x, ok := v.(Expr); ok {
+		return "(" + string(x) + ")"
+	}
 	b.Args = append(b.Args, v)
 	return b.d.Placeholder(len(b.Args))
+}
+
+// Expr is an SQL expression a write stores instead of a bound value: a set column's sql:
+// (users.set, groups.set, members.set, related tables' set), from the mapping and never
+// from a request, whose values are always bound.
+type Expr string
+
+// boundArgs are vals without the Exprs, then extra: the arguments a statement writing
+// vals binds, when its text comes from the cache.
+func boundArgs(vals []any, extra ...any) []any {
+	out := make([]any, 0, len(vals)+len(extra))
+	for _, v := range vals {
+		if _, ok := v.(Expr); !ok {
+			out = append(out, v)
+		}
+	}
+	return append(out, extra...)
+}
+
+// BoundColumns are the columns of cols whose vals are bound, in order: what a driver's
+// "argument n" names.
+func BoundColumns(cols []string, vals []any) []string {
+	if !slices.ContainsFunc(vals, func(v any) bool { _, ok := v.(Expr); return ok }) {
+		return cols
+	}
+	var out []string
+	for i, c := range cols {
+		if _, ok := vals[i].(Expr); !ok {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (b *Builder) String() string {

@@ -59,18 +59,23 @@ func (g *Gen) ByID(selectList, source, idRead string, id any) *Builder {
 func (g *Gen) ByIDHolding(cols []string, vals []any, id any) *Builder {
 	p := g.Users
 	lm := p.M.LastModified
-	skip := func(c string) bool { return lm != nil && lm.Maintain && c == lm.Column }
+	// The stamp, and a value the database computed (sql:), which a second evaluation
+	// need not repeat, are not compared.
+	skip := func(i int) bool {
+		_, expr := vals[i].(Expr)
+		return expr || lm != nil && lm.Maintain && cols[i] == lm.Column
+	}
 	args := make([]any, 1, len(vals)+1)
 	args[0] = id
-	for i, c := range cols {
-		if !skip(c) {
+	for i := range cols {
+		if !skip(i) {
 			args = append(args, vals[i])
 		}
 	}
 	return g.texts.get(g.d, memoKey('H', cols), args, func(b *Builder) {
 		b.W("SELECT ", p.SelectList, " FROM ", p.Source, " WHERE ", p.IDRead, " = ", b.Arg(id))
 		for i, c := range cols {
-			if !skip(c) {
+			if !skip(i) {
 				b.W(" AND ", g.f.SameValue(g.d.Quote(c), b.Arg(vals[i])))
 			}
 		}
@@ -195,7 +200,7 @@ func (g *Gen) insertInto(b *Builder, table string, cols []string, vals []any, ou
 
 // Update sets cols to vals on the row with id (in scope, when scope is not "").
 func (g *Gen) Update(table, idCol, scope string, cols []string, vals []any, id any) *Builder {
-	args := append(vals[:len(vals):len(vals)], id) // a copy: vals stays the caller's
+	args := boundArgs(vals, id) // a copy: vals stays the caller's
 	return g.texts.get(g.d, memoKey('U', cols, table, idCol, scope), args, func(b *Builder) {
 		g.update(b, table, idCol, scope, cols, vals, id)
 	})
@@ -215,7 +220,7 @@ func (g *Gen) update(b *Builder, table, idCol, scope string, cols []string, vals
 
 // UpdateRow is Update returning the row: RETURNING list (dialects with UpdateReturns).
 func (g *Gen) UpdateRow(table, idCol, scope string, cols []string, vals []any, id any, list string) *Builder {
-	args := append(vals[:len(vals):len(vals)], id) // a copy: vals stays the caller's
+	args := boundArgs(vals, id) // a copy: vals stays the caller's
 	return g.texts.get(g.d, memoKey('R', cols, table, idCol, scope, list), args, func(b *Builder) {
 		g.update(b, table, idCol, scope, cols, vals, id)
 		b.W(" RETURNING ", list)

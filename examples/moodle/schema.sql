@@ -57,6 +57,19 @@ CREATE INDEX mdl_user_del_ix ON mdl_user (deleted);
 CREATE INDEX mdl_user_ema_ix ON mdl_user (email);
 CREATE INDEX mdl_user_las2_ix ON mdl_user (lastaccess);
 
+-- Contexts: the installer makes the system context (contextlevel 10, CONTEXT_SYSTEM)
+-- first; a site-wide cohort belongs to it.
+CREATE TABLE mdl_context (
+  id BIGSERIAL PRIMARY KEY,
+  contextlevel BIGINT NOT NULL DEFAULT 0,
+  instanceid BIGINT NOT NULL DEFAULT 0,
+  path VARCHAR(255),
+  depth SMALLINT NOT NULL DEFAULT 0,
+  locked SMALLINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX mdl_cont_conins_uix ON mdl_context (contextlevel, instanceid);
+INSERT INTO mdl_context (contextlevel, instanceid, path, depth) VALUES (10, 0, '/1', 1);
+
 CREATE TABLE mdl_cohort (
   id BIGSERIAL PRIMARY KEY,
   contextid BIGINT NOT NULL,
