@@ -79,6 +79,7 @@ func scopes(t *testing.T, fresh func(edit func(string) string) conformance.Targe
 	t.Run("columns no attribute carries", func(t *testing.T) { setColumns(t, fresh(nil)) })
 	t.Run("e-mails in a table of their own", func(t *testing.T) { relatedEmails(t, fresh(nil)) })
 	t.Run("a password scheme the application invented", func(t *testing.T) { composedPassword(t, fresh(nil)) })
+	t.Run("no value in a NOT NULL column", func(t *testing.T) { emptyAs(t, fresh(nil)) })
 	t.Run("validate names the NOT NULL columns a create leaves out", func(t *testing.T) {
 		check := func(tg conformance.Target) string {
 			e, err := engine.New(tg.Mapping, tg.Dialect, tg.DB, engine.Options{BcryptCost: 4})
@@ -461,5 +462,51 @@ func relatedEmails(t *testing.T, tg conformance.Target) {
 		if err := tg.DB.QueryRow("SELECT COUNT(*) FROM users").Scan(&after); err != nil || after != before {
 			t.Errorf("users after the refused create: %d, want %d (%v)", after, before, err)
 		}
+	}
+}
+
+// Redmine's names are NOT NULL DEFAULT ”: a SCIM 2.0 PUT that leaves the given name out,
+// a PATCH that removes it and Okta's "" all store ” (emptyAs), which reads as no value.
+func emptyAs(t *testing.T, tg conformance.Target) {
+	u := mustCall(t, tg, 201, "POST", "/Users", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
+		"userName": "nameless", "name": map[string]any{"givenName": "No", "familyName": "Name"}, "active": true})
+	id := fmt.Sprint(u["id"])
+	first := func() string {
+		t.Helper()
+		var s sql.NullString
+		if err := tg.DB.QueryRow("SELECT firstname FROM users WHERE id = " + id).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		if !s.Valid {
+			return "NULL"
+		}
+		return s.String
+	}
+	given := func(doc map[string]any) any {
+		n, _ := doc["name"].(map[string]any)
+		return n["givenName"]
+	}
+	// SCIM 2.0 PUT replaces: the given name it leaves out is no value.
+	out := mustCall(t, tg, 200, "PUT", "/v2/Users/"+id, map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"},
+		"userName": "nameless", "name": map[string]any{"familyName": "Name"}, "active": true})
+	if first() != "" || given(out) != nil {
+		t.Errorf("after a 2.0 PUT without givenName: column %q, answered %v; want '' stored and no givenName", first(), given(out))
+	}
+	mustCall(t, tg, 200, "PUT", "/Users/"+id, map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
+		"userName": "nameless", "name": map[string]any{"givenName": "Back", "familyName": "Name"}, "active": true})
+	if first() != "Back" {
+		t.Fatalf("a 1.1 PUT with a given name: %q", first())
+	}
+	// A PATCH that removes it.
+	out = mustCall(t, tg, 200, "PATCH", "/v2/Users/"+id, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "remove", "path": "name.givenName"}}})
+	if first() != "" || given(out) != nil {
+		t.Errorf("after a PATCH remove: column %q, answered %v", first(), given(out))
+	}
+	// Okta's "" for an attribute unset in its profile.
+	out = mustCall(t, tg, 200, "PUT", "/Users/"+id, map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"},
+		"userName": "nameless", "name": map[string]any{"givenName": "", "familyName": "Name"}, "active": true})
+	if first() != "" || given(out) != nil {
+		t.Errorf("after a 1.1 PUT of \"\": column %q, answered %v", first(), given(out))
 	}
 }

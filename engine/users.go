@@ -594,6 +594,10 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 			continue
 		}
 		if a.Column != "" {
+			if a.Empty != nil && (v == nil || v == "") {
+				set(a.Column, a.Empty.Value) // no value, as the column holds it (emptyAs)
+				continue
+			}
 			cv, err := sqlgen.ToColumn(a, v, e.f)
 			if err != nil {
 				return nil, nil, fmt.Errorf("%w: %s: %v", ErrInvalidValue, a.Path, err)

@@ -264,10 +264,10 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		return a
 	}
 	o := l.object(n, path)
-	allowed := []string{"column", "read", "format", "write", "type", "default", "caseExact", "readOnly", "primary", "in", "match"}
+	allowed := []string{"column", "read", "format", "write", "type", "default", "emptyAs", "caseExact", "readOnly", "primary", "in", "match"}
 	switch {
 	case canon == "active":
-		allowed = append(slices.DeleteFunc(allowed, func(k string) bool { return k == "format" }), "true", "false")
+		allowed = append(slices.DeleteFunc(allowed, func(k string) bool { return k == "format" || k == "emptyAs" }), "true", "false")
 	case canon == "password":
 		allowed = []string{"column", "hash"}
 	case strings.HasPrefix(canon, "emails.") || strings.HasPrefix(canon, "phoneNumbers."):
@@ -360,6 +360,26 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		} else {
 			v := dn.Value
 			a.Default = &v
+		}
+	}
+	if en := o.get("emptyAs"); en != nil && canon != "active" { // active: refused as an unknown key
+		switch {
+		case en.Kind != yaml.ScalarNode:
+			l.errorf(en, path+".emptyAs", "expected a scalar value: \"\" or null, or another the column holds for no value")
+		case a.Column == "":
+			l.errorf(en, path+".emptyAs", "only for a column of the user's row: it is the value the column holds for no value")
+		case o.get("default") != nil:
+			l.errorf(en, path+".emptyAs", "give default (\"\" keeps the column) or emptyAs (\"\" clears it), not both")
+		default:
+			v := scalar(en, nil)
+			if n, ok := v.(int); ok {
+				v = int64(n)
+			}
+			text := ""
+			if v != nil {
+				text = fmt.Sprint(v)
+			}
+			a.Empty = &EmptyValue{Value: v, Text: text}
 		}
 	}
 	a.CaseExact = o.boolean("caseExact")

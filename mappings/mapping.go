@@ -284,6 +284,10 @@ type Attribute struct {
 	Format  *Composite
 	Type    string // string, boolean, integer, double, date, datetime, strings
 	Default *string
+	// Empty, when set (emptyAs:), is the column value that stands for no value: what a
+	// write of null, "" or a removed value stores (a NOT NULL column's '', or NULL where
+	// '' would collide in a unique column), and what reads answer as absent.
+	Empty *EmptyValue
 	// CaseExact is false for strings unless the mapping says otherwise (RFC 7643 §2.4).
 	CaseExact bool
 	ReadOnly  bool
@@ -309,6 +313,13 @@ type Attribute struct {
 	// Related, when set, keeps the value in a row of another table (users.related)
 	// instead of a column of the user's row; Column is then "".
 	Related *RelatedValue
+}
+
+// EmptyValue is an attribute's emptyAs: Value is nil (null), a string, an int64, a
+// float64 or a bool; Text is how it prints, to compare with what a column reads.
+type EmptyValue struct {
+	Value any
+	Text  string
 }
 
 // Related is a table whose rows belong to users (users.related): e-mails in a table of

@@ -233,6 +233,9 @@ func FromColumn(a *mappings.Attribute, v any) (any, error) {
 	if b, ok := v.([]byte); ok {
 		v = string(b)
 	}
+	if e := a.Empty; e != nil && e.Value != nil && fmt.Sprint(v) == e.Text {
+		return nil, nil // the column's value for no value (emptyAs)
+	}
 	if a.Path == "active" {
 		return ActiveValue(a, v), nil
 	}
