@@ -202,6 +202,34 @@ type ColumnInspector interface {
 	RequiredColumns(ctx context.Context, db *sql.DB, table string) ([]string, error)
 }
 
+// CollationInspector is a dialect whose text columns each have a collation, which may
+// compare case by case even where the dialect's CaseFold relies on it not to (MySQL's
+// _bin and _cs, SQL Server's _CS and _BIN), for scimsql validate.
+type CollationInspector interface {
+	// CaseSensitiveColumns returns table's text columns whose collation minds case: the
+	// column name, lower-cased, to the collation's name.
+	CaseSensitiveColumns(ctx context.Context, db *sql.DB, table string) (map[string]string, error)
+}
+
+// CollectPairs runs query (two text columns per row) and returns the first, lower-cased,
+// to the second.
+func CollectPairs(ctx context.Context, db *sql.DB, query string, args ...any) (map[string]string, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[strings.ToLower(k)] = v
+	}
+	return out, rows.Err()
+}
+
 // CollectColumns runs query (one text column per row) and returns the names.
 func CollectColumns(ctx context.Context, db *sql.DB, query string, args ...any) ([]string, error) {
 	rows, err := db.QueryContext(ctx, query, args...)

@@ -144,6 +144,7 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 	}
 	if len(out) == 0 {
 		out = append(out, e.checkRequired(ctx)...)
+		out = append(out, e.checkCollations(ctx)...)
 	}
 	out = append(out, e.checkPrivileges(ctx, tables)...)
 	return out
@@ -299,6 +300,45 @@ func incompatible(typ, dbType string, f *dialects.Facts) string {
 		}
 	}
 	return ""
+}
+
+// checkCollations finds the attributes that ignore case (SCIM's default for strings, and
+// userName's always) stored in a column whose collation minds it: the agent's lookup
+// would miss "Ada" for "ada" and a second account would be created, silently. fold:
+// lower, or caseExact: true when case should count, settles it.
+func (e *Engine) checkCollations(ctx context.Context) []Problem {
+	ci, ok := e.d.(dialects.CollationInspector)
+	if !ok {
+		return nil
+	}
+	var out []Problem
+	check := func(table string, attrs []*mappings.Attribute) {
+		var cs map[string]string
+		for _, a := range attrs {
+			if a == nil || a.Column == "" || a.Type != "string" || a.CaseExact || a.FoldLower {
+				continue
+			}
+			if cs == nil {
+				var err error
+				if cs, err = ci.CaseSensitiveColumns(ctx, e.db, table); err != nil {
+					out = append(out, Problem{Where: displayPath(e.m.File), What: fmt.Sprintf("cannot read the collations of %s: %s", table, oneLine(err.Error()))})
+					return
+				}
+			}
+			if coll, ok := cs[strings.ToLower(a.Column)]; ok {
+				out = append(out, Problem{Where: a.Pos + ": " + a.Path, What: fmt.Sprintf(
+					"column %s.%s compares case by case (collation %s), but %s ignores case: the agent's lookups would miss a value that differs only in case; add fold: lower, or caseExact: true if case should count",
+					table, a.Column, coll, a.Path)})
+			}
+		}
+	}
+	if u := e.m.Users; u != nil {
+		check(u.Table, u.Attributes)
+	}
+	if g := e.m.Groups; g != nil {
+		check(g.Table, []*mappings.Attribute{g.DisplayName, g.Description})
+	}
+	return out
 }
 
 // checkRequired finds the NOT NULL columns without a default that an auto create does

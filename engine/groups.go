@@ -384,7 +384,7 @@ func (e *Engine) groupColumns(g *Group, create bool) ([]string, []any) {
 
 func (e *Engine) displayNameFree(ctx context.Context, tx querier, name string, exceptID any) error {
 	p := e.groups
-	b := e.gen.Taken(p.Source, p.IDRead, p.Name.Expr, p.Name.Attr.CaseExact, name, exceptID)
+	b := e.gen.Taken(p.Source, p.IDRead, p.Name.Expr, p.Name.Attr, name, exceptID)
 	var got any
 	err := tx.QueryRowContext(ctx, b.String(), b.Args...).Scan(&got)
 	if err == nil {

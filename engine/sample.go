@@ -149,7 +149,7 @@ func (e *Engine) Sampler() func(query string, args []any) SampleAnswer {
 		_, uid := SampleID(&p.M.ID, 0)
 		if rc, ok := p.Exprs["username"]; ok {
 			for _, except := range []any{nil, uid} {
-				s.exact[e.gen.Taken(p.Source, p.IDRead, rc.Expr, rc.Attr.CaseExact, "", except).String()] = none(1)
+				s.exact[e.gen.Taken(p.Source, p.IDRead, rc.Expr, rc.Attr, "", except).String()] = none(1)
 			}
 		}
 		user := func(string, []any) SampleAnswer { return rows(colNames(p.NCols), s.userRow(0)) }
@@ -199,7 +199,7 @@ func (e *Engine) Sampler() func(query string, args []any) SampleAnswer {
 	if p := e.groups; p != nil {
 		_, gid := SampleID(&p.M.ID, 0)
 		for _, except := range []any{nil, gid} {
-			s.exact[e.gen.Taken(p.Source, p.IDRead, p.Name.Expr, p.Name.Attr.CaseExact, "", except).String()] = none(1)
+			s.exact[e.gen.Taken(p.Source, p.IDRead, p.Name.Expr, p.Name.Attr, "", except).String()] = none(1)
 		}
 		s.prefix = append(s.prefix, samplePrefix{sqlgen.SelectPrefix(p.SelectList), func(q string, _ []any) SampleAnswer {
 			var a SampleAnswer

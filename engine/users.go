@@ -542,7 +542,7 @@ func (e *Engine) userNameFree(ctx context.Context, tx querier, name string, exce
 		// ignored, so there is nothing to compare it with.
 		return nil
 	}
-	b := e.gen.Taken(p.Source, p.IDRead, rc.Expr, rc.Attr.CaseExact, name, exceptID)
+	b := e.gen.Taken(p.Source, p.IDRead, rc.Expr, rc.Attr, name, exceptID)
 	var got any
 	err := tx.QueryRowContext(ctx, b.String(), b.Args...).Scan(&got)
 	if err == nil {

@@ -260,6 +260,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "displayName parts", dn.Format.Parts, []CompositePart{{Column: "site", Trim: true}, {Literal: " #"}, {Column: "badge", Integer: true}})
 		eq(t, "emptyAs", []any{*u.Attr("name.givenName").Empty, *u.Attr("title").Empty, *u.Attr("urn:okta:composite:1.0:user:custom:level").Empty},
 			[]any{EmptyValue{Value: "", Text: ""}, EmptyValue{}, EmptyValue{Value: int64(0), Text: "0"}})
+		eq(t, "fold", []any{u.Attr("urn:okta:composite:1.0:user:custom:code").FoldLower, u.Attr("phoneNumbers.work").FoldLower, un.FoldLower}, []any{true, true, false})
 		login := u.Attr("urn:okta:composite:1.0:user:custom:login")
 		eq(t, "login", []any{login.CaseExact, login.Format.Parts[0]}, []any{true, CompositePart{Column: "site", Trim: true, Lower: true}})
 	},

@@ -264,10 +264,10 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		return a
 	}
 	o := l.object(n, path)
-	allowed := []string{"column", "read", "format", "write", "type", "default", "emptyAs", "caseExact", "readOnly", "primary", "in", "match"}
+	allowed := []string{"column", "read", "format", "write", "type", "default", "emptyAs", "caseExact", "fold", "readOnly", "primary", "in", "match"}
 	switch {
 	case canon == "active":
-		allowed = append(slices.DeleteFunc(allowed, func(k string) bool { return k == "format" || k == "emptyAs" }), "true", "false")
+		allowed = append(slices.DeleteFunc(allowed, func(k string) bool { return k == "format" || k == "emptyAs" || k == "fold" }), "true", "false")
 	case canon == "password":
 		allowed = []string{"column", "hash"}
 	case strings.HasPrefix(canon, "emails.") || strings.HasPrefix(canon, "phoneNumbers."):
@@ -383,6 +383,18 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		}
 	}
 	a.CaseExact = o.boolean("caseExact")
+	if f, fn := o.str("fold", false); fn != nil {
+		switch {
+		case f != "lower":
+			l.errorf(fn, path+".fold", "%q: want lower (compare lower-cased, for a column whose collation minds case)", f)
+		case a.CaseExact:
+			l.errorf(fn, path+".fold", "a caseExact attribute compares case by case: no fold")
+		case a.Type != "string":
+			l.errorf(fn, path+".fold", "only a string is folded")
+		default:
+			a.FoldLower = true
+		}
+	}
 	a.ReadOnly = o.boolean("readOnly")
 	a.Primary = o.boolean("primary")
 	if a.Primary && (urn != "" || !isMultiValued(strings.SplitN(canon, ".", 2)[0])) {

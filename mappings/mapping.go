@@ -290,6 +290,10 @@ type Attribute struct {
 	Empty *EmptyValue
 	// CaseExact is false for strings unless the mapping says otherwise (RFC 7643 §2.4).
 	CaseExact bool
+	// FoldLower (fold: lower) compares lower-cased on every dialect: for a column whose
+	// collation minds case (MySQL's _bin and _cs, SQL Server's _CS and _BIN), where the
+	// dialect's own case-insensitive comparison would not ignore it.
+	FoldLower bool
 	ReadOnly  bool
 	Primary   bool // for emails/phoneNumbers: the primary value
 

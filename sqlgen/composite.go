@@ -125,8 +125,8 @@ func compositeEq(b *Builder, d dialects.Dialect, alias string, a *mappings.Attri
 			}
 		case p.Lower:
 		case fold:
-			wrap = f.CaseFold
-			x = f.CaseFold(x)
+			wrap = foldFor(f, a.FoldLower)
+			x = wrap(x)
 		}
 		if len(vals) == 1 {
 			sb.WriteString(x + " = " + wrap(b.Arg(vals[0])))

@@ -67,7 +67,8 @@ func (rp *RelatedPlan) EqInto(b *Builder, ownerRead, v string) string {
 	cmp := col + " = " + b.Arg(v)
 	if !rp.Attr.CaseExact {
 		b.Args = b.Args[:len(b.Args)-1]
-		cmp = b.f.CaseFold(col) + " = " + b.f.CaseFold(b.Arg(v))
+		fold := foldFor(b.f, rp.Attr.FoldLower)
+		cmp = fold(col) + " = " + fold(b.Arg(v))
 	}
 	s := ownerRead + " IN (SELECT " + relatedAlias + "." + rp.Owner + " FROM " + rp.Table + " " + relatedAlias + " WHERE " + cmp
 	if rp.qualified != "" {

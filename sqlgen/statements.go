@@ -84,13 +84,14 @@ func (g *Gen) ByIDHolding(cols []string, vals []any, id any) *Builder {
 
 // sqlTaken finds a row other than exceptID whose expr equals value (case-insensitively
 // unless caseExact): the uniqueness checks for userName and displayName.
-func (g *Gen) Taken(source, idRead, expr string, caseExact bool, value, exceptID any) *Builder {
+func (g *Gen) Taken(source, idRead, expr string, a *mappings.Attribute, value, exceptID any) *Builder {
 	b := NewBuilder(g.d)
 	b.W("SELECT ", idRead, " FROM ", source, " WHERE ")
-	if caseExact {
+	if a.CaseExact {
 		b.W(expr, " = ", b.Arg(value))
 	} else {
-		b.W(g.f.CaseFold(expr), " = ", g.f.CaseFold(b.Arg(value)))
+		fold := foldFor(g.f, a.FoldLower)
+		b.W(fold(expr), " = ", fold(b.Arg(value)))
 	}
 	if exceptID != nil {
 		b.W(" AND ", idRead, " <> ", b.Arg(exceptID))

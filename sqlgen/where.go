@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/filter"
 	"github.com/scimsql/scimsql/mappings"
 )
@@ -15,6 +16,7 @@ type target struct {
 	expr      string // SQL expression
 	typ       string // string, boolean, integer, double, date, datetime, strings, id
 	caseExact bool
+	lower     bool                // compare lower-cased (fold: lower): the column's collation minds case
 	attr      *mappings.Attribute // nil for id and meta
 	idKey     *mappings.Key       // for typ id
 	// timeFormat, for typ datetime, is how the column holds a time (mappings.NowFormats;
@@ -116,7 +118,7 @@ func (p *UserPlan) resolve(fp filter.AttrPath) ([]target, error) {
 }
 
 func (p *UserPlan) targetOf(fp filter.AttrPath, rc ReadCol) target {
-	return target{path: fp.String(), expr: rc.Expr, typ: rc.Attr.Type, caseExact: rc.Attr.CaseExact, attr: rc.Attr}
+	return target{path: fp.String(), expr: rc.Expr, typ: rc.Attr.Type, caseExact: rc.Attr.CaseExact, lower: rc.Attr.FoldLower, attr: rc.Attr}
 }
 
 func (p *UserPlan) multi(fp filter.AttrPath) []*mappings.Attribute {
@@ -168,7 +170,7 @@ func (p *GroupPlan) resolve(fp filter.AttrPath) ([]target, error) {
 	case la == "id" && ls == "":
 		return []target{{path: fp.String(), expr: p.IDRead, typ: "id", caseExact: true, idKey: &p.M.ID}}, nil
 	case la == "displayname" && ls == "":
-		return []target{{path: fp.String(), expr: p.Name.Expr, typ: "string", caseExact: p.Name.Attr.CaseExact}}, nil
+		return []target{{path: fp.String(), expr: p.Name.Expr, typ: "string", caseExact: p.Name.Attr.CaseExact, lower: p.Name.Attr.FoldLower}}, nil
 	case la == "meta" && ls == "lastmodified" && p.LMRead != "":
 		return []target{{path: fp.String(), expr: p.LMRead, typ: "datetime", timeFormat: p.M.LastModified.Format}}, nil
 	}
@@ -292,7 +294,7 @@ func (s *subResolver) resolve(fp filter.AttrPath) ([]target, error) {
 	}
 	switch strings.ToLower(fp.Attr) {
 	case "value":
-		return []target{{path: s.a.Path, expr: s.parent.exprOf(s.a), typ: "string", caseExact: s.a.CaseExact, attr: s.a}}, nil
+		return []target{{path: s.a.Path, expr: s.parent.exprOf(s.a), typ: "string", caseExact: s.a.CaseExact, lower: s.a.FoldLower, attr: s.a}}, nil
 	case "type":
 		return []target{{path: fp.Attr, typ: "const", expr: s.a.Name}}, nil
 	case "primary":
@@ -379,7 +381,8 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 			if t.caseExact {
 				return t.expr + " LIKE " + b.Arg(pat) + f.LikeEscape, nil
 			}
-			return f.CaseFold(t.expr) + " LIKE " + f.CaseFold(b.Arg(pat)) + f.LikeEscape, nil
+			fold := foldFor(f, t.lower)
+			return fold(t.expr) + " LIKE " + fold(b.Arg(pat)) + f.LikeEscape, nil
 		}
 		// The mapping's inverse narrows the search to an index; the exact comparison
 		// keeps the result right even when the inverse over-matches. The inverse is
@@ -396,7 +399,8 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 		if t.caseExact {
 			exact = wrapNe(t.expr + " " + sqlOp + " " + b.Arg(v))
 		} else {
-			exact = wrapNe(f.CaseFold(t.expr) + " " + sqlOp + " " + f.CaseFold(b.Arg(v)))
+			fold := foldFor(f, t.lower)
+			exact = wrapNe(fold(t.expr) + " " + sqlOp + " " + fold(b.Arg(v)))
 		}
 		if cond != "" {
 			return "(" + cond + " AND " + exact + ")", nil
@@ -515,6 +519,15 @@ func (w *where) compare(t target, c *filter.Compare) (string, error) {
 		return "", w.bad(t, c, "array attributes can only be tested with pr")
 	}
 	return "", w.bad(t, c, "unsupported attribute type "+t.typ)
+}
+
+// foldFor is how a comparison that ignores case wraps its two sides: the dialect's way,
+// or LOWER() for a column whose collation minds case (an attribute's fold: lower).
+func foldFor(f *dialects.Facts, lower bool) func(string) string {
+	if lower {
+		return func(x string) string { return "LOWER(" + x + ")" }
+	}
+	return f.CaseFold
 }
 
 // compileFilter parses text and compiles it against r into b, returning the WHERE body

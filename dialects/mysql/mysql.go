@@ -256,6 +256,20 @@ func (*MySQL) Privileges(ctx context.Context, db *sql.DB, table string) (map[str
 
 var _ dialects.ColumnInspector = (*MySQL)(nil)
 
+var _ dialects.CollationInspector = (*MySQL)(nil)
+
+// CaseSensitiveColumns implements dialects.CollationInspector: a _bin collation, or one
+// that says _cs (MySQL 8's utf8mb4_0900_as_cs).
+func (*MySQL) CaseSensitiveColumns(ctx context.Context, db *sql.DB, table string) (map[string]string, error) {
+	schema, name := "", table
+	if i := strings.IndexByte(table, '.'); i >= 0 {
+		schema, name = table[:i], table[i+1:]
+	}
+	return dialects.CollectPairs(ctx, db, `SELECT COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = COALESCE(NULLIF(?, ''), DATABASE()) AND TABLE_NAME = ?
+		AND (COLLATION_NAME LIKE '%\_bin' OR COLLATION_NAME LIKE '%\_cs')`, schema, name)
+}
+
 // RequiredColumns implements dialects.ColumnInspector. MariaDB reports a column without
 // a default as COLUMN_DEFAULT NULL (MySQL too); a nullable one has IS_NULLABLE YES.
 func (*MySQL) RequiredColumns(ctx context.Context, db *sql.DB, table string) ([]string, error) {

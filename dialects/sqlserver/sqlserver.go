@@ -131,6 +131,16 @@ func (*SQLServer) Privileges(ctx context.Context, db *sql.DB, table string) (map
 
 var _ dialects.ColumnInspector = (*SQLServer)(nil)
 
+var _ dialects.CollationInspector = (*SQLServer)(nil)
+
+// CaseSensitiveColumns implements dialects.CollationInspector: a collation that says _CS
+// or is binary (_BIN, _BIN2).
+func (*SQLServer) CaseSensitiveColumns(ctx context.Context, db *sql.DB, table string) (map[string]string, error) {
+	return dialects.CollectPairs(ctx, db, `SELECT c.name, c.collation_name FROM sys.columns c
+		WHERE c.object_id = OBJECT_ID(@p1)
+		AND (c.collation_name LIKE '%[_]CS[_]%' OR c.collation_name LIKE '%[_]CS' OR c.collation_name LIKE '%[_]BIN%')`, table)
+}
+
 // RequiredColumns implements dialects.ColumnInspector.
 func (*SQLServer) RequiredColumns(ctx context.Context, db *sql.DB, table string) ([]string, error) {
 	return dialects.CollectColumns(ctx, db, `SELECT c.name FROM sys.columns c

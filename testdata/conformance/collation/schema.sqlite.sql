@@ -1,0 +1,8 @@
+-- Logins compared byte by byte, as an application with a case-sensitive collation keeps them.
+CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    login VARCHAR(64) COLLATE BINARY NOT NULL,
+    nick VARCHAR(64) COLLATE BINARY
+);
+CREATE UNIQUE INDEX accounts_login ON accounts (login);
+INSERT INTO accounts (login, nick) VALUES ('ada', 'Ada');
