@@ -2,6 +2,11 @@ package conformance_test
 
 import (
 	"context"
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -39,25 +44,31 @@ func collationTarget(t *testing.T, d dialects.Dialect, dsn string, edit func(str
 }
 
 func TestCollationSQLite(t *testing.T) {
-	collation(t, func(edit func(string) string) conformance.Target {
+	fresh := func(edit func(string) string) conformance.Target {
 		return collationTarget(t, sqlite.New(), filepath.Join(t.TempDir(), "collation.db"), edit)
-	}, false)
+	}
+	collation(t, fresh, false)
+	storedPasswords(t, fresh)
 }
 
 func TestCollationPostgres(t *testing.T) {
 	d := postgres.New()
 	base := conformance.DSN(t, "SCIMSQL_TEST_POSTGRES_DSN")
-	collation(t, func(edit func(string) string) conformance.Target {
+	fresh := func(edit func(string) string) conformance.Target {
 		return collationTarget(t, d, conformance.PostgresSchema(t, d, base), edit)
-	}, false)
+	}
+	collation(t, fresh, false)
+	storedPasswords(t, fresh)
 }
 
 func TestCollationMySQL(t *testing.T) {
 	d := mysql.New()
 	base := conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")
-	collation(t, func(edit func(string) string) conformance.Target {
+	fresh := func(edit func(string) string) conformance.Target {
 		return collationTarget(t, d, conformance.MySQLDatabase(t, d, base), edit)
-	}, true)
+	}
+	collation(t, fresh, true)
+	storedPasswords(t, fresh)
 }
 
 // collation runs the checks; caseSensitiveDialect says the dialect relies on collations
@@ -116,5 +127,61 @@ func collation(t *testing.T, fresh func(edit func(string) string) conformance.Ta
 	}
 	if caseSensitiveDialect && !strings.Contains(check(plain), "column accounts.login compares case by case (collation utf8mb4_bin), but userName ignores case") {
 		t.Errorf("validate without fold: %s", check(plain))
+	}
+}
+
+// The password schemes of other applications, stored in a real database: each is what
+// the application's own check accepts, computed here from the stored parameters, and a
+// push that carries the same password leaves the stored hash alone.
+func storedPasswords(t *testing.T, fresh func(edit func(string) string) conformance.Target) {
+	for _, c := range []struct {
+		name, binding string
+		check         func(stored, salt, pw string) bool
+	}{
+		{"pbkdf2 with a salt column", "{column: pw, hash: {pbkdf2: sha256, iterations: 1000, keyLength: 32, salt: pw_salt, saltLength: 32}}",
+			func(stored, salt, pw string) bool {
+				k, err := pbkdf2.Key(sha256.New, pw, []byte(salt), 1000, 32)
+				return err == nil && len(salt) == 32 && stored == hex.EncodeToString(k)
+			}},
+		{"django", "{column: pw, hash: django}", func(stored, _, pw string) bool {
+			parts := strings.Split(stored, "$")
+			if len(parts) != 4 || parts[0] != "pbkdf2_sha256" || parts[1] != "1000000" {
+				return false
+			}
+			k, err := pbkdf2.Key(sha256.New, pw, []byte(parts[2]), 1000000, 32)
+			return err == nil && parts[3] == base64.StdEncoding.EncodeToString(k)
+		}},
+		{"sha512-crypt", "{column: pw, hash: sha512-crypt}", func(stored, _, pw string) bool {
+			return strings.HasPrefix(stored, "$6$") && len(stored) > 90 && !strings.Contains(stored, pw)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tg := fresh(func(m string) string {
+				return strings.Replace(m, "    displayName: nick\n", "    displayName: nick\n    password: "+c.binding+"\n", 1)
+			})
+			stored := func(id any) (pw, salt string) {
+				t.Helper()
+				var p, s sql.NullString
+				if err := tg.DB.QueryRow(fmt.Sprintf("SELECT pw, pw_salt FROM accounts WHERE id = %v", id)).Scan(&p, &s); err != nil {
+					t.Fatal(err)
+				}
+				return p.String, s.String
+			}
+			body := map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"}, "userName": "grace", "password": "Cobol-1959"}
+			u := mustCall(t, tg, 201, "POST", "/Users", body)
+			pw, salt := stored(u["id"])
+			if !c.check(pw, salt, "Cobol-1959") {
+				t.Fatalf("stored %q (salt %q) is not the scheme's hash of the password", pw, salt)
+			}
+			mustCall(t, tg, 200, "PUT", fmt.Sprintf("/Users/%v", u["id"]), body)
+			if pw2, salt2 := stored(u["id"]); pw2 != pw || salt2 != salt {
+				t.Errorf("a push with the same password rewrote it: %q/%q, was %q/%q", pw2, salt2, pw, salt)
+			}
+			body["password"] = "Fortran-1957"
+			mustCall(t, tg, 200, "PUT", fmt.Sprintf("/Users/%v", u["id"]), body)
+			if pw3, salt3 := stored(u["id"]); pw3 == pw || !c.check(pw3, salt3, "Fortran-1957") {
+				t.Errorf("a new password: stored %q (salt %q)", pw3, salt3)
+			}
+		})
 	}
 }

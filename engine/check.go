@@ -315,7 +315,7 @@ func (e *Engine) checkCollations(ctx context.Context) []Problem {
 	check := func(table string, attrs []*mappings.Attribute) {
 		var cs map[string]string
 		for _, a := range attrs {
-			if a == nil || a.Column == "" || a.Type != "string" || a.CaseExact || a.FoldLower {
+			if a == nil || a.Column == "" || a.Type != "string" || a.CaseExact || a.FoldLower || a.Path == "password" {
 				continue
 			}
 			if cs == nil {

@@ -3,7 +3,9 @@ package engine
 import (
 	"crypto/hmac"
 	"crypto/md5"
+	"crypto/pbkdf2"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
@@ -11,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/GehirnInc/crypt"
+	"github.com/GehirnInc/crypt/sha256_crypt"
+	"github.com/GehirnInc/crypt/sha512_crypt"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -63,6 +68,96 @@ var passwordSchemes = map[string]passwordScheme{
 		},
 		verify: argon2idVerify,
 	},
+	// SHA-crypt ($6$ and $5$, glibc's crypt(3) since 2.7): what /etc/shadow, Dovecot,
+	// Postfix admin and many LDAP imports store; written with glibc's default 5000 rounds and
+	// a 16-character salt; a stored hash with any rounds is checked.
+	"sha512-crypt": cryptScheme("$6$", sha512_crypt.New),
+	"sha256-crypt": cryptScheme("$5$", sha256_crypt.New),
+	// Django's default hasher: pbkdf2_sha256$<iterations>$<salt>$<base64 key>, with
+	// Django 5.2's 1,000,000 iterations and a 22-character salt; a stored hash with any
+	// iteration count is checked.
+	"django": {
+		hash: func(pw string, _ int) (string, error) {
+			return djangoHash(pw, djangoSalt(), 1_000_000)
+		},
+		verify: djangoVerify,
+	},
+}
+
+// cryptScheme is a crypt(3) format (magic $6$ or $5$) computed by GehirnInc/crypt. The
+// setting a stored hash was made with (rounds, salt) is read here: the library's own
+// Verify takes 16 characters of salt after rounds=, so it rejects a correct hash whose
+// salt is shorter ("$5$rounds=12000$abcdefgh$..."), which glibc writes.
+func cryptScheme(magic string, newCrypter func() crypt.Crypter) passwordScheme {
+	return passwordScheme{
+		hash: func(pw string, _ int) (string, error) { return newCrypter().Generate([]byte(pw), nil) },
+		verify: func(stored, pw string) bool {
+			setting, ok := cryptSetting(stored, magic)
+			if !ok {
+				return false
+			}
+			h, err := newCrypter().Generate([]byte(pw), []byte(setting))
+			return err == nil && subtle.ConstantTimeCompare([]byte(h), []byte(stored)) == 1
+		},
+	}
+}
+
+// cryptSetting is the part of a SHA-crypt hash that says how it was made: the magic, an
+// optional rounds=N$ and the salt (up to 16 characters, never a $).
+func cryptSetting(stored, magic string) (string, bool) {
+	rest, ok := strings.CutPrefix(stored, magic)
+	if !ok {
+		return "", false
+	}
+	setting := magic
+	if r, ok := strings.CutPrefix(rest, "rounds="); ok {
+		n, tail, ok := strings.Cut(r, "$")
+		if rounds, err := strconv.Atoi(n); !ok || err != nil || rounds < 1 || rounds > 999_999_999 {
+			return "", false
+		}
+		setting, rest = setting+"rounds="+n+"$", tail
+	}
+	salt, _, ok := strings.Cut(rest, "$")
+	if !ok || len(salt) > 16 {
+		return "", false
+	}
+	return setting + salt, true
+}
+
+const djangoAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+// djangoSalt is Django's get_random_string(22): letters and digits, uniformly.
+func djangoSalt() string {
+	b := randomBytes(22)
+	for i := range b {
+		// 62 letters: a byte below 248 (4 × 62) maps uniformly; above, draw again.
+		for b[i] >= 248 {
+			b[i] = randomBytes(1)[0]
+		}
+		b[i] = djangoAlphabet[int(b[i])%len(djangoAlphabet)]
+	}
+	return string(b)
+}
+
+func djangoHash(pw, salt string, iterations int) (string, error) {
+	key, err := pbkdf2.Key(sha256.New, pw, []byte(salt), iterations, 32)
+	if err != nil {
+		return "", err
+	}
+	return "pbkdf2_sha256$" + strconv.Itoa(iterations) + "$" + salt + "$" + base64.StdEncoding.EncodeToString(key), nil
+}
+
+func djangoVerify(stored, pw string) bool {
+	parts := strings.Split(stored, "$")
+	if len(parts) != 4 || parts[0] != "pbkdf2_sha256" {
+		return false
+	}
+	iter, err := strconv.Atoi(parts[1])
+	if err != nil || iter < 1 || iter > 100_000_000 {
+		return false
+	}
+	h, err := djangoHash(pw, parts[2], iter)
+	return err == nil && subtle.ConstantTimeCompare([]byte(h), []byte(stored)) == 1
 }
 
 func randomBytes(n int) []byte {

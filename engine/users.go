@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -622,15 +623,21 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 			set(a.Column, u.Password)
 		case "compose":
 			// The same: a push that carries the stored password writes nothing.
-			if stored != nil && stored.Hash != "" && a.HashExpr.Hash(u.Password, stored.Salt) == stored.Hash {
-				break
+			if stored != nil && stored.Hash != "" {
+				if h, err := a.HashExpr.Hash(u.Password, stored.Salt); err == nil && subtle.ConstantTimeCompare([]byte(h), []byte(stored.Hash)) == 1 {
+					break
+				}
 			}
 			salt := ""
 			if a.SaltColumn != "" {
 				salt = e.opts.RandomHex(a.SaltLength)
 				set(a.SaltColumn, salt)
 			}
-			set(a.Column, a.HashExpr.Hash(u.Password, salt))
+			h, err := a.HashExpr.Hash(u.Password, salt)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%w: password: %v", ErrDatabase, err)
+			}
+			set(a.Column, h)
 		default:
 			// Okta sends the current password with every profile push; keep the stored
 			// hash when it still matches, so a profile push does not rewrite it.

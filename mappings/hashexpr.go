@@ -2,9 +2,11 @@ package mappings
 
 import (
 	"crypto/md5"
+	"crypto/pbkdf2"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"hash"
@@ -66,7 +68,12 @@ func (c hashCall) eval(pw, salt string) string {
 }
 
 // Hash computes the stored form of password with salt.
-func (x *HashExpr) Hash(password, salt string) string { return x.root.eval(password, salt) }
+func (x *HashExpr) Hash(password, salt string) (string, error) {
+	if p, ok := x.root.(hashPBKDF2); ok {
+		return p.derive(password, salt)
+	}
+	return x.root.eval(password, salt), nil
+}
 
 // ParseHashExpr parses a composed scheme: terms joined by +, where a term is password,
 // salt, a quoted text ('...' or "...") or a digest of an expression: sha1(...).
@@ -167,4 +174,37 @@ func (p *hashParser) term() (hashNode, error) {
 		return nil, fmt.Errorf("expected password, salt, a quoted text or a function at position %d", start+1)
 	}
 	return nil, fmt.Errorf("unknown term %q (password, salt, a quoted text, or %s(...))", word, strings.Join(HashFuncs, ", "))
+}
+
+// PBKDF2Algorithms are the HMAC digests a PBKDF2 scheme may use.
+var PBKDF2Algorithms = []string{"sha1", "sha256", "sha512"}
+
+// NewPBKDF2 is the PBKDF2 scheme (RFC 8018) of users.attributes.password.hash.pbkdf2:
+// the derived key of the password with the salt column's text, HMAC-alg, iterations
+// rounds, keyLength bytes, stored as hex or base64 (standard, padded).
+func NewPBKDF2(alg string, iterations, keyLength int, encoding string) *HashExpr {
+	n := hashPBKDF2{alg: alg, iterations: iterations, keyLength: keyLength, base64: encoding == "base64"}
+	return &HashExpr{Text: fmt.Sprintf("pbkdf2(%s, %d iterations, %d bytes, %s)", alg, iterations, keyLength, encoding), root: n, UsesSalt: true}
+}
+
+type hashPBKDF2 struct {
+	alg                   string
+	iterations, keyLength int
+	base64                bool
+}
+
+// eval is never reached: a PBKDF2 scheme is a whole scheme (Hash calls derive).
+func (p hashPBKDF2) eval(pw, salt string) string { s, _ := p.derive(pw, salt); return s }
+
+// derive fails only where a FIPS 140 mode refuses the parameters.
+func (p hashPBKDF2) derive(pw, salt string) (string, error) {
+	h := map[string]func() hash.Hash{"sha1": sha1.New, "sha256": sha256.New, "sha512": sha512.New}[p.alg]
+	key, err := pbkdf2.Key(h, pw, []byte(salt), p.iterations, p.keyLength)
+	if err != nil {
+		return "", fmt.Errorf("pbkdf2: %w", err)
+	}
+	if p.base64 {
+		return base64.StdEncoding.EncodeToString(key), nil
+	}
+	return hex.EncodeToString(key), nil
 }

@@ -237,7 +237,7 @@ func (l *loader) checkPrimary(u *Users, n *yaml.Node) {
 
 // PasswordSchemes are the stored password formats scimsql writes and checks itself
 // (users.attributes.password.hash), besides plain, template and compose.
-var PasswordSchemes = []string{"bcrypt", "wordpress", "phpass", "argon2id"}
+var PasswordSchemes = []string{"bcrypt", "wordpress", "phpass", "argon2id", "sha512-crypt", "sha256-crypt", "django"}
 
 var attrTypes = []string{"string", "boolean", "integer", "double", "date", "datetime", "strings"}
 
@@ -421,17 +421,48 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 	}
 	if canon == "password" {
 		if hn := o.get("hash"); hn != nil && hn.Kind == yaml.MappingNode {
-			// A scheme the application invented: {compose: EXPR, salt: COLUMN, saltLength: N}.
+			// A scheme the application invented: {compose: EXPR, salt: COLUMN, saltLength: N},
+			// or PBKDF2 with its parameters: {pbkdf2: ALG, iterations: N, keyLength: N,
+			// encoding: hex|base64, salt: COLUMN, saltLength: N}.
 			ho := l.object(hn, path+".hash")
-			ho.strict("compose", "salt", "saltLength")
-			expr, en := ho.str("compose", true)
+			ho.strict("compose", "pbkdf2", "iterations", "keyLength", "encoding", "salt", "saltLength")
 			a.Hash = "compose"
-			if en != nil {
-				x, err := ParseHashExpr(expr)
-				if err != nil {
-					l.errorf(en, path+".hash.compose", "%v", err)
+			if alg, pn := ho.str("pbkdf2", false); pn != nil {
+				if ho.get("compose") != nil {
+					l.errorf(ho.keys["compose"], path+".hash.compose", "give either compose or pbkdf2")
 				}
-				a.HashExpr = x
+				if !contains(PBKDF2Algorithms, alg) {
+					l.errorf(pn, path+".hash.pbkdf2", "%q: want one of %s (the HMAC digest)", alg, strings.Join(PBKDF2Algorithms, ", "))
+				}
+				iter := ho.integer("iterations", 600_000)
+				if iter < 1000 || iter > 100_000_000 {
+					l.errorf(ho.get("iterations"), path+".hash.iterations", "%d: from 1000 to 100000000 (the application's own count; OWASP asks 600000 for sha256)", iter)
+				}
+				klen := ho.integer("keyLength", 32)
+				if klen < 16 || klen > 128 {
+					l.errorf(ho.get("keyLength"), path+".hash.keyLength", "%d: a derived key of 16 to 128 bytes", klen)
+				}
+				enc, encn := ho.str("encoding", false)
+				if enc == "" {
+					enc = "hex"
+				} else if enc != "hex" && enc != "base64" {
+					l.errorf(encn, path+".hash.encoding", "%q: want hex or base64 (how the column holds the key)", enc)
+				}
+				a.HashExpr = NewPBKDF2(alg, iter, klen, enc) // it uses salt: hash.salt is required below
+			} else {
+				for _, k := range []string{"iterations", "keyLength", "encoding"} {
+					if ho.get(k) != nil {
+						l.errorf(ho.keys[k], path+".hash."+k, "goes with pbkdf2")
+					}
+				}
+				expr, en := ho.str("compose", true)
+				if en != nil {
+					x, err := ParseHashExpr(expr)
+					if err != nil {
+						l.errorf(en, path+".hash.compose", "%v", err)
+					}
+					a.HashExpr = x
+				}
 			}
 			if sc, sn := ho.str("salt", false); sn != nil {
 				a.SaltColumn = l.ident(sn, path+".hash.salt", sc, false)

@@ -2,7 +2,9 @@
 CREATE TABLE accounts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     login VARCHAR(64) COLLATE BINARY NOT NULL,
-    nick VARCHAR(64) COLLATE BINARY
+    nick VARCHAR(64) COLLATE BINARY,
+    pw VARCHAR(255),
+    pw_salt VARCHAR(64)
 );
 CREATE UNIQUE INDEX accounts_login ON accounts (login);
 INSERT INTO accounts (login, nick) VALUES ('ada', 'Ada');
