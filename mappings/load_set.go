@@ -8,7 +8,7 @@ import (
 
 // set reads users.set or groups.set: columns that no SCIM attribute carries but the
 // application needs written (a NOT NULL column without a default, a creation time, a
-// salt). Each is a constant, or {value, now, generate, length, sql, copy, transform, on}.
+// salt). Each is a constant, or {value, now, generate, length, expression, copy, transform, on}.
 // copies reports whether the table's rows carry attributes a set column may copy.
 func (l *loader) set(n *yaml.Node, path string, copies bool) []*SetColumn {
 	if n == nil {
@@ -31,7 +31,7 @@ func (l *loader) set(n *yaml.Node, path string, copies bool) []*SetColumn {
 			continue
 		}
 		vo := l.object(vn, p)
-		vo.strict("value", "now", "generate", "length", "sql", "copy", "transform", "on")
+		vo.strict("value", "now", "generate", "length", "expression", "copy", "transform", "on")
 		kinds := 0
 		if x := vo.get("value"); x != nil {
 			kinds++
@@ -65,13 +65,13 @@ func (l *loader) set(n *yaml.Node, path string, copies bool) []*SetColumn {
 		} else if vo.get("length") != nil && vo.get("copy") == nil {
 			l.errorf(vo.get("length"), p+".length", "length goes with generate: hex, or with copy")
 		}
-		if x, xn := vo.str("sql", false); xn != nil {
+		if x, xn := vo.str("expression", false); xn != nil {
 			kinds++
 			switch {
 			case strings.TrimSpace(x) == "":
-				l.errorf(xn, p+".sql", "an SQL expression: a function call such as UNIX_TIMESTAMP(), or a subquery")
+				l.errorf(xn, p+".expression", "an SQL expression: a function call such as UNIX_TIMESTAMP(), or a subquery")
 			case strings.Contains(x, ";"):
-				l.errorf(xn, p+".sql", "one expression, without ;")
+				l.errorf(xn, p+".expression", "one expression, without ;")
 			}
 			sc.SQL = strings.TrimSpace(x)
 		}
@@ -102,7 +102,7 @@ func (l *loader) set(n *yaml.Node, path string, copies bool) []*SetColumn {
 			sc.Transform = tr
 		}
 		if kinds != 1 {
-			l.errorf(vn, p, "give one of value, now, generate, sql and copy")
+			l.errorf(vn, p, "give one of value, now, generate, expression and copy")
 		}
 		if on, onode := vo.str("on", false); onode != nil {
 			switch on {

@@ -516,7 +516,7 @@ type SetColumn struct {
 	Now      string // one of NowFormats, or ""
 	Generate string // uuid or hex, or ""
 	Length   int    // hex digits, for generate: hex; for a copy, the most characters kept (0: all)
-	SQL      string // an SQL expression the database computes, or ""
+	SQL      string // an SQL expression the database computes (expression:), or ""
 	// Copy is the canonical path of the attribute whose value the column also takes,
 	// through Transform (one of Transforms, or ""); a write that does not carry the
 	// attribute leaves the column as it is.

@@ -51,7 +51,7 @@ func (b *Builder) Arg(v any) string {
 	return b.d.Placeholder(len(b.Args))
 }
 
-// Expr is an SQL expression a write stores instead of a bound value: a set column's sql:
+// Expr is an SQL expression a write stores instead of a bound value: a set column's expression:
 // (users.set, groups.set, members.set, related tables' set), from the mapping and never
 // from a request, whose values are always bound.
 type Expr string

@@ -59,7 +59,7 @@ func (g *Gen) ByID(selectList, source, idRead string, id any) *Builder {
 func (g *Gen) ByIDHolding(cols []string, vals []any, id any) *Builder {
 	p := g.Users
 	lm := p.M.LastModified
-	// The stamp, and a value the database computed (sql:), which a second evaluation
+	// The stamp, and a value the database computed (expression:), which a second evaluation
 	// need not repeat, are not compared.
 	skip := func(i int) bool {
 		_, expr := vals[i].(Expr)
