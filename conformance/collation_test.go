@@ -95,6 +95,29 @@ func collation(t *testing.T, fresh func(edit func(string) string) conformance.Ta
 	if code != 409 {
 		t.Errorf("POST userName ADA beside ada: %d %v, want 409", code, body)
 	}
+	// The set column follows the login: written on create, rewritten when it changes, left
+	// alone by a push that does not carry it.
+	g := mustCall(t, tg, 201, "POST", "/Users", map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"}, "userName": "Grace.Hopper"})
+	key := func() string {
+		t.Helper()
+		var s sql.NullString
+		if err := tg.DB.QueryRow(fmt.Sprintf("SELECT login_key FROM accounts WHERE id = %v", g["id"])).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s.String
+	}
+	if k := key(); k != "grace.hopper" {
+		t.Errorf("login_key after the create: %q", k)
+	}
+	mustCall(t, tg, 200, "PUT", fmt.Sprintf("/Users/%v", g["id"]), map[string]any{"schemas": []string{"urn:scim:schemas:core:1.0"}, "userName": "GHopper"})
+	if k := key(); k != "ghopper" {
+		t.Errorf("login_key after a rename: %q", k)
+	}
+	mustCall(t, tg, 200, "PATCH", fmt.Sprintf("/v2/Users/%v", g["id"]), map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "path": "displayName", "value": "Amazing Grace"}}})
+	if k := key(); k != "ghopper" {
+		t.Errorf("login_key after a push without userName: %q", k)
+	}
 	// displayName is not folded: the dialect's own comparison decides.
 	if got := ids(tg, `displayName eq "ada"`); caseSensitiveDialect && got != "" || !caseSensitiveDialect && got != "1" {
 		t.Errorf(`displayName eq "ada" on a case-minding column without fold: %q`, got)

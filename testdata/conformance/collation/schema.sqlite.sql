@@ -4,7 +4,8 @@ CREATE TABLE accounts (
     login VARCHAR(64) COLLATE BINARY NOT NULL,
     nick VARCHAR(64) COLLATE BINARY,
     pw VARCHAR(255),
-    pw_salt VARCHAR(64)
+    pw_salt VARCHAR(64),
+    login_key VARCHAR(64)
 );
 CREATE UNIQUE INDEX accounts_login ON accounts (login);
 INSERT INTO accounts (login, nick) VALUES ('ada', 'Ada');
