@@ -372,3 +372,14 @@ func ReturningSuffix(list string) string { return " RETURNING " + list }
 
 // CountPrefix is how every count begins.
 const CountPrefix = "SELECT COUNT(*) FROM "
+
+// Sample selects up to n distinct values of table.col that are not NULL: what scimsql
+// init looks at to tell a bcrypt hash from a plain password, or 0/1 from 'A'/'I'. The
+// values are only classified, never printed or stored.
+func Sample(d dialects.Dialect, table, col string, n int) *Builder {
+	b := NewBuilder(d)
+	q := d.Quote(col)
+	b.W("SELECT DISTINCT ", q, " FROM ", d.Quote(table), " WHERE ", q, " IS NOT NULL")
+	b.Page(q, n, 0)
+	return b
+}

@@ -82,6 +82,7 @@ const usage = `scimsql serves Okta's on-premises provisioning (SCIM) from an exi
 Usage:
   scimsql serve    -mapping FILE [-listen ADDR] [-dsn DSN] [-log-format text|json] [-log-level info|debug]
                    [-watch=false] [-plain-http] [-self-signed HOSTS [-tls-dir DIR]]
+  scimsql init     -driver sqlite|postgres|mysql -dsn DSN [-out FILE] [-force] [-users T] [-groups T] [-members T]
   scimsql validate -mapping FILE [-dsn DSN] [-db auto|require|off]
   scimsql explain  -mapping FILE [-op NAME [-id ID] [-body FILE]] [-dsn DSN] [-db auto|live|off]
   scimsql cert     -hosts NAMES,IPS [-out DIR] [-days N] [-force]
@@ -100,6 +101,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "init":
+		return initCmd(args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
 	case "explain":

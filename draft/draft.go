@@ -1,0 +1,737 @@
+// Package draft writes a first mapping for an existing database (scimsql init): it reads
+// the schema (tables, columns, keys, foreign keys, defaults) and the shapes of a few
+// values, guesses which table holds the users, which columns are their userName, names,
+// e-mail, state, password and times, which tables are the groups and the memberships,
+// and writes a commented mapping.yaml that says, for every guess, why and what else it
+// could have been. It never writes to the database.
+package draft
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/scimsql/scimsql/dialects"
+	"github.com/scimsql/scimsql/sqlgen"
+)
+
+// Options settle what the schema cannot: the tables to use, when given.
+type Options struct {
+	Driver, DSN            string // as the mapping will name them (DSN without a password)
+	Users, Groups, Members string // table names; "" lets init choose
+	App                    string // the app name (custom attributes' URN); "" derives one
+}
+
+// Draft is the guessed mapping, with the reason for each guess.
+type Draft struct {
+	keys   func(*dialects.Table, string) []string // a key column's distinct values
+	opts   Options
+	schema *dialects.Schema
+	notes  []string // said at the top of the file
+	Users  *UserGuess
+	Groups *GroupGuess
+}
+
+// Guess is one binding: the column, and why.
+type Guess struct {
+	Column string
+	Why    string
+	Others []string // other candidates, for the comment
+}
+
+// UserGuess is what init found for users.
+type UserGuess struct {
+	Table        *dialects.Table
+	Why          string
+	ID           *dialects.Column
+	IDType       string // integer, uuid, string
+	IDGenerate   string // database, uuid
+	Attrs        []Attr
+	Active       *ActiveGuess
+	Password     *PasswordGuess
+	LastModified *TimeGuess
+	Created      *TimeGuess
+	Set          []SetGuess
+	Unmapped     []string // columns left out, with a reason each
+	Related      *RelatedGuess
+}
+
+// Attr is one attribute binding.
+type Attr struct {
+	Path, Column, Type string
+	Primary            bool
+	Why                string
+	Custom             bool
+	// NotNull is a NOT NULL text column: no value is stored as '' (emptyAs).
+	NotNull bool
+	// MatchColumn and MatchValue, when set, put the value in a row of the key/value
+	// table (UserGuess.Related) whose MatchColumn holds MatchValue.
+	MatchColumn, MatchValue string
+}
+
+// RelatedGuess is a key/value table of the users' (WordPress's wp_usermeta).
+type RelatedGuess struct {
+	Table             *dialects.Table
+	Owner, Key, Value string
+	Keys              []string // the keys it holds, as sampled
+	Why               string
+}
+
+// ActiveGuess is the active state and its encoding.
+type ActiveGuess struct {
+	Column      string
+	True, False []any
+	Why         string
+}
+
+// PasswordGuess is the password column and the scheme its values show.
+type PasswordGuess struct {
+	Column, Scheme, Why string
+}
+
+// TimeGuess is a lastModified or created column and its format.
+type TimeGuess struct {
+	Column, Format, Why string
+}
+
+// SetGuess is a column a create must fill (NOT NULL, no default) that no attribute writes.
+type SetGuess struct {
+	Column, Value, Why string
+}
+
+// GroupGuess is what init found for groups and memberships.
+type GroupGuess struct {
+	Table                   *dialects.Table
+	Why                     string
+	ID                      *dialects.Column
+	IDType, IDGenerate      string
+	Name, Description       string
+	Members                 *dialects.Table
+	MemberGroup, MemberUser string
+	MembersWhy              string
+}
+
+// Build reads db and guesses.
+func Build(ctx context.Context, d dialects.Dialect, db *sql.DB, opts Options) (*Draft, error) {
+	sr, ok := d.(dialects.SchemaReader)
+	if !ok {
+		return nil, fmt.Errorf("init cannot read a %s schema yet", d.Facts().Name)
+	}
+	s, err := sr.ReadSchema(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("reading the schema: %w", err)
+	}
+	if len(s.Tables) == 0 {
+		return nil, fmt.Errorf("the database has no tables the connection can see")
+	}
+	dr := &Draft{opts: opts, schema: s}
+	sample := func(t *dialects.Table, col string) []string { return samples(ctx, d, db, t.Name, col, 20) }
+	dr.keys = func(t *dialects.Table, col string) []string { return samples(ctx, d, db, t.Name, col, 500) }
+	if err := dr.guessUsers(sample); err != nil {
+		return nil, err
+	}
+	dr.guessGroups()
+	return dr, nil
+}
+
+// samples are up to n distinct values of a column, as text; nil when it cannot be read.
+func samples(ctx context.Context, d dialects.Dialect, db *sql.DB, table, col string, n int) []string {
+	b := sqlgen.Sample(d, table, col, n)
+	var out []string
+	_ = dialects.Each(ctx, db, b.String(), b.Args, func(v []sql.NullString) error {
+		out = append(out, v[0].String)
+		return nil
+	})
+	return out
+}
+
+// names lists candidate column names, best first.
+var (
+	userTableNames  = []string{"users", "user", "accounts", "account", "members", "member", "employees", "employee", "people", "persons", "person", "staff", "identities", "logins"}
+	loginNames      = []string{"username", "user_name", "login", "user_login", "login_name", "loginname", "uname", "userid", "user_id_name", "account_name", "samaccountname", "handle"}
+	emailNames      = []string{"email", "mail", "email_address", "emailaddress", "user_email", "work_email", "e_mail", "primary_email"}
+	homeEmailNames  = []string{"home_email", "personal_email", "secondary_email", "alt_email", "email2"}
+	givenNames      = []string{"first_name", "firstname", "given_name", "givenname", "fname", "forename", "first"}
+	familyNames     = []string{"last_name", "lastname", "family_name", "familyname", "surname", "lname", "last"}
+	displayNames    = []string{"display_name", "displayname", "full_name", "fullname", "name", "real_name", "nickname"}
+	phoneNames      = []string{"mobile", "mobile_phone", "cell", "phone", "phone1", "phone_number", "telephone", "work_phone"}
+	titleNames      = []string{"title", "job_title", "jobtitle", "position"}
+	passwordNames   = []string{"password_hash", "password_digest", "hashed_password", "encrypted_password", "crypted_password", "passwd", "password", "pass", "user_pass", "pwd", "pw_hash", "pass_hash"}
+	activeNames     = []string{"active", "is_active", "enabled", "is_enabled", "status", "state", "account_status", "user_status"}
+	invertedNames   = []string{"disabled", "is_disabled", "blocked", "is_blocked", "suspended", "is_suspended", "locked", "is_locked", "inactive", "deleted", "is_deleted", "banned"}
+	modifiedNames   = []string{"updated_at", "modified_at", "updated_on", "modified_on", "last_modified", "lastmodified", "timemodified", "modified", "updated", "date_modified", "mtime", "changed"}
+	createdNames    = []string{"created_at", "created_on", "timecreated", "user_registered", "date_created", "created", "registered_at", "ctime", "date_joined"}
+	groupTableNames = []string{"groups", "group", "teams", "team", "roles", "departments", "department", "cohorts", "cohort", "organizations", "units"}
+	groupNameNames  = []string{"name", "display_name", "displayname", "group_name", "title", "dept_name", "label", "idnumber"}
+	descNames       = []string{"description", "summary", "details", "note", "notes"}
+)
+
+func findColumn(t *dialects.Table, names []string, used map[string]bool) (*dialects.Column, []string) {
+	var found []*dialects.Column
+	for _, n := range names {
+		if c := t.Column(n); c != nil && !used[strings.ToLower(c.Name)] {
+			found = append(found, c)
+		}
+	}
+	if len(found) == 0 {
+		return nil, nil
+	}
+	var others []string
+	for _, c := range found[1:] {
+		others = append(others, c.Name)
+	}
+	return found[0], others
+}
+
+func isText(c *dialects.Column) bool {
+	t := c.Type
+	return strings.Contains(t, "char") || strings.Contains(t, "text") || t == "string" || t == "citext" || t == "nvarchar" || t == "clob" || t == ""
+}
+
+func isInt(c *dialects.Column) bool {
+	return strings.Contains(c.Type, "int") || c.Type == "serial" || c.Type == "bigserial" || c.Type == "smallserial"
+}
+
+func isTime(c *dialects.Column) bool {
+	return strings.Contains(c.Type, "timestamp") || c.Type == "datetime" || c.Type == "datetime2" || c.Type == "datetimeoffset"
+}
+
+func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error {
+	s := dr.schema
+	u := &UserGuess{}
+	if dr.opts.Users != "" {
+		u.Table = s.Table(dr.opts.Users)
+		if u.Table == nil {
+			return fmt.Errorf("-users %s: no such table (tables: %s)", dr.opts.Users, tableNames(s))
+		}
+		u.Why = "named with -users"
+	} else {
+		best, score := (*dialects.Table)(nil), 0
+		var others []string
+		for _, t := range s.Tables {
+			sc := 0
+			name := strings.ToLower(t.Name)
+			for i, n := range userTableNames {
+				if name == n || strings.HasSuffix(name, "_"+n) {
+					sc += 20 - i
+					break
+				}
+			}
+			if c, _ := findColumn(t, loginNames, nil); c != nil {
+				sc += 15
+			}
+			if c, _ := findColumn(t, emailNames, nil); c != nil {
+				sc += 10
+			}
+			if c, _ := findColumn(t, givenNames, nil); c != nil {
+				sc += 5
+			}
+			if c, _ := findColumn(t, passwordNames, nil); c != nil {
+				sc += 5
+			}
+			if len(t.PK) != 1 {
+				sc -= 30 // a membership or history table
+			}
+			if sc > score {
+				if best != nil {
+					others = append(others, best.Name)
+				}
+				best, score = t, sc
+			} else if sc > 10 {
+				others = append(others, t.Name)
+			}
+		}
+		if best == nil || score < 15 {
+			return fmt.Errorf("no table looks like users (a login or e-mail column and a one-column primary key); name it with -users (tables: %s)", tableNames(s))
+		}
+		u.Table = best
+		u.Why = "the table whose name and columns look most like users' (login, e-mail, names, password)"
+		if len(others) > 0 {
+			u.Why += "; also considered: " + strings.Join(others, ", ") + " (choose with -users)"
+		}
+	}
+	t := u.Table
+	if len(t.PK) != 1 {
+		return fmt.Errorf("users table %s has no one-column primary key, which scimsql needs as the user's id", t.Name)
+	}
+	u.ID = t.Column(t.PK[0])
+	switch {
+	case isInt(u.ID):
+		u.IDType = "integer"
+	case u.ID.Type == "uuid" || u.ID.Type == "uniqueidentifier":
+		u.IDType = "uuid"
+	default:
+		u.IDType = "string"
+	}
+	switch {
+	case u.ID.Generated || u.ID.HasDefault:
+		u.IDGenerate = "database"
+	case u.IDType == "uuid" || u.IDType == "string":
+		u.IDGenerate = "uuid"
+	default:
+		u.IDGenerate = "database"
+		dr.notes = append(dr.notes, fmt.Sprintf("%s.%s is an integer key the database does not number (no identity, sequence or AUTO_INCREMENT): a create will fail until it does, or until users.id gives generate: template", t.Name, u.ID.Name))
+	}
+	used := map[string]bool{strings.ToLower(u.ID.Name): true}
+	take := func(c *dialects.Column) { used[strings.ToLower(c.Name)] = true }
+	u.Related = dr.keyValueTable(t)
+	attr := func(path string, names []string, why string, primary bool) *dialects.Column {
+		c, others := findColumn(t, names, used)
+		if c == nil {
+			if r := u.Related; r != nil && !primary {
+				for _, n := range names {
+					if slices.Contains(r.Keys, n) {
+						u.Attrs = append(u.Attrs, Attr{Path: path, Column: r.Value, Type: "string", MatchColumn: r.Key, MatchValue: n,
+							Why: why + ", kept in " + r.Table.Name + " under the key " + n})
+						return nil
+					}
+				}
+			}
+			return nil
+		}
+		take(c)
+		w := why
+		if len(others) > 0 {
+			w += "; other candidates: " + strings.Join(others, ", ")
+		}
+		u.Attrs = append(u.Attrs, Attr{Path: path, Column: c.Name, Type: "string", Primary: primary, Why: w, NotNull: !c.Nullable && isText(c)})
+		return c
+	}
+	// userName: a unique login column, else a unique e-mail.
+	login, loginOthers := findColumn(t, loginNames, used)
+	email, _ := findColumn(t, emailNames, used)
+	switch {
+	case login != nil:
+		w := "the login column"
+		if t.IsUnique(login.Name) {
+			w += ", unique"
+		} else {
+			w += " (not declared unique: a duplicate login would make the agent's lookup ambiguous)"
+		}
+		if len(loginOthers) > 0 {
+			w += "; other candidates: " + strings.Join(loginOthers, ", ")
+		}
+		take(login)
+		u.Attrs = append(u.Attrs, Attr{Path: "userName", Column: login.Name, Type: "string", Why: w})
+	case email != nil:
+		take(email)
+		u.Attrs = append(u.Attrs, Attr{Path: "userName", Column: email.Name, Type: "string", Why: "no login column: the e-mail is the login Okta matches users on"})
+		// The same column is also the work e-mail below.
+		delete(used, strings.ToLower(email.Name))
+	default:
+		return fmt.Errorf("users table %s has no column that looks like a login or an e-mail for userName; map it by hand", t.Name)
+	}
+	attr("name.givenName", givenNames, "a given-name column", false)
+	attr("name.familyName", familyNames, "a family-name column", false)
+	if c := attr("emails.work", emailNames, "the e-mail column, Okta's primary e-mail", true); c == nil && email != nil {
+		u.Attrs = append(u.Attrs, Attr{Path: "emails.work", Column: email.Name, Type: "string", Primary: true, Why: "the e-mail column, also the userName"})
+	}
+	attr("emails.home", homeEmailNames, "a second e-mail column", false)
+	attr("displayName", displayNames, "a display-name column", false)
+	attr("nickName", []string{"nickname", "nick_name", "nick"}, "a nickname", false)
+	attr("phoneNumbers.mobile", phoneNames, "a phone column", false)
+	attr("title", titleNames, "a job-title column", false)
+	// Times.
+	if c, others := findColumn(t, modifiedNames, used); c != nil {
+		if tg := timeGuess(t, c, sample, others); tg != nil {
+			take(c)
+			u.LastModified = tg
+			u.LastModified.Why = "the last-change time, for incremental imports: " + tg.Why
+		}
+	}
+	if c, others := findColumn(t, createdNames, used); c != nil {
+		if tg := timeGuess(t, c, sample, others); tg != nil {
+			take(c)
+			u.Created = tg
+			u.Created.Why = "the creation time: " + tg.Why
+		}
+	}
+	// The password and its scheme, from the shape of the stored values.
+	if c, others := findColumn(t, passwordNames, used); c != nil && isText(c) {
+		take(c)
+		scheme, why := passwordScheme(sample(t, c.Name))
+		if len(others) > 0 {
+			why += "; other candidates: " + strings.Join(others, ", ")
+		}
+		u.Password = &PasswordGuess{Column: c.Name, Scheme: scheme, Why: why}
+	}
+	// The active state, and its encoding.
+	u.Active = activeGuess(t, used, sample)
+	if u.Active != nil {
+		used[strings.ToLower(u.Active.Column)] = true
+	}
+	// The rest: custom attributes, typed; what a create must fill.
+	for _, c := range t.Columns {
+		if used[strings.ToLower(c.Name)] {
+			continue
+		}
+		if secret(c.Name) {
+			u.Unmapped = append(u.Unmapped, c.Name+": it looks like a secret (a key, token, salt or hash), which Okta should not see")
+			continue
+		}
+		typ := attrType(c)
+		if typ == "integer" && boolName(c.Name) && subset(sample(t, c.Name), "0", "1") {
+			typ = "boolean" // is_admin holding 0 and 1
+		}
+		if typ == "" {
+			u.Unmapped = append(u.Unmapped, fmt.Sprintf("%s (%s): no SCIM type holds it", c.Name, c.Type))
+			if !c.Nullable && !c.HasDefault && !c.Generated {
+				u.Set = append(u.Set, SetGuess{Column: c.Name, Value: "''", Why: "NOT NULL without a default: a create must write it; give the value the application expects"})
+			}
+			continue
+		}
+		u.Attrs = append(u.Attrs, Attr{Path: c.Name, Column: c.Name, Type: typ, Custom: true, Why: "a column of " + t.Name + " (" + c.Type + ")",
+			NotNull: typ == "string" && !c.Nullable && isText(c)})
+		used[strings.ToLower(c.Name)] = true
+	}
+	dr.Users = u
+	return nil
+}
+
+// secret reports whether a column's name says it holds a credential.
+func secret(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"password", "passwd", "token", "secret", "salt", "_key", "apikey", "api_key", "hash", "otp", "twofa", "totp"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func boolName(name string) bool {
+	n := strings.ToLower(name)
+	return strings.HasPrefix(n, "is_") || strings.HasPrefix(n, "has_") || strings.HasPrefix(n, "can_") || strings.HasSuffix(n, "_flag")
+}
+
+func attrType(c *dialects.Column) string {
+	t := c.Type
+	switch {
+	case t == "boolean" || t == "bool" || t == "bit":
+		return "boolean"
+	case t == "tinyint" && !c.Generated:
+		return "integer"
+	case isInt(c):
+		return "integer"
+	case strings.Contains(t, "numeric") || strings.Contains(t, "decimal") || strings.Contains(t, "double") || strings.Contains(t, "float") || t == "real" || t == "money":
+		return "double"
+	case t == "date":
+		return "date"
+	case isTime(c):
+		return "datetime"
+	case isText(c) || t == "uuid" || t == "enum" || t == "set":
+		return "string"
+	}
+	return ""
+}
+
+// timeGuess reads a time column's format: the database's time type, or a number of Unix
+// seconds or milliseconds (told apart by the stored values' size).
+func timeGuess(t *dialects.Table, c *dialects.Column, sample func(*dialects.Table, string) []string, others []string) *TimeGuess {
+	g := &TimeGuess{Column: c.Name}
+	switch {
+	case isTime(c) || c.Type == "date" || isText(c):
+		g.Format = "timestamp"
+		g.Why = "a " + c.Type + " column"
+	case isInt(c):
+		g.Format = "unix"
+		g.Why = "an integer column: Unix seconds"
+		for _, v := range sample(t, c.Name) {
+			if len(strings.TrimLeft(v, "-")) >= 12 {
+				g.Format, g.Why = "unixms", "an integer column whose values are Unix milliseconds"
+				break
+			}
+		}
+	default:
+		return nil
+	}
+	if len(others) > 0 {
+		g.Why += "; other candidates: " + strings.Join(others, ", ")
+	}
+	return g
+}
+
+// passwordScheme tells the stored form from the values' shapes (which are only
+// classified, never printed).
+func passwordScheme(vals []string) (scheme, why string) {
+	counts := map[string]int{}
+	for _, v := range vals {
+		switch {
+		case v == "":
+		case strings.HasPrefix(v, "$2a$") || strings.HasPrefix(v, "$2b$") || strings.HasPrefix(v, "$2y$"):
+			counts["bcrypt"]++
+		case strings.HasPrefix(v, "$wp$"):
+			counts["wordpress"]++
+		case strings.HasPrefix(v, "$P$") || strings.HasPrefix(v, "$H$"):
+			counts["phpass"]++
+		case strings.HasPrefix(v, "$argon2id$"):
+			counts["argon2id"]++
+		case strings.HasPrefix(v, "$6$"):
+			counts["sha512-crypt"]++
+		case strings.HasPrefix(v, "$5$"):
+			counts["sha256-crypt"]++
+		case strings.HasPrefix(v, "pbkdf2_sha256$"):
+			counts["django"]++
+		case isHex(v) && len(v) == 40:
+			counts["sha1-hex"]++
+		case isHex(v) && (len(v) == 32 || len(v) == 64 || len(v) == 128):
+			counts["hex"]++
+		default:
+			counts["other"]++
+		}
+	}
+	if counts["wordpress"] > 0 || counts["phpass"] > 0 && counts["bcrypt"] == 0 {
+		if counts["wordpress"] > 0 {
+			return "wordpress", "the stored values are WordPress's $wp$ hashes (and phpass ones it still accepts)"
+		}
+		return "phpass", "the stored values are phpass $P$ hashes (WordPress before 6.8, phpBB, Drupal 7)"
+	}
+	best, n := "", 0
+	for _, k := range []string{"bcrypt", "argon2id", "sha512-crypt", "sha256-crypt", "django", "sha1-hex", "hex", "other"} {
+		if counts[k] > n {
+			best, n = k, counts[k]
+		}
+	}
+	switch best {
+	case "":
+		return "bcrypt", "no stored value to tell the scheme from: bcrypt, the usual one; check what the application verifies"
+	case "sha1-hex":
+		return "bcrypt", "the stored values are 40 hex digits (SHA-1): a salted scheme the application invented, such as Redmine's sha1(salt + sha1(password)); write it as hash: {compose: ..., salt: COLUMN}. bcrypt is written until then, which the application may not accept"
+	case "hex":
+		return "bcrypt", "the stored values are hex digests: a scheme the application invented (hash: {compose: ...}) or PBKDF2 (hash: {pbkdf2: ...}); bcrypt is written until then, which the application may not accept"
+	case "other":
+		return "bcrypt", "the stored values are in no format init knows; bcrypt is written, which the application may not accept: check how it verifies passwords"
+	}
+	return best, fmt.Sprintf("the stored values are %s hashes (%d of %d sampled)", best, n, len(vals))
+}
+
+func isHex(s string) bool {
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// activeGuess finds the state column: a boolean, a status code, or an inverted flag.
+func activeGuess(t *dialects.Table, used map[string]bool, sample func(*dialects.Table, string) []string) *ActiveGuess {
+	if c, _ := findColumn(t, activeNames, used); c != nil {
+		vals := sample(t, c.Name)
+		switch {
+		case attrType(c) == "boolean":
+			return &ActiveGuess{Column: c.Name, True: []any{true}, False: []any{false}, Why: "a boolean state column"}
+		case isInt(c) && len(vals) == 1 && (strings.Contains(strings.ToLower(c.Name), "status") || strings.Contains(strings.ToLower(c.Name), "state")):
+			// WordPress's user_status is 0 for every user: nothing says which value is active.
+			return nil
+		case isInt(c) && subset(vals, "0", "1"):
+			return &ActiveGuess{Column: c.Name, True: []any{1}, False: []any{0}, Why: "a state column holding 0 and 1"}
+		case isText(c) && subsetFold(vals, "a", "i"):
+			return &ActiveGuess{Column: c.Name, True: []any{caseOf(vals, "A")}, False: []any{caseOf(vals, "I")}, Why: "a state column holding A and I (active, inactive)"}
+		case isText(c) && subsetFold(vals, "active", "inactive", "disabled", "suspended"):
+			return &ActiveGuess{Column: c.Name, True: []any{caseOf(vals, "active")}, False: []any{caseOf(vals, "inactive")}, Why: "a state column holding words; check the inactive one"}
+		case isInt(c) && len(vals) > 0:
+			return &ActiveGuess{Column: c.Name, True: []any{1}, False: []any{0}, Why: fmt.Sprintf("a state column holding %d codes: check which mean active (true: [..]) and which inactive", len(vals))}
+		}
+	}
+	if c, _ := findColumn(t, invertedNames, used); c != nil {
+		vals := sample(t, c.Name)
+		if attrType(c) == "boolean" {
+			return &ActiveGuess{Column: c.Name, True: []any{false}, False: []any{true}, Why: "an inverted flag (" + c.Name + "): set means inactive"}
+		}
+		if isInt(c) && subset(vals, "0", "1") {
+			return &ActiveGuess{Column: c.Name, True: []any{0}, False: []any{1}, Why: "an inverted flag (" + c.Name + ", 0 or 1): 1 means inactive"}
+		}
+	}
+	return nil
+}
+
+func subset(vals []string, allowed ...string) bool {
+	for _, v := range vals {
+		if !slices.Contains(allowed, strings.TrimSpace(v)) {
+			return false
+		}
+	}
+	return true
+}
+
+func subsetFold(vals []string, allowed ...string) bool {
+	if len(vals) == 0 {
+		return false
+	}
+	for _, v := range vals {
+		if !slices.Contains(allowed, strings.ToLower(strings.TrimSpace(v))) {
+			return false
+		}
+	}
+	return true
+}
+
+// caseOf is want as the column writes it (a, A, active, ACTIVE).
+func caseOf(vals []string, want string) string {
+	for _, v := range vals {
+		if strings.EqualFold(strings.TrimSpace(v), want) {
+			return strings.TrimSpace(v)
+		}
+	}
+	return want
+}
+
+func tableNames(s *dialects.Schema) string {
+	var n []string
+	for _, t := range s.Tables {
+		n = append(n, t.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+// guessGroups finds the membership table (a foreign key to the users and one to another
+// table) and the group table it points to.
+func (dr *Draft) guessGroups() {
+	s, u := dr.schema, dr.Users
+	g := &GroupGuess{}
+	pick := func(m *dialects.Table) (gt *dialects.Table, gcol, ucol string) {
+		for _, fk := range m.FKs {
+			if len(fk.Columns) != 1 {
+				continue
+			}
+			if strings.EqualFold(fk.RefTable, u.Table.Name) && ucol == "" {
+				ucol = fk.Columns[0]
+			} else if ref := s.Table(fk.RefTable); ref != nil && ref != u.Table && len(ref.PK) == 1 && gcol == "" {
+				gt, gcol = ref, fk.Columns[0]
+			}
+		}
+		return
+	}
+	if dr.opts.Members != "" {
+		m := s.Table(dr.opts.Members)
+		if m == nil {
+			dr.notes = append(dr.notes, "-members "+dr.opts.Members+": no such table; groups left out")
+			return
+		}
+		gt, gcol, ucol := pick(m)
+		if gt == nil || ucol == "" {
+			dr.notes = append(dr.notes, "-members "+m.Name+": no foreign keys to the users and to a group table; groups left out")
+			return
+		}
+		g.Members, g.MemberGroup, g.MemberUser, g.Table = m, gcol, ucol, gt
+		g.MembersWhy = "named with -members"
+	} else {
+		var found []string
+		for _, m := range s.Tables {
+			if m == u.Table {
+				continue
+			}
+			gt, gcol, ucol := pick(m)
+			if gt == nil || ucol == "" {
+				continue
+			}
+			if dr.opts.Groups != "" && !strings.EqualFold(gt.Name, dr.opts.Groups) {
+				continue
+			}
+			found = append(found, m.Name)
+			// Prefer the table named most like groups, then one that numbers its own rows
+			// (a create needs a new id), then the first.
+			better := g.Members == nil
+			if g.Members != nil {
+				r1, r2 := groupRank(g.Table), groupRank(gt)
+				better = r2 < r1 || r2 == r1 && !numbers(g.Table) && numbers(gt)
+			}
+			if better {
+				g.Members, g.MemberGroup, g.MemberUser, g.Table = m, gcol, ucol, gt
+			}
+		}
+		if g.Members == nil {
+			dr.notes = append(dr.notes, "no table has foreign keys to the users and to another table, so no groups are mapped; name them with -groups and -members")
+			return
+		}
+		g.MembersWhy = fmt.Sprintf("its foreign keys point at %s (%s) and %s (%s)", u.Table.Name, g.MemberUser, g.Table.Name, g.MemberGroup)
+		if len(found) > 1 {
+			g.MembersWhy += "; other membership tables: " + strings.Join(slices.DeleteFunc(found, func(n string) bool { return n == g.Members.Name }), ", ") + " (choose with -members)"
+		}
+	}
+	g.Why = "the table " + g.Members.Name + " joins to the users"
+	g.ID = g.Table.Column(g.Table.PK[0])
+	switch {
+	case isInt(g.ID):
+		g.IDType = "integer"
+	case g.ID.Type == "uuid" || g.ID.Type == "uniqueidentifier":
+		g.IDType = "uuid"
+	default:
+		g.IDType = "string"
+	}
+	g.IDGenerate = "database"
+	if !g.ID.Generated && !g.ID.HasDefault && g.IDType != "integer" {
+		g.IDGenerate = "uuid"
+	}
+	used := map[string]bool{strings.ToLower(g.ID.Name): true}
+	if c, _ := findColumn(g.Table, groupNameNames, used); c != nil {
+		g.Name = c.Name
+		used[strings.ToLower(c.Name)] = true
+	}
+	if c, _ := findColumn(g.Table, descNames, used); c != nil {
+		g.Description = c.Name
+	}
+	if g.Name == "" {
+		dr.notes = append(dr.notes, "group table "+g.Table.Name+" has no name column init recognises; groups left out")
+		return
+	}
+	dr.Groups = g
+}
+
+// groupRank is where t's name comes in groupTableNames (len when it is not there).
+func groupRank(t *dialects.Table) int {
+	name := strings.ToLower(t.Name)
+	for i, n := range groupTableNames {
+		if name == n || strings.HasSuffix(name, "_"+n) {
+			return i
+		}
+	}
+	return len(groupTableNames)
+}
+
+// numbers reports whether t's key is made by the database, or is text scimsql can make.
+func numbers(t *dialects.Table) bool {
+	c := t.Column(t.PK[0])
+	return c != nil && (c.Generated || c.HasDefault || !isInt(c))
+}
+
+// keyValueTable finds a table of the users' attributes as rows (owner, key, value), as
+// WordPress's wp_usermeta and Moodle's user_info_data keep them: a column referring to
+// the user (by foreign key, or named user_id when no key is declared), a key column and a
+// value column.
+func (dr *Draft) keyValueTable(users *dialects.Table) *RelatedGuess {
+	for _, t := range dr.schema.Tables {
+		if t == users {
+			continue
+		}
+		owner, why := "", ""
+		for _, fk := range t.FKs {
+			if len(fk.Columns) == 1 && strings.EqualFold(fk.RefTable, users.Name) {
+				owner, why = fk.Columns[0], "its foreign key "+fk.Columns[0]+" refers to "+users.Name
+			}
+		}
+		if owner == "" {
+			if c, _ := findColumn(t, []string{"user_id", "userid", "uid", "owner_id", "account_id"}, nil); c != nil {
+				owner, why = c.Name, c.Name+" names the user (no foreign key is declared)"
+			}
+		}
+		if owner == "" {
+			continue
+		}
+		key, _ := findColumn(t, []string{"meta_key", "key", "attr_key", "field_key", "name", "attribute", "attr_name", "field", "property", "setting"}, nil)
+		val, _ := findColumn(t, []string{"meta_value", "value", "val", "attr_value", "field_value", "data"}, nil)
+		if key == nil || val == nil || !isText(key) {
+			continue
+		}
+		keys := dr.keys(t, key.Name)
+		if len(keys) == 0 {
+			continue
+		}
+		return &RelatedGuess{Table: t, Owner: owner, Key: key.Name, Value: val.Name, Keys: keys,
+			Why: t.Name + " holds the users' attributes as rows: " + why + ", " + key.Name + " is the key and " + val.Name + " the value"}
+	}
+	return nil
+}
