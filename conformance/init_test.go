@@ -50,6 +50,8 @@ func TestInitPostgres(t *testing.T) {
 	base := conformance.DSN(t, "SCIMSQL_TEST_POSTGRES_DSN")
 	for _, c := range []initCase{
 		{"postgres", "postgres", "schema.sql", "seed.sql", allCapabilities},
+		{"redmine", "redmine", "schema.sql", "seed.sql", allCapabilities},
+		{"moodle", "moodle", "schema.sql", "seed.sql", allCapabilities},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			initCheck(t, d, c, func() string { return conformance.PostgresSchema(t, d, base) })

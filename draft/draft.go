@@ -26,7 +26,10 @@ type Options struct {
 
 // Draft is the guessed mapping, with the reason for each guess.
 type Draft struct {
-	keys   func(*dialects.Table, string) []string // a key column's distinct values
+	sample func(*dialects.Table, string) []string
+	has    func(t *dialects.Table, col string, vals []string) []string // which of vals col holds
+	shared *shared                                                     // users and groups in one table, when so
+	keys   func(*dialects.Table, string) []string                      // a key column's distinct values
 	opts   Options
 	schema *dialects.Schema
 	notes  []string // said at the top of the file
@@ -54,8 +57,30 @@ type UserGuess struct {
 	LastModified *TimeGuess
 	Created      *TimeGuess
 	Set          []SetGuess
-	Unmapped     []string // columns left out, with a reason each
-	Related      *RelatedGuess
+	Unmapped     []string      // columns left out, with a reason each
+	Related      *RelatedGuess // a key/value table (in: kv)
+	Mail         *MailGuess    // e-mails in a table of their own (in: mail)
+	// Scope is the discriminator that tells the users' rows from others' (type: User),
+	// and Deleted a soft-delete flag whose set rows are no user any more.
+	Scope   *ScopeGuess
+	Deleted *ScopeGuess
+	Exclude []string // logins of built-in accounts, left out of scope
+}
+
+// ScopeGuess is a column and the value that puts a row in scope.
+type ScopeGuess struct {
+	Column string
+	Value  any
+	Why    string
+}
+
+// MailGuess is a table of e-mails (owner, address, default flag), as Redmine's.
+type MailGuess struct {
+	Table                *dialects.Table
+	Owner, Address, Flag string
+	FlagValue            any
+	Set                  []SetGuess
+	Why                  string
 }
 
 // Attr is one attribute binding.
@@ -66,6 +91,8 @@ type Attr struct {
 	Custom             bool
 	// NotNull is a NOT NULL text column: no value is stored as '' (emptyAs).
 	NotNull bool
+	In      string // the related table's name in the mapping: kv or mail
+	Format  string // a composite value (format:), instead of Column
 	// MatchColumn and MatchValue, when set, put the value in a row of the key/value
 	// table (UserGuess.Related) whose MatchColumn holds MatchValue.
 	MatchColumn, MatchValue string
@@ -111,6 +138,9 @@ type GroupGuess struct {
 	Members                 *dialects.Table
 	MemberGroup, MemberUser string
 	MembersWhy              string
+	Scope                   *ScopeGuess // groups kept in the users' table
+	LastModified            *TimeGuess
+	Set, MemberSet          []SetGuess
 }
 
 // Build reads db and guesses.
@@ -129,6 +159,10 @@ func Build(ctx context.Context, d dialects.Dialect, db *sql.DB, opts Options) (*
 	dr := &Draft{opts: opts, schema: s}
 	sample := func(t *dialects.Table, col string) []string { return samples(ctx, d, db, t.Name, col, 20) }
 	dr.keys = func(t *dialects.Table, col string) []string { return samples(ctx, d, db, t.Name, col, 500) }
+	dr.sample = sample
+	dr.has = func(t *dialects.Table, col string, vals []string) []string {
+		return present(ctx, d, db, t.Name, col, vals)
+	}
 	if err := dr.guessUsers(sample); err != nil {
 		return nil, err
 	}
@@ -139,6 +173,17 @@ func Build(ctx context.Context, d dialects.Dialect, db *sql.DB, opts Options) (*
 // samples are up to n distinct values of a column, as text; nil when it cannot be read.
 func samples(ctx context.Context, d dialects.Dialect, db *sql.DB, table, col string, n int) []string {
 	b := sqlgen.Sample(d, table, col, n)
+	var out []string
+	_ = dialects.Each(ctx, db, b.String(), b.Args, func(v []sql.NullString) error {
+		out = append(out, v[0].String)
+		return nil
+	})
+	return out
+}
+
+// present are those of vals that table.col holds, compared without case.
+func present(ctx context.Context, d dialects.Dialect, db *sql.DB, table, col string, vals []string) []string {
+	b := sqlgen.Present(d, table, col, vals)
 	var out []string
 	_ = dialects.Each(ctx, db, b.String(), b.Args, func(v []sql.NullString) error {
 		out = append(out, v[0].String)
@@ -277,13 +322,34 @@ func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error
 	used := map[string]bool{strings.ToLower(u.ID.Name): true}
 	take := func(c *dialects.Column) { used[strings.ToLower(c.Name)] = true }
 	u.Related = dr.keyValueTable(t)
+	u.Mail = dr.mailTable(t)
+	if sc := discriminator(t, sample); sc != nil {
+		u.Scope = &ScopeGuess{Column: sc.column, Value: sc.user, Why: sc.why}
+		used[strings.ToLower(sc.column)] = true
+		dr.shared = sc
+	}
+	for _, n := range []string{"deleted", "is_deleted"} {
+		if c := t.Column(n); c != nil && !used[strings.ToLower(c.Name)] {
+			vals := sample(t, c.Name)
+			switch {
+			case attrType(c) == "boolean":
+				u.Deleted = &ScopeGuess{Column: c.Name, Value: false, Why: "a soft-delete flag: rows with it set are no users"}
+			case isInt(c) && subset(vals, "0", "1"):
+				u.Deleted = &ScopeGuess{Column: c.Name, Value: 0, Why: "a soft-delete flag (0 or 1): rows with 1 are no users"}
+			}
+			if u.Deleted != nil {
+				used[strings.ToLower(c.Name)] = true
+				break
+			}
+		}
+	}
 	attr := func(path string, names []string, why string, primary bool) *dialects.Column {
 		c, others := findColumn(t, names, used)
 		if c == nil {
 			if r := u.Related; r != nil && !primary {
 				for _, n := range names {
 					if slices.Contains(r.Keys, n) {
-						u.Attrs = append(u.Attrs, Attr{Path: path, Column: r.Value, Type: "string", MatchColumn: r.Key, MatchValue: n,
+						u.Attrs = append(u.Attrs, Attr{Path: path, Column: r.Value, Type: "string", MatchColumn: r.Key, MatchValue: n, In: "kv",
 							Why: why + ", kept in " + r.Table.Name + " under the key " + n})
 						return nil
 					}
@@ -321,12 +387,31 @@ func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error
 		// The same column is also the work e-mail below.
 		delete(used, strings.ToLower(email.Name))
 	default:
-		return fmt.Errorf("users table %s has no column that looks like a login or an e-mail for userName; map it by hand", t.Name)
+		given, _ := findColumn(t, givenNames, used)
+		family, _ := findColumn(t, familyNames, used)
+		if given == nil || family == nil {
+			return fmt.Errorf("users table %s has no column that looks like a login or an e-mail for userName; map it by hand", t.Name)
+		}
+		// No login at all (MySQL's employees): a userName made of the names, read-only,
+		// which the lookup still finds through the name columns.
+		u.Attrs = append(u.Attrs, Attr{Path: "userName", Format: "{" + given.Name + "}.{" + family.Name + "}", Type: "string",
+			Why: "no login or e-mail column: userName is made of the names, and the agent's lookup compares the columns themselves; " +
+				"write the format the application's logins have, such as {" + family.Name + "}{" + given.Name + "}@corp.example"})
+	}
+	// Built-in accounts no person owns (Moodle's guest) are not users Okta should import.
+	if un := u.Attrs[0]; un.Path == "userName" && un.Column != "" {
+		if found := dr.has(t, un.Column, []string{"guest", "anonymous"}); len(found) > 0 {
+			u.Exclude = found
+		}
 	}
 	attr("name.givenName", givenNames, "a given-name column", false)
 	attr("name.familyName", familyNames, "a family-name column", false)
 	if c := attr("emails.work", emailNames, "the e-mail column, Okta's primary e-mail", true); c == nil && email != nil {
 		u.Attrs = append(u.Attrs, Attr{Path: "emails.work", Column: email.Name, Type: "string", Primary: true, Why: "the e-mail column, also the userName"})
+	} else if c == nil && u.Mail != nil {
+		m := u.Mail
+		u.Attrs = append(u.Attrs, Attr{Path: "emails.work", Column: m.Address, Type: "string", Primary: true, MatchColumn: m.Flag, MatchValue: yamlValue(m.FlagValue), In: "mail",
+			Why: "the default address in " + m.Table.Name + ", Okta's primary e-mail"})
 	}
 	attr("emails.home", homeEmailNames, "a second e-mail column", false)
 	attr("displayName", displayNames, "a display-name column", false)
@@ -351,7 +436,17 @@ func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error
 	// The password and its scheme, from the shape of the stored values.
 	if c, others := findColumn(t, passwordNames, used); c != nil && isText(c) {
 		take(c)
-		scheme, why := passwordScheme(sample(t, c.Name))
+		vals := sample(t, c.Name)
+		scheme, why := passwordScheme(vals)
+		salt := t.Column("salt")
+		if salt == nil {
+			salt = t.Column("password_salt")
+		}
+		if n := countHex40(vals); salt != nil && n > 0 {
+			scheme = `{compose: "sha1(salt + sha1(password))", salt: ` + salt.Name + `}`
+			why = fmt.Sprintf("the stored values are 40 hex digits (SHA-1, %d of %d sampled) beside a %s column: a salted scheme; sha1(salt + sha1(password)) is Redmine's, check it is this application's", n, len(vals), salt.Name)
+			used[strings.ToLower(salt.Name)] = true
+		}
 		if len(others) > 0 {
 			why += "; other candidates: " + strings.Join(others, ", ")
 		}
@@ -377,14 +472,50 @@ func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error
 		}
 		if typ == "" {
 			u.Unmapped = append(u.Unmapped, fmt.Sprintf("%s (%s): no SCIM type holds it", c.Name, c.Type))
-			if !c.Nullable && !c.HasDefault && !c.Generated {
-				u.Set = append(u.Set, SetGuess{Column: c.Name, Value: "''", Why: "NOT NULL without a default: a create must write it; give the value the application expects"})
-			}
-			continue
+		} else {
+			u.Attrs = append(u.Attrs, Attr{Path: c.Name, Column: c.Name, Type: typ, Custom: true, Why: "a column of " + t.Name + " (" + c.Type + ")",
+				NotNull: typ == "string" && !c.Nullable && isText(c)})
 		}
-		u.Attrs = append(u.Attrs, Attr{Path: c.Name, Column: c.Name, Type: typ, Custom: true, Why: "a column of " + t.Name + " (" + c.Type + ")",
-			NotNull: typ == "string" && !c.Nullable && isText(c)})
-		used[strings.ToLower(c.Name)] = true
+	}
+	// What a create must fill that no bound attribute writes (NOT NULL, no default): a
+	// value of the column's type, or one it already holds (an ENUM's first value).
+	written := map[string]bool{}
+	for _, a := range u.Attrs {
+		if !a.Custom && a.Column != "" && a.MatchColumn == "" {
+			written[strings.ToLower(a.Column)] = true
+		}
+	}
+	for _, c := range []string{u.ID.Name} {
+		written[strings.ToLower(c)] = true
+	}
+	for _, x := range []*TimeGuess{u.LastModified, u.Created} {
+		if x != nil {
+			written[strings.ToLower(x.Column)] = true
+		}
+	}
+	for _, x := range []*ScopeGuess{u.Scope, u.Deleted} {
+		if x != nil {
+			written[strings.ToLower(x.Column)] = true
+		}
+	}
+	if u.Active != nil {
+		written[strings.ToLower(u.Active.Column)] = true
+	}
+	if u.Password != nil {
+		written[strings.ToLower(u.Password.Column)] = true
+		if s := t.Column("salt"); s != nil && strings.Contains(u.Password.Scheme, "salt") {
+			written["salt"] = true
+		}
+	}
+	for _, sg := range requiredSet(t, written) {
+		c := t.Column(sg.Column)
+		if sg.Value == "''" {
+			if vals := sample(t, c.Name); len(vals) > 0 {
+				sg.Value, sg.Why = yamlValue(vals[0]), "NOT NULL without a default: a value the column holds; check the one a new user should get"
+			}
+		}
+		sg.Why += "; or bind it as a custom attribute with a default (and remove it here)"
+		u.Set = append(u.Set, sg)
 	}
 	dr.Users = u
 	return nil
@@ -592,16 +723,42 @@ func tableNames(s *dialects.Schema) string {
 func (dr *Draft) guessGroups() {
 	s, u := dr.schema, dr.Users
 	g := &GroupGuess{}
+	// A membership table refers to the users and to the groups: by foreign keys, or by
+	// its columns' names when the schema declares none (Redmine's groups_users, Moodle's
+	// mdl_cohort_members). Groups kept in the users' table (a discriminator with a group
+	// value) are what a group_id refers to there.
 	pick := func(m *dialects.Table) (gt *dialects.Table, gcol, ucol string) {
+		refs := map[string]*dialects.Table{}
 		for _, fk := range m.FKs {
-			if len(fk.Columns) != 1 {
+			if len(fk.Columns) == 1 {
+				refs[fk.Columns[0]] = s.Table(fk.RefTable)
+			}
+		}
+		for _, c := range m.Columns {
+			if _, ok := refs[c.Name]; !ok {
+				if ref := dr.refTable(c.Name); ref != nil {
+					refs[c.Name] = ref
+				} else if sh := dr.shared; sh != nil && sh.group != nil && strings.HasPrefix(strings.ToLower(c.Name), "group") {
+					refs[c.Name] = nil // the users' table, as groups
+				}
+			}
+		}
+		for _, c := range m.Columns {
+			ref, ok := refs[c.Name]
+			if !ok {
 				continue
 			}
-			if strings.EqualFold(fk.RefTable, u.Table.Name) && ucol == "" {
-				ucol = fk.Columns[0]
-			} else if ref := s.Table(fk.RefTable); ref != nil && ref != u.Table && len(ref.PK) == 1 && gcol == "" {
-				gt, gcol = ref, fk.Columns[0]
+			switch {
+			case ref == u.Table && ucol == "":
+				ucol = c.Name
+			case ref == nil && gcol == "":
+				gt, gcol = u.Table, c.Name
+			case ref != nil && ref != u.Table && len(ref.PK) == 1 && gcol == "":
+				gt, gcol = ref, c.Name
 			}
+		}
+		if gt == u.Table && dr.shared == nil {
+			gt = nil
 		}
 		return
 	}
@@ -653,6 +810,11 @@ func (dr *Draft) guessGroups() {
 		}
 	}
 	g.Why = "the table " + g.Members.Name + " joins to the users"
+	if g.Table == u.Table {
+		sh := dr.shared
+		g.Scope = &ScopeGuess{Column: sh.column, Value: sh.group, Why: fmt.Sprintf("groups are the rows of %s whose %s is %v", u.Table.Name, sh.column, sh.group)}
+		g.Why = "groups are kept in " + u.Table.Name + " too, and " + g.Members.Name + " joins them to the users"
+	}
 	g.ID = g.Table.Column(g.Table.PK[0])
 	switch {
 	case isInt(g.ID):
@@ -667,13 +829,30 @@ func (dr *Draft) guessGroups() {
 		g.IDGenerate = "uuid"
 	}
 	used := map[string]bool{strings.ToLower(g.ID.Name): true}
-	if c, _ := findColumn(g.Table, groupNameNames, used); c != nil {
+	names := groupNameNames
+	if g.Scope != nil {
+		// In the users' table a group's name is kept in a name column of its own; Redmine
+		// uses lastname.
+		names = append(append([]string{}, displayNames...), familyNames...)
+	}
+	if c, _ := findColumn(g.Table, names, used); c != nil {
 		g.Name = c.Name
 		used[strings.ToLower(c.Name)] = true
 	}
 	if c, _ := findColumn(g.Table, descNames, used); c != nil {
 		g.Description = c.Name
+		used[strings.ToLower(c.Name)] = true
 	}
+	if g.Scope == nil {
+		if c, others := findColumn(g.Table, modifiedNames, used); c != nil {
+			if tg := timeGuess(g.Table, c, dr.sample, others); tg != nil {
+				g.LastModified = tg
+				used[strings.ToLower(c.Name)] = true
+			}
+		}
+		g.Set = requiredSet(g.Table, used)
+	}
+	g.MemberSet = requiredSet(g.Members, map[string]bool{strings.ToLower(g.MemberGroup): true, strings.ToLower(g.MemberUser): true})
 	if g.Name == "" {
 		dr.notes = append(dr.notes, "group table "+g.Table.Name+" has no name column init recognises; groups left out")
 		return
@@ -734,4 +913,149 @@ func (dr *Draft) keyValueTable(users *dialects.Table) *RelatedGuess {
 			Why: t.Name + " holds the users' attributes as rows: " + why + ", " + key.Name + " is the key and " + val.Name + " the value"}
 	}
 	return nil
+}
+
+func countHex40(vals []string) int {
+	n := 0
+	for _, v := range vals {
+		if len(v) == 40 && isHex(v) {
+			n++
+		}
+	}
+	return n
+}
+
+// shared is a discriminator column that keeps users and groups in one table (Redmine's
+// users.type: User, Group, AnonymousUser, ...).
+type shared struct {
+	column      string
+	user, group any
+	why         string
+}
+
+func discriminator(t *dialects.Table, sample func(*dialects.Table, string) []string) *shared {
+	for _, n := range []string{"type", "kind", "user_type", "usertype", "account_type", "principal_type", "discriminator"} {
+		c := t.Column(n)
+		if c == nil || !isText(c) {
+			continue
+		}
+		vals := sample(t, c.Name)
+		var user, group any
+		for _, v := range vals {
+			switch strings.ToLower(v) {
+			case "user", "person", "account":
+				user = v
+			case "group", "team":
+				group = v
+			}
+		}
+		if user == nil {
+			continue
+		}
+		sc := &shared{column: c.Name, user: user, group: group,
+			why: fmt.Sprintf("%s tells the table's rows apart (%s): the users are the rows of type %v", c.Name, strings.Join(vals, ", "), user)}
+		return sc
+	}
+	return nil
+}
+
+// mailTable finds e-mails in a table of their own: a column naming the user, an address
+// and a flag marking the default one (Redmine's email_addresses).
+func (dr *Draft) mailTable(users *dialects.Table) *MailGuess {
+	for _, t := range dr.schema.Tables {
+		if t == users {
+			continue
+		}
+		owner := dr.ownerColumn(t, users)
+		addr, _ := findColumn(t, []string{"address", "email", "email_address", "mail"}, nil)
+		flag, _ := findColumn(t, []string{"is_default", "is_primary", "primary", "default", "main"}, nil)
+		if owner == "" || addr == nil || flag == nil {
+			continue
+		}
+		var v any = true
+		if attrType(flag) != "boolean" {
+			v = 1
+		}
+		m := &MailGuess{Table: t, Owner: owner, Address: addr.Name, Flag: flag.Name, FlagValue: v,
+			Why: t.Name + " holds the users' e-mails: " + owner + " names the user, " + addr.Name + " is the address, " + flag.Name + " marks the default one"}
+		m.Set = requiredSet(t, map[string]bool{strings.ToLower(owner): true, strings.ToLower(addr.Name): true, strings.ToLower(flag.Name): true})
+		return m
+	}
+	return nil
+}
+
+// ownerColumn is t's column referring to users: a foreign key, or a column named so.
+func (dr *Draft) ownerColumn(t, users *dialects.Table) string {
+	for _, fk := range t.FKs {
+		if len(fk.Columns) == 1 && strings.EqualFold(fk.RefTable, users.Name) {
+			return fk.Columns[0]
+		}
+	}
+	for _, c := range t.Columns {
+		if ref := dr.refTable(c.Name); ref == users {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+// refTable is the table a column's name refers to when no foreign key says so: user_id
+// and userid to users (or mdl_user), cohortid to mdl_cohort.
+func (dr *Draft) refTable(col string) *dialects.Table {
+	n := strings.ToLower(col)
+	var base string
+	switch {
+	case strings.HasSuffix(n, "_id") && len(n) > 3:
+		base = strings.TrimSuffix(n, "_id")
+	case strings.HasSuffix(n, "id") && len(n) > 2:
+		base = strings.TrimSuffix(n, "id")
+	default:
+		return nil
+	}
+	// A table named so, else one whose name ends so after a prefix (mdl_user); only a
+	// table with a one-column key can be referred to (not groups_users for user_id).
+	for _, exact := range []bool{true, false} {
+		for _, t := range dr.schema.Tables {
+			if len(t.PK) != 1 {
+				continue
+			}
+			tn := strings.ToLower(t.Name)
+			for _, want := range []string{base, base + "s"} {
+				if tn == want || !exact && strings.HasSuffix(tn, "_"+want) {
+					return t
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// requiredSet are t's NOT NULL columns without a default that written (lower-cased
+// names) leaves out, with a value of their type for a new row.
+func requiredSet(t *dialects.Table, written map[string]bool) []SetGuess {
+	var out []SetGuess
+	for _, c := range t.Columns {
+		if written[strings.ToLower(c.Name)] || c.Nullable || c.HasDefault || c.Generated || (len(t.PK) == 1 && strings.EqualFold(t.PK[0], c.Name)) {
+			continue
+		}
+		v, why := "''", "NOT NULL without a default; check the value the application writes"
+		n := strings.ToLower(c.Name)
+		timeName := strings.HasPrefix(n, "time") || strings.HasSuffix(n, "_at") || strings.HasSuffix(n, "_on") || strings.Contains(n, "created") || strings.Contains(n, "modified") || strings.Contains(n, "updated")
+		switch attrType(c) {
+		case "datetime", "date":
+			v, why = "{now: timestamp}", "NOT NULL without a default: the time the row is written"
+		case "boolean":
+			v = "false"
+		case "integer", "double":
+			v = "0"
+			if timeName {
+				v, why = "{now: unix}", "NOT NULL without a default, and named as a time: Unix seconds when the row is written"
+			}
+		}
+		if strings.HasPrefix(v, "{now") && (strings.Contains(n, "updated") || strings.Contains(n, "modified")) {
+			v = strings.TrimSuffix(v, "}") + ", on: always}"
+		}
+		out = append(out, SetGuess{Column: c.Name, Value: v, Why: why})
+	}
+	return out
 }

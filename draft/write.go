@@ -42,6 +42,28 @@ func (dr *Draft) YAML() string {
 	w.line(0, "users:")
 	w.comment(2, u.Why+".")
 	w.line(2, "table: %s", u.Table.Name)
+	if u.Scope != nil || u.Deleted != nil || len(u.Exclude) > 0 {
+		var cols []string
+		for _, sc := range []*ScopeGuess{u.Scope, u.Deleted} {
+			if sc != nil {
+				w.comment(2, "Scope: "+sc.Why+".")
+				cols = append(cols, sc.Column+": "+yamlValue(sc.Value))
+			}
+		}
+		w.line(2, "scope:")
+		if len(cols) > 0 {
+			w.line(4, "columns: {%s}", strings.Join(cols, ", "))
+		}
+		if len(u.Exclude) > 0 {
+			login := u.Attrs[0].Column
+			w.comment(4, "Built-in accounts no person owns ("+strings.Join(u.Exclude, ", ")+") are no users to import.")
+			var conds []string
+			for _, x := range u.Exclude {
+				conds = append(conds, `{{col "`+login+`"}} <> '`+strings.ReplaceAll(x, "'", "''")+`'`)
+			}
+			w.line(4, "where: %s", yamlValue(strings.Join(conds, " AND ")))
+		}
+	}
 	idWhy := fmt.Sprintf("The primary key, %s (%s).", u.ID.Name, u.ID.Type)
 	switch {
 	case u.IDGenerate == "database" && (u.ID.Generated || u.ID.HasDefault):
@@ -72,10 +94,25 @@ func (dr *Draft) YAML() string {
 			w.line(4, "%s: %s   # %s", s.Column, s.Value, s.Why)
 		}
 	}
-	if r := u.Related; r != nil && slices.ContainsFunc(u.Attrs, func(a Attr) bool { return a.MatchColumn != "" }) {
-		w.comment(2, r.Why+". A page reads them in its one query; a push writes only the keys that changed.")
+	uses := func(in string) bool { return slices.ContainsFunc(u.Attrs, func(a Attr) bool { return a.In == in }) }
+	if r, m := u.Related, u.Mail; r != nil && uses("kv") || m != nil && uses("mail") {
 		w.line(2, "related:")
-		w.line(4, "kv: {table: %s, owner: %s}", r.Table.Name, r.Owner)
+		if r != nil && uses("kv") {
+			w.comment(4, r.Why+". A page reads them in its one query; a push writes only the keys that changed.")
+			w.line(4, "kv: {table: %s, owner: %s}", r.Table.Name, r.Owner)
+		}
+		if m != nil && uses("mail") {
+			w.comment(4, m.Why+".")
+			w.line(4, "mail:")
+			w.line(6, "table: %s", m.Table.Name)
+			w.line(6, "owner: %s", m.Owner)
+			if len(m.Set) > 0 {
+				w.line(6, "set:")
+				for _, s := range m.Set {
+					w.line(8, "%s: %s   # %s", s.Column, s.Value, s.Why)
+				}
+			}
+		}
 	}
 	w.line(2, "attributes:")
 	for _, a := range u.Attrs {
@@ -103,11 +140,13 @@ func (dr *Draft) YAML() string {
 			continue
 		}
 		if !custom {
-			w.comment(2, "The table's other columns, as custom attributes of the app's schema: remove those Okta should not see.")
-			w.line(2, "custom:")
+			w.comment(2, "The table's other columns could be custom attributes of the app's schema, which Okta reads and "+
+				"writes: uncomment those it should carry (with the lines above them), and no others; an internal column "+
+				"Okta may overwrite is a column the application no longer controls.")
+			w.line(2, "# custom:")
 			custom = true
 		}
-		w.line(4, "%s: %s   # %s", customName(a.Path), binding(a, true), a.Why)
+		w.line(2, "#   %s: %s   # %s", customName(a.Path), binding(a, true), a.Why)
 	}
 	for _, un := range u.Unmapped {
 		w.comment(2, "Not mapped: "+un+".")
@@ -123,16 +162,43 @@ func (dr *Draft) YAML() string {
 	w.line(0, "groups:")
 	w.comment(2, g.Why+": "+g.MembersWhy+".")
 	w.line(2, "table: %s", g.Table.Name)
+	if sc := g.Scope; sc != nil {
+		w.comment(2, "Scope: "+sc.Why+".")
+		w.line(2, "scope:")
+		w.line(4, "columns: {%s: %s}", sc.Column, yamlValue(sc.Value))
+	}
 	gen = ""
 	if g.IDGenerate != "database" {
 		gen = ", generate: " + g.IDGenerate
 	}
 	w.line(2, "id: {column: %s, type: %s%s}", g.ID.Name, g.IDType, gen)
+	if lm := g.LastModified; lm != nil {
+		w.comment(2, "meta.lastModified of groups: "+lm.Why+".")
+		w.line(2, "lastModified: %s", timeValue(lm))
+	}
+	if len(g.Set) > 0 {
+		w.comment(2, "Columns a new group must fill that no attribute carries: give the values the application writes.")
+		w.line(2, "set:")
+		for _, s := range g.Set {
+			w.line(4, "%s: %s   # %s", s.Column, s.Value, s.Why)
+		}
+	}
 	w.line(2, "displayName: %s", g.Name)
 	if g.Description != "" {
 		w.line(2, "description: %s", g.Description)
 	}
-	w.line(2, "members: {table: %s, group: %s, user: %s}", g.Members.Name, g.MemberGroup, g.MemberUser)
+	if len(g.MemberSet) == 0 {
+		w.line(2, "members: {table: %s, group: %s, user: %s}", g.Members.Name, g.MemberGroup, g.MemberUser)
+	} else {
+		w.line(2, "members:")
+		w.line(4, "table: %s", g.Members.Name)
+		w.line(4, "group: %s", g.MemberGroup)
+		w.line(4, "user: %s", g.MemberUser)
+		w.line(4, "set:")
+		for _, s := range g.MemberSet {
+			w.line(6, "%s: %s   # %s", s.Column, s.Value, s.Why)
+		}
+	}
 	w.comment(2, "Group push and import, generated from the bindings.")
 	w.line(2, "operations: auto")
 	return w.String()
@@ -142,9 +208,12 @@ func (dr *Draft) YAML() string {
 // it needs. A NOT NULL text column stores no value as ” (emptyAs), unless it is the
 // userName, which always has one.
 func binding(a Attr, empty bool) string {
+	if a.Format != "" {
+		return "{format: " + strconv.Quote(a.Format) + "}"
+	}
 	var parts []string
 	if a.MatchColumn != "" {
-		parts = append(parts, "in: kv", "column: "+a.Column, "match: {"+a.MatchColumn+": "+a.MatchValue+"}")
+		parts = append(parts, "in: "+a.In, "column: "+a.Column, "match: {"+a.MatchColumn+": "+a.MatchValue+"}")
 	} else {
 		parts = append(parts, "column: "+a.Column)
 	}

@@ -1,6 +1,8 @@
 package sqlgen
 
 import (
+	"strings"
+
 	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/mappings"
 )
@@ -381,5 +383,21 @@ func Sample(d dialects.Dialect, table, col string, n int) *Builder {
 	q := d.Quote(col)
 	b.W("SELECT DISTINCT ", q, " FROM ", d.Quote(table), " WHERE ", q, " IS NOT NULL")
 	b.Page(q, n, 0)
+	return b
+}
+
+// Present selects those of vals that table.col holds, compared without case (scimsql
+// init's look for built-in accounts such as guest).
+func Present(d dialects.Dialect, table, col string, vals []string) *Builder {
+	b := NewBuilder(d)
+	q := d.Quote(col)
+	b.W("SELECT DISTINCT ", q, " FROM ", d.Quote(table), " WHERE LOWER(", q, ") IN (")
+	for i, v := range vals {
+		if i > 0 {
+			b.W(", ")
+		}
+		b.W(b.Arg(strings.ToLower(v)))
+	}
+	b.W(")")
 	return b
 }
