@@ -32,6 +32,9 @@ type Column struct {
 	// AUTO_INCREMENT, SQLite's INTEGER PRIMARY KEY.
 	Generated bool
 	Collation string // "" when the database says none
+	// Length is the most characters a text column holds (varchar(40): 40); 0 when the
+	// database sets no bound (text, SQLite) or the column is no text.
+	Length int
 }
 
 // ForeignKey is Columns referencing RefTable's RefColumns.

@@ -9,8 +9,11 @@ package draft
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/scimsql/scimsql/dialects"
@@ -22,19 +25,23 @@ type Options struct {
 	Driver, DSN            string // as the mapping will name them (DSN without a password)
 	Users, Groups, Members string // table names; "" lets init choose
 	App                    string // the app name (custom attributes' URN); "" derives one
+	// UserName settles the userName init cannot know: a column, or a format of columns
+	// ({last_name}{first_name}@corp.example) when the application makes logins so.
+	UserName string
 }
 
 // Draft is the guessed mapping, with the reason for each guess.
 type Draft struct {
-	sample func(*dialects.Table, string) []string
-	has    func(t *dialects.Table, col string, vals []string) []string // which of vals col holds
-	shared *shared                                                     // users and groups in one table, when so
-	keys   func(*dialects.Table, string) []string                      // a key column's distinct values
-	opts   Options
-	schema *dialects.Schema
-	notes  []string // said at the top of the file
-	Users  *UserGuess
-	Groups *GroupGuess
+	sample  func(*dialects.Table, string) []string
+	has     func(t *dialects.Table, col string, vals []string) []string // which of vals col holds
+	shared  *shared                                                     // users and groups in one table, when so
+	keys    func(*dialects.Table, string) []string                      // a key column's distinct values
+	largest func(*dialects.Table, string) string                        // a column's largest value, as text
+	opts    Options
+	schema  *dialects.Schema
+	notes   []string // said at the top of the file
+	Users   *UserGuess
+	Groups  *GroupGuess
 }
 
 // Guess is one binding: the column, and why.
@@ -53,6 +60,7 @@ type UserGuess struct {
 	IDGenerate   string // database, uuid
 	Attrs        []Attr
 	Active       *ActiveGuess
+	ActiveAlt    string // a state column left out, and why
 	Password     *PasswordGuess
 	LastModified *TimeGuess
 	Created      *TimeGuess
@@ -96,6 +104,8 @@ type Attr struct {
 	// MatchColumn and MatchValue, when set, put the value in a row of the key/value
 	// table (UserGuess.Related) whose MatchColumn holds MatchValue.
 	MatchColumn, MatchValue string
+	// Fold is a column whose collation minds case (utf8mb4_bin): compared lower-cased.
+	Fold bool
 }
 
 // RelatedGuess is a key/value table of the users' (WordPress's wp_usermeta).
@@ -130,17 +140,22 @@ type SetGuess struct {
 
 // GroupGuess is what init found for groups and memberships.
 type GroupGuess struct {
-	Table                   *dialects.Table
-	Why                     string
-	ID                      *dialects.Column
-	IDType, IDGenerate      string
-	Name, Description       string
-	Members                 *dialects.Table
-	MemberGroup, MemberUser string
-	MembersWhy              string
-	Scope                   *ScopeGuess // groups kept in the users' table
-	LastModified            *TimeGuess
-	Set, MemberSet          []SetGuess
+	Table              *dialects.Table
+	Why                string
+	ID                 *dialects.Column
+	IDType, IDGenerate string
+	Name, Description  string
+	// ReadOnly, when set, says why groups are imported but not pushed.
+	ReadOnly string
+	// MemberWhere keeps the current rows of a membership table that keeps history.
+	MemberWhere, MemberWhereWhy string
+	NameFold                    bool // the name column's collation minds case
+	Members                     *dialects.Table
+	MemberGroup, MemberUser     string
+	MembersWhy                  string
+	Scope                       *ScopeGuess // groups kept in the users' table
+	LastModified                *TimeGuess
+	Set, MemberSet              []SetGuess
 }
 
 // Build reads db and guesses.
@@ -160,6 +175,12 @@ func Build(ctx context.Context, d dialects.Dialect, db *sql.DB, opts Options) (*
 	sample := func(t *dialects.Table, col string) []string { return samples(ctx, d, db, t.Name, col, 20) }
 	dr.keys = func(t *dialects.Table, col string) []string { return samples(ctx, d, db, t.Name, col, 500) }
 	dr.sample = sample
+	dr.largest = func(t *dialects.Table, col string) string {
+		b := sqlgen.Largest(d, t.Name, col)
+		var v string
+		_ = dialects.Each(ctx, db, b.String(), b.Args, func(r []sql.NullString) error { v = r[0].String; return nil })
+		return v
+	}
 	dr.has = func(t *dialects.Table, col string, vals []string) []string {
 		return present(ctx, d, db, t.Name, col, vals)
 	}
@@ -203,11 +224,11 @@ var (
 	displayNames    = []string{"display_name", "displayname", "full_name", "fullname", "name", "real_name", "nickname"}
 	phoneNames      = []string{"mobile", "mobile_phone", "cell", "phone", "phone1", "phone_number", "telephone", "work_phone"}
 	titleNames      = []string{"title", "job_title", "jobtitle", "position"}
-	passwordNames   = []string{"password_hash", "password_digest", "hashed_password", "encrypted_password", "crypted_password", "passwd", "password", "pass", "user_pass", "pwd", "pw_hash", "pass_hash"}
+	passwordNames   = []string{"password_hash", "password_digest", "hashed_password", "encrypted_password", "crypted_password", "passwd", "password", "user_password", "pass", "user_pass", "pwd", "pw_hash", "pass_hash"}
 	activeNames     = []string{"active", "is_active", "enabled", "is_enabled", "status", "state", "account_status", "user_status"}
 	invertedNames   = []string{"disabled", "is_disabled", "blocked", "is_blocked", "suspended", "is_suspended", "locked", "is_locked", "inactive", "deleted", "is_deleted", "banned"}
-	modifiedNames   = []string{"updated_at", "modified_at", "updated_on", "modified_on", "last_modified", "lastmodified", "timemodified", "modified", "updated", "date_modified", "mtime", "changed"}
-	createdNames    = []string{"created_at", "created_on", "timecreated", "user_registered", "date_created", "created", "registered_at", "ctime", "date_joined"}
+	modifiedNames   = []string{"updated_at", "modified_at", "updated_on", "modified_on", "last_modified", "lastmodified", "timemodified", "modified", "updated", "date_modified", "mtime", "changed", "updated_unix", "modified_unix", "last_update"}
+	createdNames    = []string{"created_at", "created_on", "timecreated", "user_registered", "date_created", "created", "registered_at", "ctime", "date_joined", "created_unix", "user_regdate", "regdate", "reg_date", "date_registered"}
 	groupTableNames = []string{"groups", "group", "teams", "team", "roles", "departments", "department", "cohorts", "cohort", "organizations", "units"}
 	groupNameNames  = []string{"name", "display_name", "displayname", "group_name", "title", "dept_name", "label", "idnumber"}
 	descNames       = []string{"description", "summary", "details", "note", "notes"}
@@ -228,6 +249,62 @@ func findColumn(t *dialects.Table, names []string, used map[string]bool) (*diale
 		others = append(others, c.Name)
 	}
 	return found[0], others
+}
+
+// formatRefs are the {column} references of a format, with an optional |transform.
+var formatRefs = regexp.MustCompile(`\{([A-Za-z0-9_]+)(?:\|[a-z]+)?\}`)
+
+// loginColumn is the users' login: the first login-named column that is unique, else the
+// first login-named one, else a unique column called name (Gitea's users.name).
+func loginColumn(t *dialects.Table, used map[string]bool) (*dialects.Column, []string) {
+	var cands []*dialects.Column
+	for _, n := range loginNames {
+		if c := t.Column(n); c != nil && !used[strings.ToLower(c.Name)] && isText(c) {
+			cands = append(cands, c)
+		}
+	}
+	if len(cands) == 0 {
+		for _, n := range []string{"name", "nick", "nickname"} {
+			if c := t.Column(n); c != nil && !used[strings.ToLower(c.Name)] && isText(c) && t.IsUnique(c.Name) {
+				return c, nil
+			}
+		}
+		return nil, nil
+	}
+	var best *dialects.Column
+	for _, c := range cands {
+		if t.IsUnique(c.Name) {
+			best = c
+			break
+		}
+	}
+	if best == nil {
+		// No login-named column is unique: a unique name column is the login (Gitea's
+		// name beside its login_name for external sources), else the first candidate.
+		for _, n := range []string{"name", "nick", "nickname"} {
+			if c := t.Column(n); c != nil && !used[strings.ToLower(c.Name)] && isText(c) && t.IsUnique(c.Name) {
+				best = c
+				break
+			}
+		}
+	}
+	if best == nil {
+		best = cands[0]
+	}
+	var others []string
+	for _, c := range cands {
+		if c != best {
+			others = append(others, c.Name)
+		}
+	}
+	return best, others
+}
+
+// caseSensitive reports whether c's collation tells upper from lower case (MySQL's
+// utf8mb4_bin, utf8mb4_0900_as_cs; SQL Server's Latin1_General_CS_AS).
+func caseSensitive(c *dialects.Column) bool {
+	n := strings.ToLower(c.Collation)
+	return strings.HasSuffix(n, "_bin") || strings.Contains(n, "_bin2") || strings.HasSuffix(n, "_cs") || strings.Contains(n, "_cs_")
 }
 
 func isText(c *dialects.Column) bool {
@@ -362,13 +439,38 @@ func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error
 		if len(others) > 0 {
 			w += "; other candidates: " + strings.Join(others, ", ")
 		}
-		u.Attrs = append(u.Attrs, Attr{Path: path, Column: c.Name, Type: "string", Primary: primary, Why: w, NotNull: !c.Nullable && isText(c)})
+		u.Attrs = append(u.Attrs, Attr{Path: path, Column: c.Name, Type: "string", Primary: primary, Why: w, NotNull: !c.Nullable && isText(c), Fold: caseSensitive(c)})
 		return c
 	}
 	// userName: a unique login column, else a unique e-mail.
-	login, loginOthers := findColumn(t, loginNames, used)
+	login, loginOthers := loginColumn(t, used)
 	email, _ := findColumn(t, emailNames, used)
+	var byFlag *Attr
+	if un := dr.opts.UserName; un != "" {
+		a := Attr{Path: "userName", Type: "string", Why: "named with -username"}
+		if strings.Contains(un, "{") {
+			for _, ref := range formatRefs.FindAllStringSubmatch(un, -1) {
+				if t.Column(ref[1]) == nil {
+					return fmt.Errorf("-username %s: %s has no column %s", un, t.Name, ref[1])
+				}
+			}
+			a.Format = un
+		} else {
+			c := t.Column(un)
+			if c == nil {
+				return fmt.Errorf("-username %s: %s has no such column", un, t.Name)
+			}
+			a.Column, a.Fold = c.Name, caseSensitive(c)
+			take(c)
+		}
+		byFlag = &a
+	}
 	switch {
+	case byFlag != nil:
+		u.Attrs = append(u.Attrs, *byFlag)
+		if login != nil && login.Name != byFlag.Column {
+			u.Attrs[0].Why += "; init would have taken " + login.Name
+		}
 	case login != nil:
 		w := "the login column"
 		if t.IsUnique(login.Name) {
@@ -380,17 +482,30 @@ func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error
 			w += "; other candidates: " + strings.Join(loginOthers, ", ")
 		}
 		take(login)
-		u.Attrs = append(u.Attrs, Attr{Path: "userName", Column: login.Name, Type: "string", Why: w})
+		u.Attrs = append(u.Attrs, Attr{Path: "userName", Column: login.Name, Type: "string", Why: w, Fold: caseSensitive(login)})
 	case email != nil:
 		take(email)
-		u.Attrs = append(u.Attrs, Attr{Path: "userName", Column: email.Name, Type: "string", Why: "no login column: the e-mail is the login Okta matches users on"})
+		u.Attrs = append(u.Attrs, Attr{Path: "userName", Column: email.Name, Type: "string", Why: "no login column: the e-mail is the login Okta matches users on", Fold: caseSensitive(email)})
 		// The same column is also the work e-mail below.
 		delete(used, strings.ToLower(email.Name))
 	default:
 		given, _ := findColumn(t, givenNames, used)
 		family, _ := findColumn(t, familyNames, used)
 		if given == nil || family == nil {
-			return fmt.Errorf("users table %s has no column that looks like a login or an e-mail for userName; map it by hand", t.Name)
+			msg := fmt.Sprintf("users table %s has no column that looks like a login or an e-mail for userName", t.Name)
+			for _, o := range s.Tables {
+				if o == t || len(o.PK) == 1 {
+					continue
+				}
+				c, _ := loginColumn(o, nil)
+				if c == nil {
+					c, _ = findColumn(o, emailNames, nil)
+				}
+				if c != nil {
+					msg += fmt.Sprintf("; %s has one (%s) but its primary key is %d columns (%s), and a SCIM id is one: map it by hand with users.table: %s, id: %s and a scope that keeps one row per user", o.Name, c.Name, len(o.PK), strings.Join(o.PK, ", "), o.Name, o.PK[0])
+				}
+			}
+			return errors.New(msg + "; map it by hand")
 		}
 		// No login at all (MySQL's employees): a userName made of the names, read-only,
 		// which the lookup still finds through the name columns.
@@ -406,8 +521,11 @@ func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error
 	}
 	attr("name.givenName", givenNames, "a given-name column", false)
 	attr("name.familyName", familyNames, "a family-name column", false)
-	if c := attr("emails.work", emailNames, "the e-mail column, Okta's primary e-mail", true); c == nil && email != nil {
-		u.Attrs = append(u.Attrs, Attr{Path: "emails.work", Column: email.Name, Type: "string", Primary: true, Why: "the e-mail column, also the userName"})
+	if c := attr("emails.work", emailNames, "the e-mail column, Okta's primary e-mail", true); c == nil && byFlag != nil && byFlag.Format != "" && strings.Contains(byFlag.Format, "@") && u.Mail == nil {
+		// No e-mail column, and the login the application makes is an address: the same.
+		u.Attrs = append(u.Attrs, Attr{Path: "emails.work", Format: byFlag.Format, Type: "string", Primary: true, Why: "no e-mail column: the userName, which is an address"})
+	} else if c == nil && email != nil {
+		u.Attrs = append(u.Attrs, Attr{Path: "emails.work", Column: email.Name, Type: "string", Primary: true, Why: "the e-mail column, also the userName", Fold: caseSensitive(email)})
 	} else if c == nil && u.Mail != nil {
 		m := u.Mail
 		u.Attrs = append(u.Attrs, Attr{Path: "emails.work", Column: m.Address, Type: "string", Primary: true, MatchColumn: m.Flag, MatchValue: yamlValue(m.FlagValue), In: "mail",
@@ -453,7 +571,7 @@ func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error
 		u.Password = &PasswordGuess{Column: c.Name, Scheme: scheme, Why: why}
 	}
 	// The active state, and its encoding.
-	u.Active = activeGuess(t, used, sample)
+	u.Active, u.ActiveAlt = activeGuess(t, used, sample)
 	if u.Active != nil {
 		used[strings.ToLower(u.Active.Column)] = true
 	}
@@ -462,7 +580,7 @@ func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error
 		if used[strings.ToLower(c.Name)] {
 			continue
 		}
-		if secret(c.Name) {
+		if secret(c.Name) && (attrType(c) == "string" || attrType(c) == "") {
 			u.Unmapped = append(u.Unmapped, c.Name+": it looks like a secret (a key, token, salt or hash), which Okta should not see")
 			continue
 		}
@@ -507,11 +625,33 @@ func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error
 			written["salt"] = true
 		}
 	}
+	// A unique text column no attribute writes (Gitea's lower_name, phpBB's username_clean)
+	// cannot take one value for every row, default or not: it takes the userName.
+	if un := u.Attrs[0]; un.Column != "" {
+		for _, c := range t.Columns {
+			n := strings.ToLower(c.Name)
+			if written[n] || c.Nullable || !isText(c) || !t.IsUnique(c.Name) || (len(t.PK) == 1 && strings.EqualFold(t.PK[0], c.Name)) {
+				continue
+			}
+			v, why := "{copy: userName, on: always}", "unique, so no one value can do for every row: a copy of the userName; check the application's rule"
+			if strings.Contains(n, "lower") || strings.Contains(n, "clean") || strings.Contains(n, "canonical") || strings.Contains(n, "norm") {
+				v, why = "{copy: userName, transform: lower, on: always}", "unique and named as a normalised form: the userName lower-cased; check the application's rule"
+			}
+			u.Set = append(u.Set, SetGuess{Column: c.Name, Value: v, Why: why})
+			written[n] = true
+		}
+	}
 	for _, sg := range requiredSet(t, written) {
 		c := t.Column(sg.Column)
-		if sg.Value == "''" {
+		if ref := dr.refersTo(t, c); sg.Value == "''" || ref != "" {
 			if vals := sample(t, c.Name); len(vals) > 0 {
 				sg.Value, sg.Why = yamlValue(vals[0]), "NOT NULL without a default: a value the column holds; check the one a new user should get"
+				if _, err := strconv.ParseInt(vals[0], 10, 64); err == nil && attrType(c) == "integer" {
+					sg.Value = vals[0]
+				}
+				if ref != "" {
+					sg.Why = "NOT NULL without a default, and it refers to " + ref + ": the first of its values rows hold, which may grant more than a new user should have; choose the row a new user gets"
+				}
 			}
 		}
 		sg.Why += "; or bind it as a custom attribute with a default (and remove it here)"
@@ -648,35 +788,36 @@ func isHex(s string) bool {
 }
 
 // activeGuess finds the state column: a boolean, a status code, or an inverted flag.
-func activeGuess(t *dialects.Table, used map[string]bool, sample func(*dialects.Table, string) []string) *ActiveGuess {
+func activeGuess(t *dialects.Table, used map[string]bool, sample func(*dialects.Table, string) []string) (*ActiveGuess, string) {
 	if c, _ := findColumn(t, activeNames, used); c != nil {
 		vals := sample(t, c.Name)
 		switch {
 		case attrType(c) == "boolean":
-			return &ActiveGuess{Column: c.Name, True: []any{true}, False: []any{false}, Why: "a boolean state column"}
+			return &ActiveGuess{Column: c.Name, True: []any{true}, False: []any{false}, Why: "a boolean state column"}, ""
 		case isInt(c) && len(vals) == 1 && (strings.Contains(strings.ToLower(c.Name), "status") || strings.Contains(strings.ToLower(c.Name), "state")):
 			// WordPress's user_status is 0 for every user: nothing says which value is active.
-			return nil
+			return nil, fmt.Sprintf("%s holds %s in every sampled row, so nothing tells which value means active; if it is the state, map it as active: {column: %s, true: [%s], false: [...]}",
+				c.Name, vals[0], c.Name, vals[0])
 		case isInt(c) && subset(vals, "0", "1"):
-			return &ActiveGuess{Column: c.Name, True: []any{1}, False: []any{0}, Why: "a state column holding 0 and 1"}
+			return &ActiveGuess{Column: c.Name, True: []any{1}, False: []any{0}, Why: "a state column holding 0 and 1"}, ""
 		case isText(c) && subsetFold(vals, "a", "i"):
-			return &ActiveGuess{Column: c.Name, True: []any{caseOf(vals, "A")}, False: []any{caseOf(vals, "I")}, Why: "a state column holding A and I (active, inactive)"}
+			return &ActiveGuess{Column: c.Name, True: []any{caseOf(vals, "A")}, False: []any{caseOf(vals, "I")}, Why: "a state column holding A and I (active, inactive)"}, ""
 		case isText(c) && subsetFold(vals, "active", "inactive", "disabled", "suspended"):
-			return &ActiveGuess{Column: c.Name, True: []any{caseOf(vals, "active")}, False: []any{caseOf(vals, "inactive")}, Why: "a state column holding words; check the inactive one"}
+			return &ActiveGuess{Column: c.Name, True: []any{caseOf(vals, "active")}, False: []any{caseOf(vals, "inactive")}, Why: "a state column holding words; check the inactive one"}, ""
 		case isInt(c) && len(vals) > 0:
-			return &ActiveGuess{Column: c.Name, True: []any{1}, False: []any{0}, Why: fmt.Sprintf("a state column holding %d codes: check which mean active (true: [..]) and which inactive", len(vals))}
+			return &ActiveGuess{Column: c.Name, True: []any{1}, False: []any{0}, Why: fmt.Sprintf("a state column holding %d codes: check which mean active (true: [..]) and which inactive", len(vals))}, ""
 		}
 	}
 	if c, _ := findColumn(t, invertedNames, used); c != nil {
 		vals := sample(t, c.Name)
 		if attrType(c) == "boolean" {
-			return &ActiveGuess{Column: c.Name, True: []any{false}, False: []any{true}, Why: "an inverted flag (" + c.Name + "): set means inactive"}
+			return &ActiveGuess{Column: c.Name, True: []any{false}, False: []any{true}, Why: "an inverted flag (" + c.Name + "): set means inactive"}, ""
 		}
 		if isInt(c) && subset(vals, "0", "1") {
-			return &ActiveGuess{Column: c.Name, True: []any{0}, False: []any{1}, Why: "an inverted flag (" + c.Name + ", 0 or 1): 1 means inactive"}
+			return &ActiveGuess{Column: c.Name, True: []any{0}, False: []any{1}, Why: "an inverted flag (" + c.Name + ", 0 or 1): 1 means inactive"}, ""
 		}
 	}
-	return nil
+	return nil, ""
 }
 
 func subset(vals []string, allowed ...string) bool {
@@ -827,6 +968,16 @@ func (dr *Draft) guessGroups() {
 	g.IDGenerate = "database"
 	if !g.ID.Generated && !g.ID.HasDefault && g.IDType != "integer" {
 		g.IDGenerate = "uuid"
+		if g.ID.Length > 0 && g.ID.Length < 36 {
+			g.IDGenerate = "database"
+			g.ReadOnly = fmt.Sprintf("%s.%s is text of at most %d characters that the database does not make, too short for a uuid: "+
+				"a new group needs the application's rule for its id (a templated createGroup); until then groups are imported, not pushed",
+				g.Table.Name, g.ID.Name, g.ID.Length)
+		}
+	}
+	if !g.ID.Generated && !g.ID.HasDefault && g.IDType == "integer" {
+		g.ReadOnly = fmt.Sprintf("%s.%s is an integer key the database does not number: a new group needs the application's rule for its id (a templated createGroup); until then groups are imported, not pushed",
+			g.Table.Name, g.ID.Name)
 	}
 	used := map[string]bool{strings.ToLower(g.ID.Name): true}
 	names := groupNameNames
@@ -836,7 +987,7 @@ func (dr *Draft) guessGroups() {
 		names = append(append([]string{}, displayNames...), familyNames...)
 	}
 	if c, _ := findColumn(g.Table, names, used); c != nil {
-		g.Name = c.Name
+		g.Name, g.NameFold = c.Name, caseSensitive(c)
 		used[strings.ToLower(c.Name)] = true
 	}
 	if c, _ := findColumn(g.Table, descNames, used); c != nil {
@@ -852,12 +1003,56 @@ func (dr *Draft) guessGroups() {
 		}
 		g.Set = requiredSet(g.Table, used)
 	}
-	g.MemberSet = requiredSet(g.Members, map[string]bool{strings.ToLower(g.MemberGroup): true, strings.ToLower(g.MemberUser): true})
+	memberWritten := map[string]bool{strings.ToLower(g.MemberGroup): true, strings.ToLower(g.MemberUser): true}
+	var endSet *SetGuess
+	if c, _ := findColumn(g.Members, endNames, memberWritten); c != nil {
+		endSet = dr.currentMembers(g, c)
+		if endSet != nil {
+			memberWritten[strings.ToLower(c.Name)] = true
+		}
+	}
+	g.MemberSet = requiredSet(g.Members, memberWritten)
+	if endSet != nil && endSet.Value != "" {
+		g.MemberSet = append([]SetGuess{*endSet}, g.MemberSet...)
+	}
 	if g.Name == "" {
 		dr.notes = append(dr.notes, "group table "+g.Table.Name+" has no name column init recognises; groups left out")
 		return
 	}
 	dr.Groups = g
+}
+
+// endNames are names of the column that ends a membership, in tables that keep past
+// memberships as rows (MySQL's employees: dept_emp.to_date).
+var endNames = []string{"to_date", "end_date", "date_to", "valid_to", "valid_until", "until", "ends_at", "ended_at", "end_at", "left_at", "expires_at"}
+
+// currentMembers reads a membership table's end column c: the current rows are those
+// whose end is a far-future sentinel (9999-01-01), which a new row takes too; else, when
+// c may be NULL, those without an end or ending later, and a new row has none. A nil
+// answer means c tells nothing init can use.
+func (dr *Draft) currentMembers(g *GroupGuess, c *dialects.Column) *SetGuess {
+	mx := dr.largest(g.Members, c.Name)
+	year := 0
+	if len(mx) >= 4 {
+		year, _ = strconv.Atoi(mx[:4])
+	}
+	switch {
+	case year >= 2900 && len(mx) >= 10 && (c.Type == "date" || isTime(c)):
+		lit := mx[:10]
+		if c.Type != "date" && len(mx) >= 19 {
+			lit = mx[:10] + " " + mx[11:19]
+		}
+		g.MemberWhere = `{{col "` + c.Name + `"}} = '` + lit + `'`
+		g.MemberWhereWhy = fmt.Sprintf("%s keeps past memberships: current ones end %s (the largest %s, a far-future sentinel), the others ended on the day %s says. "+
+			"A removed member's row is deleted, not ended; to keep the history, template updateGroup", g.Members.Name, lit, c.Name, c.Name)
+		return &SetGuess{Column: c.Name, Value: yamlValue(lit), Why: "a new membership is current: it ends " + lit + ", as the current rows do"}
+	case c.Nullable && (c.Type == "date" || isTime(c)):
+		g.MemberWhere = `{{col "` + c.Name + `"}} IS NULL OR {{col "` + c.Name + `"}} > CURRENT_TIMESTAMP`
+		g.MemberWhereWhy = fmt.Sprintf("%s keeps memberships with an end (%s): current ones have none or end later. "+
+			"A removed member's row is deleted, not ended; to keep the history, template updateGroup", g.Members.Name, c.Name)
+		return &SetGuess{Column: c.Name}
+	}
+	return nil
 }
 
 // groupRank is where t's name comes in groupTableNames (len when it is not there).
@@ -984,6 +1179,20 @@ func (dr *Draft) mailTable(users *dialects.Table) *MailGuess {
 	return nil
 }
 
+// refersTo is the table c refers to, by a foreign key or by its name ("" when none), so
+// that 0 is no value for it.
+func (dr *Draft) refersTo(t *dialects.Table, c *dialects.Column) string {
+	for _, fk := range t.FKs {
+		if len(fk.Columns) == 1 && strings.EqualFold(fk.Columns[0], c.Name) {
+			return fk.RefTable
+		}
+	}
+	if ref := dr.refTable(c.Name); ref != nil && ref != t {
+		return ref.Name
+	}
+	return ""
+}
+
 // ownerColumn is t's column referring to users: a foreign key, or a column named so.
 func (dr *Draft) ownerColumn(t, users *dialects.Table) string {
 	for _, fk := range t.FKs {
@@ -1005,6 +1214,8 @@ func (dr *Draft) refTable(col string) *dialects.Table {
 	n := strings.ToLower(col)
 	var base string
 	switch {
+	case n == "uid":
+		base = "user" // the common abbreviation (Gitea's team_user.uid)
 	case strings.HasSuffix(n, "_id") && len(n) > 3:
 		base = strings.TrimSuffix(n, "_id")
 	case strings.HasSuffix(n, "id") && len(n) > 2:

@@ -125,6 +125,8 @@ func (dr *Draft) YAML() string {
 	if a := u.Active; a != nil {
 		w.comment(4, "active: "+a.Why+". Writable, so deactivation, reactivation and pending users work.")
 		w.line(4, "active: {column: %s, true: %s, false: %s}", a.Column, yamlValues(a.True), yamlValues(a.False))
+	} else if u.ActiveAlt != "" {
+		w.comment(4, "No active state: "+u.ActiveAlt+". Until then users read as active and cannot be deactivated.")
 	} else {
 		w.comment(4, "No state column (active, enabled, status, or an inverted blocked/suspended flag): users read as active and cannot be deactivated.")
 	}
@@ -183,21 +185,41 @@ func (dr *Draft) YAML() string {
 			w.line(4, "%s: %s   # %s", s.Column, s.Value, s.Why)
 		}
 	}
-	w.line(2, "displayName: %s", g.Name)
+	if g.NameFold {
+		w.comment(2, "displayName: the column's collation minds case, and Okta's group lookups do not: compared lower-cased.")
+		w.line(2, "displayName: {column: %s, fold: lower}", g.Name)
+	} else {
+		w.line(2, "displayName: %s", g.Name)
+	}
 	if g.Description != "" {
 		w.line(2, "description: %s", g.Description)
 	}
-	if len(g.MemberSet) == 0 {
+	if len(g.MemberSet) == 0 && g.MemberWhere == "" {
 		w.line(2, "members: {table: %s, group: %s, user: %s}", g.Members.Name, g.MemberGroup, g.MemberUser)
 	} else {
+		if g.MemberWhere != "" {
+			w.comment(2, "Members: "+g.MemberWhereWhy+".")
+		}
 		w.line(2, "members:")
 		w.line(4, "table: %s", g.Members.Name)
 		w.line(4, "group: %s", g.MemberGroup)
 		w.line(4, "user: %s", g.MemberUser)
-		w.line(4, "set:")
-		for _, s := range g.MemberSet {
-			w.line(6, "%s: %s   # %s", s.Column, s.Value, s.Why)
+		if g.MemberWhere != "" {
+			w.line(4, "where: %s", yamlValue(g.MemberWhere))
 		}
+		if len(g.MemberSet) > 0 {
+			w.line(4, "set:")
+			for _, s := range g.MemberSet {
+				w.line(6, "%s: %s   # %s", s.Column, s.Value, s.Why)
+			}
+		}
+	}
+	if g.ReadOnly != "" {
+		w.comment(2, "Import only: "+g.ReadOnly+".")
+		w.line(2, "operations:")
+		w.line(4, "getGroups: auto")
+		w.line(4, "getGroup: auto")
+		return w.String()
 	}
 	w.comment(2, "Group push and import, generated from the bindings.")
 	w.line(2, "operations: auto")
@@ -209,6 +231,9 @@ func (dr *Draft) YAML() string {
 // userName, which always has one.
 func binding(a Attr, empty bool) string {
 	if a.Format != "" {
+		if a.Primary {
+			return "{format: " + strconv.Quote(a.Format) + ", primary: true}"
+		}
 		return "{format: " + strconv.Quote(a.Format) + "}"
 	}
 	var parts []string
@@ -222,6 +247,9 @@ func binding(a Attr, empty bool) string {
 	}
 	if a.Primary {
 		parts = append(parts, "primary: true")
+	}
+	if a.Fold {
+		parts = append(parts, "fold: lower")
 	}
 	if a.NotNull && empty {
 		parts = append(parts, `emptyAs: ""`)

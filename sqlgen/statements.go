@@ -386,6 +386,14 @@ func Sample(d dialects.Dialect, table, col string, n int) *Builder {
 	return b
 }
 
+// Largest selects the largest value of table.col as text, for scimsql init's look at
+// an end-date column: a far-future sentinel ('9999-01-01') marks the current rows.
+func Largest(d dialects.Dialect, table, col string) *Builder {
+	b := NewBuilder(d)
+	b.W("SELECT MAX(", d.Quote(col), ") FROM ", d.Quote(table))
+	return b
+}
+
 // Present selects those of vals that table.col holds, compared without case (scimsql
 // init's look for built-in accounts such as guest).
 func Present(d dialects.Dialect, table, col string, vals []string) *Builder {

@@ -130,6 +130,7 @@ func TestBrokenServers(t *testing.T) {
 		{"missing capability body", false, 3, func(f *fake) { f.noCaps = true }, "ServiceProviderConfigs", "Okta assumes every capability"},
 		{"2.0: declared deactivation without PATCH", true, 3, func(f *fake) { f.noPatch = true }, "PUSH_USER_DEACTIVATION", "PATCH /Users/"},
 		{"2.0: 500 on a filter", true, 3, func(f *fake) { f.filter500 = true }, "PUSH_NEW_USERS", "answered 500"},
+		{"profile push that keeps the old name", false, 3, func(f *fake) { f.keepName = true }, "PUSH_PROFILE_UPDATES", "reads back name.familyName"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,6 +168,22 @@ func TestBrokenServers(t *testing.T) {
 				t.Errorf("colours without a terminal")
 			}
 		})
+	}
+}
+
+// A connector whose table has no name columns (a forum's users) stores no familyName: its
+// profile push is judged on what it does store, not failed for a name it never kept.
+func TestProfilePushWithoutNames(t *testing.T) {
+	for _, v2 := range []bool{false, true} {
+		f := newFake(v2, 3)
+		f.noNames = true
+		rep := checkFake(t, f, tester.Options{})
+		if c := rep.Check("PUSH_PROFILE_UPDATES"); c == nil || c.Status != tester.Working {
+			t.Fatalf("v2=%v: PUSH_PROFILE_UPDATES is %v, want working: %v", v2, c, statuses(rep))
+		}
+		if rep.ExitCode() != 0 {
+			t.Errorf("v2=%v: exit %d: %v", v2, rep.ExitCode(), statuses(rep))
+		}
 	}
 }
 

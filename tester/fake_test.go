@@ -40,6 +40,8 @@ type fake struct {
 	noPatch         bool // 2.0: PATCH is a 501
 	echoActive      bool // with ignoreActive: the answer echoes the active sent
 	maxPage         int  // caps count, as RFC 7644 allows but the agent's walk does not
+	keepName        bool // updates do not store name (a create does)
+	noNames         bool // no name is stored at all (a forum's users have none)
 }
 
 type fuser struct {
@@ -87,6 +89,9 @@ func (f *fake) apply(u *fuser, doc map[string]any) {
 				if _, had := u.doc["active"]; had {
 					continue
 				}
+			}
+			if k == "name" && (f.noNames || f.keepName && u.doc["name"] != nil) {
+				continue
 			}
 			u.doc[k] = v
 		}

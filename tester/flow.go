@@ -687,6 +687,9 @@ func (r *runner) flowProfilePush(f *flow) {
 	}
 	family += "Upd"
 	echoedEmail := strings.EqualFold(primaryEmail(u.created), primaryEmail(u.doc))
+	// A connector whose table has no name columns (a forum's users) stores no familyName:
+	// only what the create echoed can be read back.
+	storesFamily := str(obj(u.created["name"])["familyName"]) != ""
 	newEmail := "upd." + primaryEmail(u.doc)
 	name := obj(doc["name"])
 	name["familyName"] = family
@@ -712,13 +715,18 @@ func (r *runner) flowProfilePush(f *flow) {
 	if got == nil {
 		return
 	}
-	if v := str(obj(got["name"])["familyName"]); v != family {
+	if v := str(obj(got["name"])["familyName"]); storesFamily && v != family {
 		f.errorf("read back", nil, "name.familyName "+family, "after the profile push the user reads back name.familyName %q", v)
 	}
 	if echoedEmail && !strings.EqualFold(primaryEmail(got), newEmail) {
 		f.errorf("read back", nil, "the primary e-mail "+newEmail, "after the profile push the user reads back the e-mail %q", primaryEmail(got))
 	}
-	f.summary = "profile stored and read back"
+	switch {
+	case storesFamily || echoedEmail:
+		f.summary = "profile stored and read back"
+	default:
+		f.summary = "accepted; the connector stores neither name.familyName nor the e-mail, so nothing changed could be read back"
+	}
 }
 
 // PUSH_PASSWORD_UPDATES: a PUT of the user with a new password (2.0: PATCH replace

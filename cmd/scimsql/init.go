@@ -22,6 +22,7 @@ why each binding was chosen, and validates it against the database. It only read
 Usage:
   scimsql init -driver sqlite|postgres|mysql -dsn DSN [-out mapping.yaml] [-force]
                [-users TABLE] [-groups TABLE] [-members TABLE] [-app NAME]
+               [-username COLUMN|FORMAT]
 
 Flags:
 `
@@ -39,6 +40,7 @@ func initCmd(args []string, stdout, stderr io.Writer) int {
 	users := fs.String("users", "", "the users table, when init should not choose")
 	groups := fs.String("groups", "", "the groups table, when init should not choose")
 	members := fs.String("members", "", "the membership table, when init should not choose")
+	userName := fs.String("username", "", "the userName when init cannot know it: a column, or the format the application makes logins with, such as {last_name}{first_name}@corp.example")
 	app := fs.String("app", "", "the Okta app's name (custom attributes' URN urn:okta:NAME:1.0:user:custom); default app")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -68,7 +70,7 @@ func initCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	clean, stripped := withoutPassword(*driver, *dsn)
-	dr, err := draft.Build(ctx, d, db, draft.Options{Driver: *driver, DSN: clean, Users: *users, Groups: *groups, Members: *members, App: *app})
+	dr, err := draft.Build(ctx, d, db, draft.Options{Driver: *driver, DSN: clean, Users: *users, Groups: *groups, Members: *members, App: *app, UserName: *userName})
 	if err != nil {
 		fmt.Fprintf(stderr, "scimsql init: %s\n", redactDSN(err.Error(), *driver, *dsn))
 		return 1

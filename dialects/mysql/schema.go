@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 
 	"github.com/scimsql/scimsql/dialects"
@@ -16,14 +17,15 @@ func (*MySQL) ReadSchema(ctx context.Context, db *sql.DB) (*dialects.Schema, err
 	// MariaDB writes a nullable column's absent default as the text NULL.
 	err := dialects.Each(ctx, db, `SELECT c.TABLE_NAME, c.COLUMN_NAME, LOWER(c.DATA_TYPE), c.IS_NULLABLE,
 		CASE WHEN c.COLUMN_DEFAULT IS NULL OR c.COLUMN_DEFAULT = 'NULL' THEN 'f' ELSE 't' END,
-		CASE WHEN c.EXTRA LIKE '%auto_increment%' THEN 't' ELSE 'f' END, COALESCE(c.COLLATION_NAME, '')
+		CASE WHEN c.EXTRA LIKE '%auto_increment%' THEN 't' ELSE 'f' END, COALESCE(c.COLLATION_NAME, ''),
+		CASE WHEN c.CHARACTER_MAXIMUM_LENGTH < 65536 THEN c.CHARACTER_MAXIMUM_LENGTH ELSE 0 END
 		FROM information_schema.COLUMNS c
 		JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
 		WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE'
 		ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`, nil, func(v []sql.NullString) error {
 		t := b.Table(v[0].String)
 		t.Columns = append(t.Columns, &dialects.Column{Name: v[1].String, Type: v[2].String, Nullable: v[3].String == "YES",
-			HasDefault: v[4].String == "t", Generated: v[5].String == "t", Collation: v[6].String})
+			HasDefault: v[4].String == "t", Generated: v[5].String == "t", Collation: v[6].String, Length: atoi(v[7].String)})
 		return nil
 	})
 	if err != nil {
@@ -96,4 +98,9 @@ func deleteEmpty(keys [][]string) [][]string {
 		}
 	}
 	return out
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

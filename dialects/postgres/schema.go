@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"strconv"
 
 	"github.com/scimsql/scimsql/dialects"
 )
@@ -15,14 +16,14 @@ func (*Postgres) ReadSchema(ctx context.Context, db *sql.DB) (*dialects.Schema, 
 	err := dialects.Each(ctx, db, `SELECT c.table_name, c.column_name, c.data_type, c.is_nullable,
 		CASE WHEN c.column_default IS NULL THEN 'f' ELSE 't' END,
 		CASE WHEN c.is_identity = 'YES' OR c.column_default LIKE 'nextval(%' THEN 't' ELSE 'f' END,
-		COALESCE(c.collation_name, '')
+		COALESCE(c.collation_name, ''), COALESCE(c.character_maximum_length, 0)
 		FROM information_schema.columns c
 		JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
 		WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
 		ORDER BY c.table_name, c.ordinal_position`, nil, func(v []sql.NullString) error {
 		t := b.Table(v[0].String)
 		t.Columns = append(t.Columns, &dialects.Column{Name: v[1].String, Type: v[2].String, Nullable: v[3].String == "YES",
-			HasDefault: v[4].String == "t", Generated: v[5].String == "t", Collation: v[6].String})
+			HasDefault: v[4].String == "t", Generated: v[5].String == "t", Collation: v[6].String, Length: atoi(v[7].String)})
 		return nil
 	})
 	if err != nil {
@@ -77,4 +78,9 @@ func (*Postgres) ReadSchema(ctx context.Context, db *sql.DB) (*dialects.Schema, 
 		return nil, err
 	}
 	return b.Schema(), nil
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
