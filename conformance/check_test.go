@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/scimsql/scimsql/conformance"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/engine"
 	"github.com/scimsql/scimsql/explain"
@@ -105,7 +104,7 @@ func TestCheckDatabase(t *testing.T) {
 
 // On MariaDB the check runs too, and the privilege query reads root's global grants.
 func TestCheckDatabaseMySQL(t *testing.T) {
-	d := mysql.New()
+	d := conformance.MySQL()
 	dsn := conformance.MySQLDatabase(t, d, conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN"))
 	tg := target(t, d, dsn, root("examples", "quickstart", "mapping.yaml"), root("testdata", "conformance", "schema.mysql.sql"), allCapabilities)
 	e, err := engine.New(tg.Mapping, d, tg.DB, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BcryptCost: 4})

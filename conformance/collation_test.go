@@ -16,7 +16,6 @@ import (
 
 	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/engine"
@@ -62,7 +61,7 @@ func TestCollationPostgres(t *testing.T) {
 }
 
 func TestCollationMySQL(t *testing.T) {
-	d := mysql.New()
+	d := conformance.MySQL()
 	base := conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")
 	fresh := func(edit func(string) string) conformance.Target {
 		return collationTarget(t, d, conformance.MySQLDatabase(t, d, base), edit)

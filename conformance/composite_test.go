@@ -10,7 +10,6 @@ import (
 
 	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 )
@@ -34,7 +33,7 @@ func TestCompositePostgres(t *testing.T) {
 }
 
 func TestCompositeMySQL(t *testing.T) {
-	d := mysql.New()
+	d := conformance.MySQL()
 	composite(t, compositeTarget(t, d, conformance.MySQLDatabase(t, d, conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN"))))
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/dialects/sqlserver"
@@ -95,13 +94,13 @@ func TestTemplatedPostgres(t *testing.T) {
 }
 
 func TestQuickstartMySQL(t *testing.T) {
-	d := mysql.New()
+	d := conformance.MySQL()
 	dsn := conformance.MySQLDatabase(t, d, conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN"))
 	conformance.Run(t, target(t, d, dsn, root("examples", "quickstart", "mapping.yaml"), root("testdata", "conformance", "schema.mysql.sql"), allCapabilities))
 }
 
 func TestTemplatedMySQL(t *testing.T) {
-	d := mysql.New()
+	d := conformance.MySQL()
 	dsn := conformance.MySQLDatabase(t, d, conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN"))
 	conformance.Run(t, target(t, d, dsn, root("testdata", "conformance", "templated.yaml"), root("testdata", "conformance", "schema.mysql.sql"), allCapabilities))
 }
@@ -133,7 +132,7 @@ func sqlServerDSN(t *testing.T) string {
 // go-sql-driver returns DATETIME as text without parseTime and as time.Time with it; the
 // engine must read both the same.
 func TestQuickstartMySQLParseTime(t *testing.T) {
-	d := mysql.New()
+	d := conformance.MySQL()
 	base := conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")
 	sep := "?"
 	if strings.Contains(base, "?") {

@@ -18,7 +18,6 @@ import (
 	"testing"
 
 	"github.com/scimsql/scimsql/conformance"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/engine"
 	"github.com/scimsql/scimsql/httpapi"
 	"github.com/scimsql/scimsql/mappings"
@@ -102,7 +101,7 @@ func employeesSample(a *mappings.Attribute, n int) any {
 // database holding schema.sql and, with seed, seed.sql.
 func employeesExample(t *testing.T, seed bool) (conformance.Target, *sqlLog) {
 	t.Helper()
-	d := mysql.New()
+	d := conformance.MySQL()
 	dsn := conformance.MySQLDatabase(t, d, conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN"))
 	m, err := mappings.LoadFile(root("examples", "mysql-employees", "mapping.yaml"), mappings.Options{LookupEnv: func(string) (string, bool) { return "", false }})
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/engine"
@@ -62,7 +61,7 @@ func TestExplainRunsWhatServesPostgres(t *testing.T) {
 }
 
 func TestExplainRunsWhatServesMySQL(t *testing.T) {
-	d := mysql.New()
+	d := conformance.MySQL()
 	base := conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")
 	// The employees' gender is ENUM('M','F'), which no sample value fits.
 	gender := func(b []byte) []byte { return bytes.ReplaceAll(b, []byte(`"sample-gende"`), []byte(`"M"`)) }

@@ -21,7 +21,6 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/engine"
 	"github.com/scimsql/scimsql/httpapi"
@@ -87,7 +86,7 @@ func proxiedPostgres(t *testing.T, password string) proxiedDB {
 
 // proxiedMySQL makes a database, a user with a password, and a DSN for it through a proxy.
 func proxiedMySQL(t *testing.T, password string) proxiedDB {
-	d := mysql.New()
+	d := conformance.MySQL()
 	base := conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")
 	fresh := conformance.MySQLDatabase(t, d, base)
 	db := conformance.Open(t, d, fresh)
@@ -233,7 +232,7 @@ func TestHardeningDatabaseFaults(t *testing.T) {
 			logs := &syncBuffer{}
 			s, err := server.New(context.Background(), server.Options{
 				MappingPath: mapping,
-				Dialects:    map[string]func() dialects.Dialect{"postgres": postgres.New, "mysql": mysql.New},
+				Dialects:    map[string]func() dialects.Dialect{"postgres": postgres.New, "mysql": conformance.MySQL},
 				Logger:      slog.New(httpapi.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 				Version:     "test",
 				Engine:      engine.Options{BcryptCost: 4},

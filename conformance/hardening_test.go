@@ -26,7 +26,6 @@ import (
 
 	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/dialects/sqlserver"
@@ -54,7 +53,7 @@ var hardeningDBs = []hdb{
 		return d, conformance.PostgresSchema(t, d, conformance.DSN(t, "SCIMSQL_TEST_POSTGRES_DSN")), root("testdata", "conformance", "schema.postgres.sql")
 	}},
 	{"mysql", func(t *testing.T) (dialects.Dialect, string, string) {
-		d := mysql.New()
+		d := conformance.MySQL()
 		return d, conformance.MySQLDatabase(t, d, conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")), root("testdata", "conformance", "schema.mysql.sql")
 	}},
 	{"sqlserver", func(t *testing.T) (dialects.Dialect, string, string) {

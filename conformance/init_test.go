@@ -15,7 +15,6 @@ import (
 
 	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/draft"
@@ -67,7 +66,7 @@ func TestInitPostgres(t *testing.T) {
 }
 
 func TestInitMySQL(t *testing.T) {
-	d := mysql.New()
+	d := conformance.MySQL()
 	base := conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")
 	for _, c := range []initCase{
 		{"wordpress", "wordpress", "schema.sql", "seed.sql", []string{"IMPORT_NEW_USERS", "IMPORT_PROFILE_UPDATES", "PUSH_NEW_USERS", "PUSH_PASSWORD_UPDATES", "PUSH_PROFILE_UPDATES"}, "", false},

@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -73,5 +74,33 @@ func TestMySQLFactsChangeTheStatements(t *testing.T) {
 	insert, read := my[len(my)-2], my[len(my)-1]
 	if !strings.HasPrefix(insert, "INSERT INTO") || strings.Contains(insert, "RETURNING") || !strings.HasPrefix(read, "SELECT ") {
 		t.Errorf("on MySQL's facts the create ends with %q then %q, want an INSERT without RETURNING and a read", insert, read)
+	}
+}
+
+// Which facts this run's MySQL-family tests use: the server's own (MariaDB's INSERT ...
+// RETURNING on MariaDB), or, with SCIMSQL_TEST_MYSQL_FACTS=mysql as .ci/run's second run
+// sets it, MySQL 8's on whatever server answers.
+func TestMySQLFactsOfThisRun(t *testing.T) {
+	d := conformance.MySQL()
+	db := conformance.Open(t, d, conformance.MySQLDatabase(t, d, conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")))
+	var version string
+	if err := db.QueryRow("SELECT VERSION()").Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.(dialects.Prober).Probe(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := mysql.New().(dialects.Prober).Probe(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forced := os.Getenv(conformance.MySQLFactsEnv) == "mysql"
+	t.Logf("server %s; this run uses %s facts (INSERT ... RETURNING: %v)", version, map[bool]string{true: "MySQL 8's", false: "the server's own"}[forced], got.InsertReturns)
+	switch {
+	case forced && got.InsertReturns:
+		t.Errorf("%s=mysql, yet the dialect takes the server for one with INSERT ... RETURNING", conformance.MySQLFactsEnv)
+	case !forced && got.InsertReturns != own.InsertReturns:
+		t.Errorf("the tests' dialect says RETURNING %v, the server's own probe %v", got.InsertReturns, own.InsertReturns)
 	}
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 )
@@ -66,7 +65,7 @@ func TestScopesPostgres(t *testing.T) {
 }
 
 func TestScopesMySQL(t *testing.T) {
-	d := mysql.New()
+	d := conformance.MySQL()
 	base := conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")
 	scopes(t, func(edit func(string) string) conformance.Target {
 		return scopedTargetWith(t, d, conformance.MySQLDatabase(t, d, base), edit)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 )
 
@@ -97,7 +96,7 @@ func TestCancelledRequestStopsItsStatementPostgres(t *testing.T) {
 }
 
 func TestStatementTimeoutMariaDB(t *testing.T) {
-	d := mysql.New()
+	d := conformance.MySQL()
 	dsn := conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")
 	db := openBounded(t, d, dsn, 500*time.Millisecond)
 	var v sql.NullFloat64

@@ -9,7 +9,6 @@ import (
 
 	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 )
@@ -26,7 +25,7 @@ func TestActiveStatesPostgres(t *testing.T) {
 }
 
 func TestActiveStatesMySQL(t *testing.T) {
-	d := mysql.New()
+	d := conformance.MySQL()
 	activeStates(t, d, conformance.MySQLDatabase(t, d, conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN")))
 }
 

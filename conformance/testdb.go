@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/scimsql/scimsql/dialects/mysql"
 	"net/url"
 	"os"
 	"strings"
@@ -26,6 +27,20 @@ func DSN(t testing.TB, name string) string {
 		t.Skipf("%s is not set; set it to run these tests against a real server", name)
 	}
 	return dsn
+}
+
+// MySQLFactsEnv names the variable that makes every MySQL-family test run with MySQL 8's
+// facts on whatever server answers: SCIMSQL_TEST_MYSQL_FACTS=mysql. .ci/run runs the
+// suites a second time so, and MariaDB receives every statement MySQL 8 would.
+const MySQLFactsEnv = "SCIMSQL_TEST_MYSQL_FACTS"
+
+// MySQL is the MySQL-family dialect the tests use: the probing one (MariaDB's facts on
+// MariaDB), or with MySQLFactsEnv=mysql the one that takes any server for MySQL 8.
+func MySQL() dialects.Dialect {
+	if os.Getenv(MySQLFactsEnv) == "mysql" {
+		return mysql.AsMySQL8()
+	}
+	return mysql.New()
 }
 
 // Open opens dsn with d and fails the test (never skips) when the server does not answer.

@@ -13,7 +13,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/scimsql/scimsql/conformance"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/engine"
 )
 
@@ -23,7 +22,7 @@ var wordpressCapabilities = []string{"IMPORT_NEW_USERS", "IMPORT_PROFILE_UPDATES
 
 func wordpressTarget(t *testing.T, seed bool) conformance.Target {
 	t.Helper()
-	d := mysql.New()
+	d := conformance.MySQL()
 	dsn := conformance.MySQLDatabase(t, d, conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN"))
 	tg := target(t, d, dsn, root("examples", "wordpress", "mapping.yaml"), root("examples", "wordpress", "schema.sql"), wordpressCapabilities)
 	if seed {

@@ -20,7 +20,7 @@ import (
 // check, which must find exactly the five capabilities the Java example declared working
 // and nothing broken.
 func TestEmployeesExample(t *testing.T) {
-	d := mysql.New()
+	d := conformance.MySQL()
 	dsn := conformance.MySQLDatabase(t, d, conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN"))
 	db := conformance.Open(t, d, dsn)
 	for _, f := range []string{"schema.sql", "seed.sql"} {
@@ -168,7 +168,7 @@ func TestQuickstartEveryDatabase(t *testing.T) {
 			return conformance.PostgresSchema(t, postgres.New(), conformance.DSN(t, "SCIMSQL_TEST_POSTGRES_DSN"))
 		}},
 		{"mysql", "schema.mysql.sql", mysql.New, func(t *testing.T) string {
-			return conformance.MySQLDatabase(t, mysql.New(), conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN"))
+			return conformance.MySQLDatabase(t, conformance.MySQL(), conformance.DSN(t, "SCIMSQL_TEST_MYSQL_DSN"))
 		}},
 	}
 	for _, d := range dbs {

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimsql/scimsql/conformance"
 	"github.com/scimsql/scimsql/dialects"
-	"github.com/scimsql/scimsql/dialects/mysql"
 	"github.com/scimsql/scimsql/dialects/postgres"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/engine"
@@ -38,7 +38,7 @@ func serve(t *testing.T, mapping, dsn string) string {
 	t.Helper()
 	s, err := server.New(context.Background(), server.Options{
 		MappingPath: mapping, DSN: dsn,
-		Dialects: map[string]func() dialects.Dialect{"sqlite": sqlite.New, "mysql": mysql.New, "postgres": postgres.New},
+		Dialects: map[string]func() dialects.Dialect{"sqlite": sqlite.New, "mysql": conformance.MySQL, "postgres": postgres.New},
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Version:  "test", Engine: engine.Options{BcryptCost: 4}, LookupEnv: noEnv,
 	})
