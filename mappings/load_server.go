@@ -63,6 +63,15 @@ func (l *loader) server(parent, n *yaml.Node) Server {
 		t := &TLS{}
 		t.Cert, _ = to.str("cert", true)
 		t.Key, _ = to.str("key", true)
+		// ${VAR} and ${VAR:-default} as in the DSN: one mapping for every host or container,
+		// each with its own folder of certificates.
+		dir := filepath.Dir(l.file)
+		if t.Cert != "" {
+			t.Cert = l.expand(to.get("cert"), "server.tls.cert", t.Cert, dir)
+		}
+		if t.Key != "" {
+			t.Key = l.expand(to.get("key"), "server.tls.key", t.Key, dir)
+		}
 		// Relative paths are the mapping's, like init scripts and secret files.
 		for _, p := range []*string{&t.Cert, &t.Key} {
 			if *p != "" && !filepath.IsAbs(*p) {

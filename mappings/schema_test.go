@@ -506,3 +506,42 @@ func TestSchemaMatchesStrictObjects(t *testing.T) {
 		t.Errorf("only %d objects probed", len(probed))
 	}
 }
+
+// Every example mapping tells editors where its schema is (the yaml-language-server hint
+// on its first line, resolving to this package's schema.json), and matches it.
+func TestExamplesMatchSchema(t *testing.T) {
+	d := loadSchema(t)
+	files, err := filepath.Glob(filepath.Join("..", "examples", "*", "mapping.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, _, _ := strings.Cut(string(b), "\n")
+		ref, ok := strings.CutPrefix(first, "# yaml-language-server: $schema=")
+		if !ok {
+			t.Errorf("%s: the first line is %q, not the yaml-language-server $schema hint", file, first)
+			continue
+		}
+		if abs, _ := filepath.Abs(filepath.Join(filepath.Dir(file), ref)); abs != mustAbs(t, "schema.json") {
+			t.Errorf("%s: $schema=%s resolves to %s, not mappings/schema.json", file, ref, abs)
+		}
+		var errs []string
+		d.walk(d.root, "#", parseYAML(t, file), "", map[string]bool{}, &errs)
+		for _, e := range errs {
+			t.Errorf("%s:%s", file, e)
+		}
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}

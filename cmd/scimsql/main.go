@@ -83,11 +83,13 @@ Usage:
   scimsql serve    -mapping FILE [-listen ADDR] [-dsn DSN] [-log-format text|json] [-log-level info|debug]
                    [-watch=false] [-plain-http] [-self-signed HOSTS [-tls-dir DIR]]
   scimsql init     -driver sqlite|postgres|mysql -dsn DSN [-out FILE] [-force] [-users T] [-groups T] [-members T]
+                   [-username COLUMN|FORMAT] [-app NAME]
   scimsql validate -mapping FILE [-dsn DSN] [-db auto|require|off]
   scimsql explain  -mapping FILE [-op NAME [-id ID] [-body FILE]] [-dsn DSN] [-db auto|live|off]
   scimsql cert     -hosts NAMES,IPS [-out DIR] [-days N] [-force]
   scimsql test     -url BASE [-method NAME [-file F] [-arg k=v]...] [-header k=v]... [-json]
   scimsql bench    -driver mysql|postgres [-dsn DSN] [-size N] [-scenarios LIST] [-json]  (scimsql bench -h)
+  scimsql health   [-url BASE] [-ready] [-insecure] [-timeout D]   (a HEALTHCHECK without curl)
   scimsql version
 
 Each command says more with -h (scimsql serve -h).
@@ -113,6 +115,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return testCmd(args[1:], stdout, stderr)
 	case "bench":
 		return benchCmd(args[1:], stdout, stderr)
+	case "health":
+		return healthCmd(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "scimsql", version)
 		return 0

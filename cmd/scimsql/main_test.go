@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -153,6 +154,13 @@ func TestQuickstartServe(t *testing.T) {
 	if res, body, _ := get("/Groups/1001", "okta", "okta"); res.StatusCode != 200 || body["displayName"] != "firstGroup" {
 		t.Errorf("GET /Groups/1001: %d %v", res.StatusCode, body)
 	}
+	// scimsql health, as the image's HEALTHCHECK runs it: alive, and ready.
+	for _, args := range [][]string{{"health", "-url", "http://" + addr}, {"health", "-url", "http://" + addr + "/", "-ready"}} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != 0 || !strings.Contains(out.String(), "ok") && !strings.Contains(out.String(), `"ready":true`) {
+			t.Errorf("%v: exit %d, %s %s", args, code, out.String(), errb.String())
+		}
+	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +176,35 @@ func TestQuickstartServe(t *testing.T) {
 	for _, want := range []string{"initialised the database", `default demo password \"okta\"`, "capabilities=GROUP_PUSH"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+}
+
+// scimsql health fails (1) when nothing answers or the answer is not 200, and says why.
+func TestHealthFailures(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	notReady := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, `{"ready":false,"database":"unreachable"}`)
+	}))
+	defer notReady.Close()
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"health", "-url", "http://" + closed, "-timeout", "1s"}, 1, "connect"},
+		{[]string{"health", "-url", notReady.URL, "-ready"}, 1, `answered 503: {"ready":false,"database":"unreachable"}`},
+		{[]string{"health", "-url", "127.0.0.1:8080"}, 2, "want http://HOST:PORT"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(c.args, &out, &errb); code != c.code || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("%v: exit %d (want %d), stderr %q lacks %q", c.args, code, c.code, errb.String(), c.want)
 		}
 	}
 }
