@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,12 @@ func TestCheckDatabase(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("drift: want %q in\n%s", want, got)
 		}
+	}
+	// A table that is gone is reported where the mapping names it, with line and column.
+	conformance.Exec(t, db, []string{"DROP TABLE team_members"})
+	got = strings.Join(check(dsn), "\n")
+	if !regexp.MustCompile(`mapping\.yaml:\d+:\d+: groups\.members\.(group|user): table team_members: `).MatchString(got) {
+		t.Errorf("dropped table: want it at its file:line:col in\n%s", got)
 	}
 }
 

@@ -39,6 +39,8 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 		out = append(out, Problem{Where: where, What: fmt.Sprintf(format, args...)})
 	}
 	file := displayPath(e.m.File)
+	// at is where the mapping writes path: file:line:col, else the file.
+	at := e.at
 	tables := map[string]bool{}
 	checkTable := func(table, where string) bool {
 		if ok, seen := tables[table]; seen {
@@ -73,14 +75,14 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 		}
 	}
 	if u := e.m.Users; u != nil && e.users != nil {
-		where := file + ": users.Table"
+		where := at("users.table") + ": users.table"
 		checkTable(u.Table, where)
-		checkColumn(u.Table, u.ID.Column, "", file+": users.id")
+		checkColumn(u.Table, u.ID.Column, "", at("users.id")+": users.id")
 		if u.LastModified != nil {
-			checkColumn(u.Table, u.LastModified.Column, lmType(u.LastModified), file+": users.lastModified")
+			checkColumn(u.Table, u.LastModified.Column, lmType(u.LastModified), at("users.lastModified")+": users.lastModified")
 		}
 		if u.Created != nil {
-			checkColumn(u.Table, u.Created.Column, lmType(u.Created), file+": users.created")
+			checkColumn(u.Table, u.Created.Column, lmType(u.Created), at("users.created")+": users.created")
 		}
 		for _, a := range u.Attributes {
 			if a.Column != "" {
@@ -117,8 +119,8 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 		}
 	}
 	if g := e.m.Groups; g != nil && e.groups != nil {
-		checkTable(g.Table, file+": groups.Table")
-		checkColumn(g.Table, g.ID.Column, "", file+": groups.id")
+		checkTable(g.Table, at("groups.table")+": groups.table")
+		checkColumn(g.Table, g.ID.Column, "", at("groups.id")+": groups.id")
 		if g.DisplayName.Column != "" {
 			checkColumn(g.Table, g.DisplayName.Column, "string", g.DisplayName.Pos+": groups.displayName")
 		}
@@ -126,8 +128,8 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 			checkColumn(g.Table, g.Description.Column, "string", g.Description.Pos+": groups.description")
 		}
 		if g.Members != nil {
-			checkColumn(g.Members.Table, g.Members.GroupColumn, "", file+": groups.members.group")
-			checkColumn(g.Members.Table, g.Members.UserColumn, "", file+": groups.members.user")
+			checkColumn(g.Members.Table, g.Members.GroupColumn, "", at("groups.members.group")+": groups.members.group")
+			checkColumn(g.Members.Table, g.Members.UserColumn, "", at("groups.members.user")+": groups.members.user")
 		}
 	}
 	// Every statement prepares: this catches computed expressions, templates and sources
@@ -389,7 +391,7 @@ func (e *Engine) checkRequired(ctx context.Context) []Problem {
 					written[strings.ToLower(sc.Column)] = true
 				}
 			}
-			check(file+": users.table", u.Table, written, fmt.Sprintf(fix, "users"))
+			check(e.at("users.table")+": users.table", u.Table, written, fmt.Sprintf(fix, "users"))
 			// A related row is written with its owner, its match, the values bound to it
 			// and its set.
 			for _, r := range u.Related {
@@ -433,13 +435,13 @@ func (e *Engine) checkRequired(ctx context.Context) []Problem {
 					written[strings.ToLower(sc.Column)] = true
 				}
 			}
-			check(file+": groups.table", g.Table, written, fmt.Sprintf(fix, "groups"))
+			check(e.at("groups.table")+": groups.table", g.Table, written, fmt.Sprintf(fix, "groups"))
 			if mem := g.Members; mem != nil {
 				written := map[string]bool{strings.ToLower(mem.GroupColumn): true, strings.ToLower(mem.UserColumn): true}
 				for _, sc := range mem.Set {
 					written[strings.ToLower(sc.Column)] = true
 				}
-				check(file+": groups.members.table", mem.Table, written,
+				check(e.at("groups.members.table")+": groups.members.table", mem.Table, written,
 					"a membership row is written with the group, the user and groups.members.set; give it a value there (a constant, now or generate), or give the column a default")
 			}
 		}
@@ -453,4 +455,12 @@ func lmType(lm *mappings.LastModified) string {
 		return "integer"
 	}
 	return "datetime"
+}
+
+// at is where the mapping writes path (users.table): file:line:col, else the file.
+func (e *Engine) at(path string) string {
+	if p := e.m.At(path); p != e.m.File {
+		return p
+	}
+	return displayPath(e.m.File)
 }

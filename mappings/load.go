@@ -176,6 +176,22 @@ type loader struct {
 	inNodes map[*Attribute]inRef
 	// copyNodes are the copy: keys of set columns, for errors found when they are resolved.
 	copyNodes map[*SetColumn]*yaml.Node
+	// positions are file:line:col of the mapping's tables, columns and keys, by path
+	// (users.table, groups.members.user), for problems found later (Mapping.At).
+	positions map[string]string
+}
+
+// at records where path is written.
+func (l *loader) at(path string, n *yaml.Node) {
+	if n == nil {
+		return
+	}
+	if l.positions == nil {
+		l.positions = map[string]string{}
+	}
+	if _, ok := l.positions[path]; !ok {
+		l.positions[path] = l.pos(n)
+	}
 }
 
 // inRef is where an attribute names its users.related table.
@@ -247,6 +263,7 @@ func (l *loader) mapping(doc *yaml.Node) *Mapping {
 	if m.Groups != nil && m.Groups.Members != nil && m.Users == nil {
 		l.errorf(root.get("groups"), "groups.members", "group memberships need users to be mapped too")
 	}
+	m.positions = l.positions
 	return m
 }
 

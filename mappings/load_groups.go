@@ -18,6 +18,9 @@ func (l *loader) groups(n *yaml.Node, app App) *Groups {
 	}
 	g.Scope = l.scope(o.get("scope"), "groups.scope")
 	g.ID = l.key(n, o.get("id"), "groups.id")
+	l.at("groups.table", tn)
+	l.at("groups.id", o.get("id"))
+	l.at("groups.members", o.get("members"))
 	if dn := o.get("displayName"); dn != nil {
 		g.DisplayName = l.attribute(dn, "groups.displayName", "displayName", "")
 	} else {

@@ -111,6 +111,10 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 	u.ID = l.key(n, o.get("id"), "users.id")
 	u.LastModified = l.lastModified(o.get("lastModified"), "users.lastModified")
 	u.Created = l.lastModified(o.get("created"), "users.created")
+	l.at("users.table", tn)
+	l.at("users.id", o.get("id"))
+	l.at("users.lastModified", o.get("lastModified"))
+	l.at("users.created", o.get("created"))
 
 	add := func(a *Attribute, kn *yaml.Node, path string) {
 		if a == nil {

@@ -153,6 +153,7 @@ var (
 // plain identifiers (optionally schema-qualified for tables) are accepted, so quoting
 // them is always safe on every dialect.
 func (l *loader) ident(n *yaml.Node, path, v string, qualified bool) string {
+	l.at(path, n)
 	parts := []string{v}
 	if qualified {
 		parts = strings.Split(v, ".")

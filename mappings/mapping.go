@@ -26,8 +26,10 @@ const (
 
 // Mapping is a loaded, validated mapping file. It is immutable once returned by Load.
 type Mapping struct {
-	File string // path the mapping was read from
-	Dir  string // directory of File; relative paths in the mapping resolve against it
+	// positions are where the loader read each table, column and key (Mapping.At).
+	positions map[string]string
+	File      string // path the mapping was read from
+	Dir       string // directory of File; relative paths in the mapping resolve against it
 	// Sources are every file the mapping was built from: the mapping itself, secret
 	// files and init scripts. A change to any of them is a reason to reload.
 	Sources []string
@@ -569,4 +571,14 @@ func isMultiValued(name string) bool {
 		return true
 	}
 	return false
+}
+
+// At is file:line:col where path (users.table, users.id, groups.members.user) is written
+// in the mapping, for a problem found after loading (a table the database lacks); the
+// file alone when the loader recorded no position for it.
+func (m *Mapping) At(path string) string {
+	if p, ok := m.positions[path]; ok {
+		return p
+	}
+	return m.File
 }
