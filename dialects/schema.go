@@ -3,6 +3,7 @@ package dialects
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 )
 
@@ -207,4 +208,11 @@ done:
 		cols = append(cols, p)
 	}
 	return cols, len(cols) > 0
+}
+
+// Length reads a catalogue's character_maximum_length as text: 0 when it is NULL, empty
+// or no number (an unbounded or non-text column).
+func Length(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

@@ -3,7 +3,6 @@ package mysql
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"strings"
 
 	"github.com/scimsql/scimsql/dialects"
@@ -25,7 +24,7 @@ func (*MySQL) ReadSchema(ctx context.Context, db *sql.DB) (*dialects.Schema, err
 		ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`, nil, func(v []sql.NullString) error {
 		t := b.Table(v[0].String)
 		t.Columns = append(t.Columns, &dialects.Column{Name: v[1].String, Type: v[2].String, Nullable: v[3].String == "YES",
-			HasDefault: v[4].String == "t", Generated: v[5].String == "t", Collation: v[6].String, Length: atoi(v[7].String)})
+			HasDefault: v[4].String == "t", Generated: v[5].String == "t", Collation: v[6].String, Length: dialects.Length(v[7].String)})
 		return nil
 	})
 	if err != nil {
@@ -98,9 +97,4 @@ func deleteEmpty(keys [][]string) [][]string {
 		}
 	}
 	return out
-}
-
-func atoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
 }

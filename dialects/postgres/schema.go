@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"strconv"
 
 	"github.com/scimsql/scimsql/dialects"
 )
@@ -23,7 +22,7 @@ func (*Postgres) ReadSchema(ctx context.Context, db *sql.DB) (*dialects.Schema, 
 		ORDER BY c.table_name, c.ordinal_position`, nil, func(v []sql.NullString) error {
 		t := b.Table(v[0].String)
 		t.Columns = append(t.Columns, &dialects.Column{Name: v[1].String, Type: v[2].String, Nullable: v[3].String == "YES",
-			HasDefault: v[4].String == "t", Generated: v[5].String == "t", Collation: v[6].String, Length: atoi(v[7].String)})
+			HasDefault: v[4].String == "t", Generated: v[5].String == "t", Collation: v[6].String, Length: dialects.Length(v[7].String)})
 		return nil
 	})
 	if err != nil {
@@ -78,9 +77,4 @@ func (*Postgres) ReadSchema(ctx context.Context, db *sql.DB) (*dialects.Schema, 
 		return nil, err
 	}
 	return b.Schema(), nil
-}
-
-func atoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
 }
