@@ -307,6 +307,17 @@ func caseSensitive(c *dialects.Column) bool {
 	return strings.HasSuffix(n, "_bin") || strings.Contains(n, "_bin2") || strings.HasSuffix(n, "_cs") || strings.Contains(n, "_cs_")
 }
 
+// idType is the mapping's id type for a key column: integer, uuid or string.
+func idType(c *dialects.Column) string {
+	switch {
+	case isInt(c):
+		return "integer"
+	case c.Type == "uuid" || c.Type == "uniqueidentifier":
+		return "uuid"
+	}
+	return "string"
+}
+
 func isText(c *dialects.Column) bool {
 	t := c.Type
 	return strings.Contains(t, "char") || strings.Contains(t, "text") || t == "string" || t == "citext" || t == "nvarchar" || t == "clob" || t == ""
@@ -379,14 +390,7 @@ func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error
 		return fmt.Errorf("users table %s has no one-column primary key, which scimsql needs as the user's id", t.Name)
 	}
 	u.ID = t.Column(t.PK[0])
-	switch {
-	case isInt(u.ID):
-		u.IDType = "integer"
-	case u.ID.Type == "uuid" || u.ID.Type == "uniqueidentifier":
-		u.IDType = "uuid"
-	default:
-		u.IDType = "string"
-	}
+	u.IDType = idType(u.ID)
 	switch {
 	case u.ID.Generated || u.ID.HasDefault:
 		u.IDGenerate = "database"
@@ -957,14 +961,7 @@ func (dr *Draft) guessGroups() {
 		g.Why = "groups are kept in " + u.Table.Name + " too, and " + g.Members.Name + " joins them to the users"
 	}
 	g.ID = g.Table.Column(g.Table.PK[0])
-	switch {
-	case isInt(g.ID):
-		g.IDType = "integer"
-	case g.ID.Type == "uuid" || g.ID.Type == "uniqueidentifier":
-		g.IDType = "uuid"
-	default:
-		g.IDType = "string"
-	}
+	g.IDType = idType(g.ID)
 	g.IDGenerate = "database"
 	if !g.ID.Generated && !g.ID.HasDefault && g.IDType != "integer" {
 		g.IDGenerate = "uuid"

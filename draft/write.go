@@ -90,9 +90,7 @@ func (dr *Draft) YAML() string {
 	if len(u.Set) > 0 {
 		w.comment(2, "Columns a create must fill that no attribute carries (NOT NULL, no default): give the values the application writes.")
 		w.line(2, "set:")
-		for _, s := range u.Set {
-			w.line(4, "%s: %s   # %s", s.Column, s.Value, s.Why)
-		}
+		w.set(4, u.Set)
 	}
 	uses := func(in string) bool { return slices.ContainsFunc(u.Attrs, func(a Attr) bool { return a.In == in }) }
 	if r, m := u.Related, u.Mail; r != nil && uses("kv") || m != nil && uses("mail") {
@@ -108,9 +106,7 @@ func (dr *Draft) YAML() string {
 			w.line(6, "owner: %s", m.Owner)
 			if len(m.Set) > 0 {
 				w.line(6, "set:")
-				for _, s := range m.Set {
-					w.line(8, "%s: %s   # %s", s.Column, s.Value, s.Why)
-				}
+				w.set(8, m.Set)
 			}
 		}
 	}
@@ -181,9 +177,7 @@ func (dr *Draft) YAML() string {
 	if len(g.Set) > 0 {
 		w.comment(2, "Columns a new group must fill that no attribute carries: give the values the application writes.")
 		w.line(2, "set:")
-		for _, s := range g.Set {
-			w.line(4, "%s: %s   # %s", s.Column, s.Value, s.Why)
-		}
+		w.set(4, g.Set)
 	}
 	if g.NameFold {
 		w.comment(2, "displayName: the column's collation minds case, and Okta's group lookups do not: compared lower-cased.")
@@ -209,9 +203,7 @@ func (dr *Draft) YAML() string {
 		}
 		if len(g.MemberSet) > 0 {
 			w.line(4, "set:")
-			for _, s := range g.MemberSet {
-				w.line(6, "%s: %s   # %s", s.Column, s.Value, s.Why)
-			}
+			w.set(6, g.MemberSet)
 		}
 	}
 	if g.ReadOnly != "" {
@@ -298,6 +290,13 @@ func yamlValue(v any) string {
 }
 
 type writer struct{ sb strings.Builder }
+
+// set writes a set: block's columns, each with the reason for its value.
+func (w *writer) set(indent int, cols []SetGuess) {
+	for _, s := range cols {
+		w.line(indent, "%s: %s   # %s", s.Column, s.Value, s.Why)
+	}
+}
 
 func (w *writer) line(indent int, format string, args ...any) {
 	if format == "" {
