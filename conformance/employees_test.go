@@ -72,11 +72,13 @@ func (l *sqlLog) Handle(_ context.Context, r slog.Record) error {
 }
 
 // last returns the last statement logged for op.
+// last is the latest statement of op that reads the users themselves (not the groups
+// each user lists, which the same operation reads after them).
 func (l *sqlLog) last(op string) (sqlRecord, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i := len(l.recs) - 1; i >= 0; i-- {
-		if l.recs[i].op == op {
+		if l.recs[i].op == op && strings.Contains(l.recs[i].sql, " FROM `employees` u") {
 			return l.recs[i], true
 		}
 	}

@@ -452,12 +452,54 @@ func (s *suite) groups2(t *testing.T, c *client) {
 	if strings.Join(memberIDs(g), ",") != u2 {
 		t.Fatalf("PUT: %s", mustJSON(g))
 	}
+	if s.m.Groups.Members != nil && !s.m.Users.HideGroups && s.caps["IMPORT_PROFILE_UPDATES"] {
+		s.userGroups(t, c, gid, name, u1, u2)
+	}
 	// Duplicate name: uniqueness.
 	c.wantError2(409, "uniqueness", "POST", "/Groups", map[string]any{"displayName": strings.ToLower(name)})
 	if r := c.do("DELETE", path, nil); r.status != 204 {
 		t.Fatalf("DELETE: %d", r.status)
 	}
 	c.wantError2(404, "", "GET", path, nil)
+}
+
+// userGroups checks users' read-only groups attribute: member of gid is u2, not u1.
+func (s *suite) userGroups(t *testing.T, c *client, gid, name, u1, u2 string) {
+	t.Helper()
+	groupsOf := func(u map[string]any) map[string]map[string]any {
+		out := map[string]map[string]any{}
+		for _, g := range list(u["groups"]) {
+			out[str(obj(g)["value"])] = obj(g)
+		}
+		return out
+	}
+	member := c.must(200, "GET", "/Users/"+url.PathEscape(u2), nil)
+	g, ok := groupsOf(member)[gid]
+	if !ok {
+		t.Fatalf("GET /v2/Users/%s: groups %s do not list group %s", u2, mustJSON(member["groups"]), gid)
+	}
+	if str(g["display"]) != name || str(g["type"]) != "direct" || !strings.HasSuffix(str(g["$ref"]), "/v2/Groups/"+gid) {
+		t.Errorf("the group as a user lists it: %s", mustJSON(g))
+	}
+	if _, ok := groupsOf(c.must(200, "GET", "/Users/"+url.PathEscape(u1), nil))[gid]; ok {
+		t.Errorf("a user who left the group still lists it")
+	}
+	one := c.one().must(200, "GET", "/Users/"+url.PathEscape(u2), nil)
+	if g, ok := groupsOf(one)[gid]; !ok || str(g["display"]) != name || g["$ref"] != nil {
+		t.Errorf("SCIM 1.1 user's groups: %s", mustJSON(one["groups"]))
+	}
+	page := c.must(200, "GET", "/Users?filter="+url.QueryEscape(`id eq "`+u2+`"`), nil)
+	if rs := list(page["Resources"]); len(rs) != 1 || groupsOf(obj(rs[0]))[gid] == nil {
+		t.Errorf("a listed user's groups: %s", mustJSON(page))
+	}
+	if u := c.must(200, "GET", "/Users/"+url.PathEscape(u2)+"?excludedAttributes=groups", nil); u["groups"] != nil || str(u["userName"]) == "" {
+		t.Errorf("excludedAttributes=groups: %s", mustJSON(u))
+	}
+	// Read-only: a PATCH of groups is refused, and changes nothing.
+	c.wantError2(400, "mutability", "PATCH", "/Users/"+url.PathEscape(u1), patch(op("add", "groups", []any{map[string]any{"value": gid}})))
+	if _, ok := groupsOf(c.must(200, "GET", "/Users/"+url.PathEscape(u1), nil))[gid]; ok {
+		t.Errorf("a refused PATCH of groups made the user a member")
+	}
 }
 
 // one is a client for the same server at the 1.1 base URL.

@@ -121,6 +121,12 @@ func (e *Engine) CheckDatabase(ctx context.Context, statements []Statement) []Pr
 	if g := e.m.Groups; g != nil && e.groups != nil {
 		checkTable(g.Table, at("groups.table")+": groups.table")
 		checkColumn(g.Table, g.ID.Column, "", at("groups.id")+": groups.id")
+		if g.LastModified != nil {
+			checkColumn(g.Table, g.LastModified.Column, lmType(g.LastModified), at("groups.lastModified")+": groups.lastModified")
+		}
+		if g.Created != nil {
+			checkColumn(g.Table, g.Created.Column, lmType(g.Created), at("groups.created")+": groups.created")
+		}
 		if g.DisplayName.Column != "" {
 			checkColumn(g.Table, g.DisplayName.Column, "string", g.DisplayName.Pos+": groups.displayName")
 		}
@@ -421,6 +427,9 @@ func (e *Engine) checkRequired(ctx context.Context) []Problem {
 			}
 			if lm := g.LastModified; lm != nil && lm.Maintain {
 				written[strings.ToLower(lm.Column)] = true
+			}
+			if c := g.Created; c != nil && c.Maintain {
+				written[strings.ToLower(c.Column)] = true
 			}
 			for _, a := range []*mappings.Attribute{g.DisplayName, g.Description} {
 				if a != nil && a.Column != "" && a.Writable() {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/scimsql/scimsql/mappings"
 	"github.com/scimsql/scimsql/sqlgen"
@@ -75,6 +76,9 @@ func (e *Engine) queryGroups(ctx context.Context, q querier, sel *sqlgen.Builder
 		if p.LMRead != "" {
 			n++
 		}
+		if p.CreatedRead != "" {
+			n++
+		}
 		vals := make([]any, n)
 		ptrs := make([]any, n)
 		for i := range vals {
@@ -92,9 +96,17 @@ func (e *Engine) queryGroups(ctx context.Context, q querier, sel *sqlgen.Builder
 			}
 			i++
 		}
-		if p.LMRead != "" && vals[i] != nil {
-			if t, err := sqlgen.TimeIn(vals[i], p.M.LastModified.Format); err == nil {
-				g.LastModified = t
+		if p.LMRead != "" {
+			if vals[i] != nil {
+				if t, err := sqlgen.TimeIn(vals[i], p.M.LastModified.Format); err == nil {
+					g.LastModified = t
+				}
+			}
+			i++
+		}
+		if p.CreatedRead != "" && vals[i] != nil {
+			if t, err := sqlgen.TimeIn(vals[i], p.M.Created.Format); err == nil {
+				g.Created = t
 			}
 		}
 		groups = append(groups, g)
@@ -231,6 +243,19 @@ func (e *Engine) getGroupTemplated(ctx context.Context, q querier, op *mappings.
 			g.Description = &s
 		}
 	}
+	for _, tc := range []struct {
+		lm *mappings.LastModified
+		to *time.Time
+	}{{m.LastModified, &g.LastModified}, {m.Created, &g.Created}} {
+		if tc.lm == nil {
+			continue
+		}
+		if v := row[strings.ToLower(tc.lm.Column)]; v != nil {
+			if t, err := sqlgen.TimeIn(v, tc.lm.Format); err == nil {
+				*tc.to = t
+			}
+		}
+	}
 	if noMembers {
 		g.HasMembers = false
 		return g, nil
@@ -363,6 +388,9 @@ func (e *Engine) groupColumns(g *Group, create bool) ([]string, []any) {
 	}
 	if lm := m.LastModified; lm != nil && lm.Maintain {
 		cols, vals = append(cols, lm.Column), append(vals, sqlgen.TimeStamp(e.now(), lm.Format, e.f))
+	}
+	if c := m.Created; c != nil && c.Maintain && create {
+		cols, vals = append(cols, c.Column), append(vals, sqlgen.TimeStamp(e.now(), c.Format, e.f))
 	}
 	if len(cols) > 0 || create {
 		e.applySet(m.Set, create, func(path string) (any, bool) {

@@ -56,9 +56,14 @@ func TestCheckExistsOnIDUsesTheByIDRead(t *testing.T) {
 			t.Errorf("%q: ids %v total %d start %d, want %v total %d start 1", c.q.Filter, ids(got), got.Total, got.StartIndex, c.wantIDs, c.wantTotal)
 		}
 	}
+	// Besides it, only the read of the user's groups (users list their groups).
+	allowed := map[string]bool{e.users.ByID: true}
+	for _, rp := range e.refs {
+		allowed[e.gen.RefsOf(rp, []any{int64(7)}).String()] = true
+	}
 	for _, q := range prepared() {
-		if q != e.users.ByID {
-			t.Errorf("a lookup on id prepared %q, want only the by-id SELECT", q)
+		if !allowed[q] {
+			t.Errorf("a lookup on id prepared %q, want only the by-id SELECT and the groups' read", q)
 		}
 	}
 

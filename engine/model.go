@@ -17,6 +17,9 @@ type User struct {
 	LastModified time.Time
 	// Roles and Entitlements are read from join tables when the mapping has them.
 	Roles, Entitlements []Member
+	// Groups are the groups the user is a member of (value: the group's id, display: its
+	// displayName), read from the membership table; nil when not read.
+	Groups []Member
 }
 
 // Member is one group member.
@@ -33,6 +36,7 @@ type Group struct {
 	Members      []Member
 	HasMembers   bool // false when the request did not carry a member list
 	LastModified time.Time
+	Created      time.Time // zero when the mapping cannot say
 }
 
 // Query selects a page of resources.
@@ -49,13 +53,19 @@ type Query struct {
 	// WithoutMembers leaves group members out (excludedAttributes=members), so listing
 	// large groups does not read every membership.
 	WithoutMembers bool
+	// WithoutGroups leaves users' groups out (excludedAttributes=groups): no query for them.
+	WithoutGroups bool
 }
 
 // ReadOption adjusts a single read.
 type ReadOption int
 
-// WithoutMembers reads a group without its members.
-const WithoutMembers ReadOption = 1
+const (
+	// WithoutMembers reads a group without its members.
+	WithoutMembers ReadOption = 1
+	// WithoutGroups reads a user without the groups it is a member of.
+	WithoutGroups ReadOption = 2
+)
 
 // UserPage is one page of users.
 type UserPage struct {

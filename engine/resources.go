@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/scimsql/scimsql/mappings"
 	"github.com/scimsql/scimsql/sqlgen"
@@ -108,17 +109,21 @@ func (e *Engine) queryResources(ctx context.Context, p *sqlgen.ResourcePlan, sel
 	return out, raws, e.dbErr("reading "+p.R.Name, rows.Err())
 }
 
-// loadRefs fills the roles and entitlements of users (raw ids in raws), one query per
-// kind and chunk.
-func (e *Engine) loadRefs(ctx context.Context, q querier, users []*User, raws []any) error {
+// loadRefs fills the roles, entitlements and groups of users (raw ids in raws), one
+// query per kind and chunk; WithoutGroups leaves the groups out.
+func (e *Engine) loadRefs(ctx context.Context, q querier, users []*User, raws []any, opts ...ReadOption) error {
 	if len(e.refs) == 0 || len(users) == 0 {
 		return nil
 	}
+	noGroups := slices.Contains(opts, WithoutGroups)
 	byID := make(map[string]*User, len(users))
 	for _, u := range users {
 		byID[u.ID] = u
 	}
 	for _, rp := range e.refs {
+		if rp.Kind == "groups" && noGroups {
+			continue
+		}
 		for _, u := range users {
 			u.setRefs(rp.Kind, []Member{})
 		}
@@ -158,16 +163,22 @@ func (e *Engine) loadRefs(ctx context.Context, q querier, users []*User, raws []
 }
 
 func (u *User) refs(kind string) []Member {
-	if kind == "roles" {
+	switch kind {
+	case "roles":
 		return u.Roles
+	case "groups":
+		return u.Groups
 	}
 	return u.Entitlements
 }
 
 func (u *User) setRefs(kind string, ms []Member) {
-	if kind == "roles" {
+	switch kind {
+	case "roles":
 		u.Roles = ms
-	} else {
+	case "groups":
+		u.Groups = ms
+	default:
 		u.Entitlements = ms
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -39,8 +40,12 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 	ctx, cancel := e.ctx(ctx, "getUsers")
 	defer cancel()
 	p := e.users
+	var opts []ReadOption
+	if q.WithoutGroups {
+		opts = append(opts, WithoutGroups)
+	}
 	if id, ok := e.idLookup(q); ok {
-		return e.usersByID(ctx, id)
+		return e.usersByID(ctx, id, opts...)
 	}
 	l, err := e.plan(ctx, "users", p, p.Source, p.IDRead, q)
 	if err != nil {
@@ -74,7 +79,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 		return nil, e.dbErr("getUsers", err)
 	}
 	rows.Close()
-	if err := e.loadRefs(ctx, e.q(), page.Users, raws); err != nil {
+	if err := e.loadRefs(ctx, e.q(), page.Users, raws, opts...); err != nil {
 		return nil, err
 	}
 	page.Total, err = e.finish(ctx, l, len(page.Users), lastRaw)
@@ -109,13 +114,13 @@ func (e *Engine) idLookup(q Query) (string, bool) {
 }
 
 // usersByID is the list of the user with id: one or none.
-func (e *Engine) usersByID(ctx context.Context, id string) (*UserPage, error) {
+func (e *Engine) usersByID(ctx context.Context, id string, opts ...ReadOption) (*UserPage, error) {
 	page := &UserPage{StartIndex: 1}
 	arg, ok := sqlgen.IDArg(&e.users.M.ID, id)
 	if !ok {
 		return page, nil // no row can have this id
 	}
-	u, err := e.userByID(ctx, "getUsers", e.q(), arg, id)
+	u, err := e.userByID(ctx, "getUsers", e.q(), arg, id, opts...)
 	if errors.Is(err, ErrNotFound) {
 		return page, nil
 	}
@@ -233,30 +238,30 @@ func (e *Engine) columnErr(what string, err error) error {
 }
 
 // GetUser answers getUser.
-func (e *Engine) GetUser(ctx context.Context, id string) (*User, error) {
+func (e *Engine) GetUser(ctx context.Context, id string, opts ...ReadOption) (*User, error) {
 	if _, err := e.userOp(mappings.OpGetUser); err != nil {
 		return nil, err
 	}
 	ctx, cancel := e.ctx(ctx, "getUser")
 	defer cancel()
-	return e.getUser(ctx, e.q(), id)
+	return e.getUser(ctx, e.q(), id, opts...)
 }
 
-func (e *Engine) getUser(ctx context.Context, q querier, id string) (*User, error) {
+func (e *Engine) getUser(ctx context.Context, q querier, id string, opts ...ReadOption) (*User, error) {
 	p := e.users
 	arg, ok := sqlgen.IDArg(&p.M.ID, id)
 	if !ok {
 		return nil, fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
 	}
 	if op := p.M.Op(mappings.OpGetUser); op != nil && !op.Auto {
-		return e.getUserTemplated(ctx, q, op, id)
+		return e.getUserTemplated(ctx, q, op, id, opts...)
 	}
-	return e.userByID(ctx, "getUser", q, arg, id)
+	return e.userByID(ctx, "getUser", q, arg, id, opts...)
 }
 
 // userByID reads the user whose key is arg (id as the request gave it) with the by-id
 // SELECT, as getUser mapped by columns does; op names the operation in errors.
-func (e *Engine) userByID(ctx context.Context, op string, q querier, arg any, id string) (*User, error) {
+func (e *Engine) userByID(ctx context.Context, op string, q querier, arg any, id string, opts ...ReadOption) (*User, error) {
 	rows, err := q.QueryContext(ctx, e.users.ByID, arg)
 	if err != nil {
 		return nil, e.dbErr(op, err)
@@ -272,11 +277,11 @@ func (e *Engine) userByID(ctx context.Context, op string, q querier, arg any, id
 	if err != nil {
 		return nil, err
 	}
-	return u, e.loadRefs(ctx, q, []*User{u}, []any{raw})
+	return u, e.loadRefs(ctx, q, []*User{u}, []any{raw}, opts...)
 }
 
 // getUserTemplated runs a templated getUser and matches result columns to bindings by name.
-func (e *Engine) getUserTemplated(ctx context.Context, q querier, op *mappings.Operation, id string) (*User, error) {
+func (e *Engine) getUserTemplated(ctx context.Context, q querier, op *mappings.Operation, id string, opts ...ReadOption) (*User, error) {
 	text, args, err := e.gen.Render(op.Statements[0], map[string]any{"id": id})
 	if err != nil {
 		return nil, err
@@ -321,7 +326,11 @@ func (e *Engine) getUserTemplated(ctx context.Context, q querier, op *mappings.O
 		}
 		u.Values[rc.Attr.Path] = v
 	}
-	return u, nil
+	arg, ok := sqlgen.IDArg(&p.M.ID, u.ID)
+	if !ok {
+		return u, nil
+	}
+	return u, e.loadRefs(ctx, q, []*User{u}, []any{arg}, opts...)
 }
 
 // findable refuses a value that no filter within server.limits.maxFilterLength could
@@ -443,10 +452,10 @@ func (e *Engine) createOne(ctx context.Context, in *User, name string) (*User, e
 			if _, err := e.writeRelated(ctx, tx, in, got, true); err != nil {
 				return err
 			}
-			out, err = e.readBack(ctx, tx, in, got)
+			out, err = e.readBack(ctx, tx, in, got, WithoutGroups)
 			return unreadable(err, "user", got, userReads)
 		})
-		return out, err
+		return e.created(out), err
 	}
 	var out *User
 	err = e.retried(ctx, "createUser", func() error {
@@ -462,13 +471,13 @@ func (e *Engine) createOne(ctx context.Context, in *User, name string) (*User, e
 		return err
 	})
 	if err != nil || out != nil {
-		return out, err
+		return e.created(out), err
 	}
 	if id == "" {
 		return nil, fmt.Errorf("%w: createUser did not yield the new user's id", ErrDatabase)
 	}
-	out, err = e.readBack(ctx, q, in, id)
-	return out, e.dbErr("createUser", err)
+	out, err = e.readBack(ctx, q, in, id, WithoutGroups)
+	return e.created(out), e.dbErr("createUser", err)
 }
 
 // createTemplated runs a templated createUser, its statements in one transaction.
@@ -488,15 +497,16 @@ func (e *Engine) createTemplated(ctx context.Context, op *mappings.Operation, in
 		if id == "" {
 			return fmt.Errorf("%w: createUser did not yield the new user's id; the template's last statement must return it", ErrDatabase)
 		}
-		*out, err = e.readBack(ctx, tx, in, id)
+		*out, err = e.readBack(ctx, tx, in, id, WithoutGroups)
+		*out = e.created(*out)
 		return unreadable(err, "user", id, userReads)
 	})
 }
 
 // readBack returns the stored user when getUser is mapped, else the request with its id.
-func (e *Engine) readBack(ctx context.Context, q querier, in *User, id string) (*User, error) {
+func (e *Engine) readBack(ctx context.Context, q querier, in *User, id string, opts ...ReadOption) (*User, error) {
 	if e.m.Users.Op(mappings.OpGetUser) != nil {
-		return e.getUser(ctx, q, id)
+		return e.getUser(ctx, q, id, opts...)
 	}
 	out := *in
 	out.ID = id
@@ -782,7 +792,7 @@ func (e *Engine) insertUserRow(ctx context.Context, q querier, u *User, id strin
 		return nil, err
 	}
 	b := e.gen.InsertRow(p.Table, cols, vals, p.Returning)
-	out, err := e.readRow(ctx, q, b)
+	out, err := e.readRow(ctx, q, b, WithoutGroups)
 	if err == nil && out == nil {
 		err = fmt.Errorf("%w: createUser: the INSERT returned no row", ErrDatabase)
 	}
@@ -791,7 +801,7 @@ func (e *Engine) insertUserRow(ctx context.Context, q querier, u *User, id strin
 
 // readRow runs a statement that returns at most one user (an INSERT or UPDATE ...
 // RETURNING, a read by id) and reads it; nil when it returned none.
-func (e *Engine) readRow(ctx context.Context, q querier, b *sqlgen.Builder) (*User, error) {
+func (e *Engine) readRow(ctx context.Context, q querier, b *sqlgen.Builder, opts ...ReadOption) (*User, error) {
 	rows, err := q.QueryContext(ctx, b.String(), b.Args...)
 	if err != nil {
 		return nil, err
@@ -804,7 +814,15 @@ func (e *Engine) readRow(ctx context.Context, q querier, b *sqlgen.Builder) (*Us
 	if err != nil {
 		return nil, err
 	}
-	return u, e.loadRefs(ctx, q, []*User{u}, []any{raw})
+	return u, e.loadRefs(ctx, q, []*User{u}, []any{raw}, opts...)
+}
+
+// created is the answer to a create: a new user is in no group yet, which needs no query.
+func (e *Engine) created(u *User) *User {
+	if u != nil && slices.ContainsFunc(e.refs, func(rp *sqlgen.RefPlan) bool { return rp.Kind == "groups" }) {
+		u.Groups = []Member{}
+	}
+	return u
 }
 
 // valueErr names the attribute behind a value the database refused, when the driver says

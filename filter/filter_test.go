@@ -56,6 +56,17 @@ var goodCases = []goodCase{
 	{"okta custom boolean", `urn:okta:x:1.0:user:custom:isAdmin eq true`,
 		cmp(urn("urn:okta:x:1.0:user:custom", "isAdmin", ""), Eq, boolean(true)), ""},
 
+	// Unquoted values, as Microsoft's clients and test collection send them: a bare word is
+	// the string it spells, a date-time too; true, false, null and numbers keep their kinds.
+	{"bare word", `userName sw O`, cmp(attr("userName"), Sw, str("O")), `userName sw "O"`},
+	{"bare words and parens", `name.FamilyName eq Employee and (emails.Value co example.com or emails.Value co example.org)`,
+		and(cmp(sub("name", "FamilyName"), Eq, str("Employee")),
+			or(cmp(sub("emails", "Value"), Co, str("example.com")), cmp(sub("emails", "Value"), Co, str("example.org")))),
+		`name.FamilyName eq "Employee" and (emails.Value co "example.com" or emails.Value co "example.org")`},
+	{"bare date-time", `meta.Created gt 2015-10-10T14:38:21.8617979-07:00`,
+		cmp(sub("meta", "Created"), Gt, str("2015-10-10T14:38:21.8617979-07:00")), `meta.Created gt "2015-10-10T14:38:21.8617979-07:00"`},
+	{"almost true", `a eq tru`, cmp(attr("a"), Eq, str("tru")), `a eq "tru"`},
+
 	// Every operator, in both cases.
 	{"ne", `userName ne "x"`, cmp(attr("userName"), Ne, str("x")), ""},
 	{"co", `userName co "jen"`, cmp(attr("userName"), Co, str("jen")), ""},
@@ -229,7 +240,7 @@ var badCases = []badCase{
 	{"unclosed bracket", `emails[type eq "work"`, 21, `expected "and", "or" or "]" to close the "[" at position 6, found end of input`},
 	{"nested brackets", `emails[type[x eq "y"] eq "z"]`, 11, `unexpected "[" after "type": value filters cannot be nested`},
 	{"nested brackets in parens", `emails[(x pr and type[x eq "y"])]`, 21, `value filters cannot be nested`},
-	{"bare word value", `userName eq x`, 12, `expected a value (a JSON string, number, true, false or null) after "eq", found "x"`},
+	{"no value", `userName eq )`, 12, `expected a value (a JSON string, number, true, false or null) after "eq", found ")"`},
 	{"too long", `userName eq "` + strings.Repeat("x", 5000) + `"`, 4096, `filter longer than 4096 bytes`},
 	{"100 parens", strings.Repeat("(", 100) + "a pr" + strings.Repeat(")", 100), 16, `nesting deeper than 16 levels`},
 	{"17 parens", strings.Repeat("(", 17) + "a pr" + strings.Repeat(")", 17), 16, `nesting deeper than 16 levels`},
@@ -287,7 +298,7 @@ var badCases = []badCase{
 	{"minus only", `a eq -`, 5, `invalid number "-"`},
 	{"number with letters", `a eq 12abc`, 5, `invalid number "12abc"`},
 	{"hex number", `a eq 0x10`, 5, `invalid number "0x10"`},
-	{"almost true", `a eq tru`, 5, `found "tru"`},
+	{"not a time", `a gt 2015-10-10T25:00:00Z`, 5, `invalid number "2015-10-10T25:00:00Z"`},
 	{"value is paren", `a eq (`, 5, `found "("`},
 
 	// Strings.

@@ -3,6 +3,7 @@ package filter
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Limits bounds the work done on untrusted input. A zero (or negative)
@@ -350,10 +351,14 @@ func (p *parser) value(expected string) (Value, *SyntaxError) {
 		return Value{Kind: String, Str: t.str}, nil
 	case tokWord:
 		if c := t.text[0]; isDigit(c) || c == '-' || c == '+' || c == '.' {
-			if !isJSONNumber(t.text) {
-				return Value{}, errorf(t.pos, "invalid number %q: expected a JSON number such as 12, -3.5 or 1e6", truncate(t.text))
+			if isJSONNumber(t.text) {
+				return Value{Kind: Number, Str: t.text}, nil
 			}
-			return Value{Kind: Number, Str: t.text}, nil
+			if isDateTime(t.text) {
+				// Unquoted, as Microsoft's clients send meta.created gt 2015-10-10T14:38:21-07:00.
+				return Value{Kind: String, Str: t.text}, nil
+			}
+			return Value{}, errorf(t.pos, "invalid number %q: expected a JSON number such as 12, -3.5 or 1e6", truncate(t.text))
 		}
 		switch strings.ToLower(t.text) {
 		case "true":
@@ -363,8 +368,19 @@ func (p *parser) value(expected string) (Value, *SyntaxError) {
 		case "null":
 			return Value{Kind: Null}, nil
 		}
+		// A bare word is read as the string it spells (userName sw O, emails.value co
+		// example.com), as Microsoft's SCIM clients and test collection write them: the
+		// lexer keeps words to letters, digits and _ - $ : . +, so nothing else can hide in one.
+		return Value{Kind: String, Str: t.text}, nil
 	}
 	return Value{}, p.unexpected(expected)
+}
+
+// isDateTime reports whether s is an RFC 3339 date-time (any number of fractional
+// digits, Z or an offset).
+func isDateTime(s string) bool {
+	_, err := time.Parse(time.RFC3339Nano, s)
+	return err == nil
 }
 
 // looksLikeValue reports whether a word is a number or a value keyword.

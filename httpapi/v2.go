@@ -251,6 +251,7 @@ func (h *Handler) discovery(w http.ResponseWriter, id string, all []any) {
 
 func (h *Handler) listUsers2(w http.ResponseWriter, r *http.Request, p listParams) {
 	st := stateOf(r)
+	p.q.WithoutGroups = excludes(p, "groups")
 	page, err := st.eng.GetUsers(r.Context(), p.q)
 	if err != nil {
 		h.fail2(w, r, err)
@@ -296,7 +297,12 @@ func (h *Handler) oneUser2(w http.ResponseWriter, r *http.Request, status int, u
 
 func (h *Handler) getUser2(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 	st := stateOf(r)
-	u, err := st.eng.GetUser(r.Context(), idParam(ps))
+	v := r.URL.Query()
+	var opts []engine.ReadOption
+	if excludes(listParams{attributes: scim.SplitList(v.Get("attributes")), excluded: scim.SplitList(v.Get("excludedAttributes"))}, "groups") {
+		opts = append(opts, engine.WithoutGroups)
+	}
+	u, err := st.eng.GetUser(r.Context(), idParam(ps), opts...)
 	if err != nil {
 		h.fail2(w, r, err)
 		return
@@ -373,6 +379,10 @@ func (h *Handler) patchUser2(w http.ResponseWriter, r *http.Request, ps httprout
 	})
 	if err != nil {
 		h.fail2(w, r, err)
+		return
+	}
+	if st.eng.Mapping().Server.UserPatchStatus == http.StatusNoContent {
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	h.oneUser2(w, r, http.StatusOK, u)

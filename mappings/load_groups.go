@@ -9,7 +9,7 @@ import (
 
 func (l *loader) groups(n *yaml.Node, app App) *Groups {
 	o := l.object(n, "groups")
-	o.strict("table", "scope", "set", "id", "displayName", "description", "lastModified", "members", "operations")
+	o.strict("table", "scope", "set", "id", "displayName", "description", "lastModified", "created", "members", "operations")
 	g := &Groups{}
 	var tn *yaml.Node
 	g.Table, tn = o.str("table", true)
@@ -30,6 +30,9 @@ func (l *loader) groups(n *yaml.Node, app App) *Groups {
 		g.Description = l.attribute(dn, "groups.description", app.GroupSchema+":description", app.GroupSchema)
 	}
 	g.LastModified = l.lastModified(o.get("lastModified"), "groups.lastModified")
+	g.Created = l.lastModified(o.get("created"), "groups.created")
+	l.at("groups.lastModified", o.get("lastModified"))
+	l.at("groups.created", o.get("created"))
 	if mn := o.get("members"); mn != nil {
 		mo := l.object(mn, "groups.members")
 		mo.strict("table", "group", "user", "where", "set")
@@ -66,6 +69,9 @@ func (l *loader) groups(n *yaml.Node, app App) *Groups {
 	written := map[string]string{strings.ToLower(g.ID.Column): "groups.id"}
 	if g.LastModified != nil {
 		written[strings.ToLower(g.LastModified.Column)] = "groups.lastModified"
+	}
+	if g.Created != nil {
+		written[strings.ToLower(g.Created.Column)] = "groups.created"
 	}
 	for _, a := range []*Attribute{g.DisplayName, g.Description} {
 		if a != nil && a.Column != "" && a.Writable() {

@@ -20,7 +20,7 @@ func (l *loader) server(parent, n *yaml.Node) Server {
 		return s
 	}
 	o := l.object(n, "server")
-	o.strict("listen", "basePath", "tls", "plainHTTP", "auth", "maxBodyBytes", "maxUserBodyBytes", "admin", "limits", "cursors", "trustedProxies")
+	o.strict("listen", "basePath", "tls", "plainHTTP", "auth", "maxBodyBytes", "maxUserBodyBytes", "admin", "limits", "cursors", "trustedProxies", "userPatchStatus")
 	if v, _ := o.str("listen", false); v != "" {
 		s.Listen = v
 	}
@@ -43,6 +43,10 @@ func (l *loader) server(parent, n *yaml.Node) Server {
 		l.errorf(o.get("maxUserBodyBytes"), "server.maxUserBodyBytes", "must be at least 1")
 	case s.MaxUserBody > s.MaxBody:
 		l.errorf(o.get("maxUserBodyBytes"), "server.maxUserBodyBytes", "is larger than server.maxBodyBytes (%d), the largest body of any request", s.MaxBody)
+	}
+	s.UserPatchStatus = o.integer("userPatchStatus", 200)
+	if s.UserPatchStatus != 200 && s.UserPatchStatus != 204 {
+		l.errorf(o.get("userPatchStatus"), "server.userPatchStatus", "%d: want 200 (the user in the body, as Okta reads it) or 204 (no body, as Microsoft's tests want)", s.UserPatchStatus)
 	}
 	s.Cursors = l.cursors(o.get("cursors"))
 	for _, pn := range l.strings(nil, o.get("trustedProxies"), "server.trustedProxies", false) {

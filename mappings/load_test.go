@@ -98,6 +98,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		r := m.Users.Roles
 		eq(t, "users.roles", []any{r.Table, r.UserColumn, r.ValueColumn, r.Resource}, []any{"user_roles", "user_id", "role_id", "Role"})
 		eq(t, "users.entitlements", m.Users.Entitlements.Resource, "")
+		eq(t, "users.groups", m.Users.HideGroups, true)
 	},
 	"users_minimal": func(t *testing.T, m *Mapping) {
 		eq(t, "App.UserSchema", m.App.UserSchema, "urn:okta:minimal:1.0:user:custom")
@@ -107,7 +108,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 			[]any{10, 10, 30 * time.Minute, 20 * time.Second})
 		eq(t, "Init", m.Database.Init, (*Init)(nil))
 		eq(t, "Server", m.Server, Server{Listen: "127.0.0.1:8080", MaxBody: 16 << 20, MaxUserBody: 1 << 20, Auth: Auth{Type: "none"},
-			Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}, Limits: DefaultLimits, Cursors: Cursors{Store: "local"}})
+			Admin: Admin{Metrics: true, Auth: Auth{Type: "none"}}, Limits: DefaultLimits, Cursors: Cursors{Store: "local"}, UserPatchStatus: 200})
 		eq(t, "Groups", m.Groups, (*Groups)(nil))
 		eq(t, "Users.ID", m.Users.ID, Key{Column: "id", Type: "string", Generate: "database"})
 		eq(t, "Users.LastModified", m.Users.LastModified, (*LastModified)(nil))
@@ -280,6 +281,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "Listen", s.Listen, "0.0.0.0:8443")
 		eq(t, "BasePath", s.BasePath, "/scim")
 		eq(t, "MaxBody", s.MaxBody, int64(65536))
+		eq(t, "UserPatchStatus", s.UserPatchStatus, 204)
 		eq(t, "TLS", *s.TLS, TLS{Cert: filepath.Join(m.Dir, "certs", "server.crt"), Key: filepath.Join(m.Dir, "certs", "server.key")})
 		eq(t, "Auth", []any{s.Auth.Type, s.Auth.Header, s.Auth.Value.Reveal(), s.Auth.Defaulted}, []any{"header", "X-Api-Key", testSecret, false})
 		eq(t, "DSN", m.Database.DSN.Reveal(), "postgres://app:"+testSecret+"@localhost:5432/app")
@@ -318,6 +320,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		u, g := m.Users, m.Groups
 		eq(t, "App", m.App, App{Name: "ext_app", UserSchema: "urn:okta:ext_app_prod:1.0:user:custom", GroupSchema: "urn:okta:ext_app:1.0:group:custom"})
 		eq(t, "URNs", u.URNs(), []string{"urn:example:badge:1.0", "urn:okta:ext_app_prod:1.0:user:custom", EnterpriseSchema1})
+		eq(t, "groups.created", *g.Created, LastModified{Column: "CreatedAt", Format: "timestamp"})
 		eq(t, "enterprise", typesOf(u.Custom(EnterpriseSchema1)), map[string]string{"employeeNumber": "string", "manager": "string"})
 		eq(t, "badgeId.Type", u.Attr("urn:example:badge:1.0:badgeId").Type, "integer")
 		eq(t, "department.Path", u.Custom(m.App.UserSchema)[0].Path, "urn:okta:ext_app_prod:1.0:user:custom:department")

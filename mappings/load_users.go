@@ -96,7 +96,7 @@ var (
 
 func (l *loader) users(n *yaml.Node, app App) *Users {
 	o := l.object(n, "users")
-	o.strict("table", "from", "scope", "set", "id", "lastModified", "created", "attributes", "custom", "extensions", "operations", "roles", "entitlements", "related")
+	o.strict("table", "from", "scope", "set", "id", "lastModified", "created", "attributes", "custom", "extensions", "operations", "roles", "entitlements", "related", "groups")
 	u := &Users{byPath: map[string]*Attribute{}}
 	var tn *yaml.Node
 	u.Table, tn = o.str("table", true)
@@ -220,6 +220,9 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 	u.Related = l.related(o.get("related"), u)
 	u.Roles = l.userRefs(o.get("roles"), "users.roles")
 	u.Entitlements = l.userRefs(o.get("entitlements"), "users.entitlements")
+	if o.get("groups") != nil {
+		u.HideGroups = !o.boolean("groups")
+	}
 	u.index()
 	l.checkPrimary(u, n)
 	return u

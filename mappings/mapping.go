@@ -119,7 +119,11 @@ type Server struct {
 	TrustedProxies []netip.Prefix
 	// PlainHTTP is the explicit choice to serve without TLS.
 	PlainHTTP bool
-	Limits    Limits
+	// UserPatchStatus is what a SCIM 2.0 PATCH of a user answers: 200 with the user
+	// (the default, what Okta reads) or 204 with no body (RFC 7644 §3.5.2 allows both;
+	// Microsoft's reference tests want 204).
+	UserPatchStatus int
+	Limits          Limits
 }
 
 // Limits bound what one request may cost.
@@ -374,7 +378,10 @@ type Users struct {
 	Operations map[string]*Operation
 	// Roles and Entitlements, when set, are read from join tables (read-only).
 	Roles, Entitlements *UserRefs
-	byPath              map[string]*Attribute
+	// HideGroups (groups: false) leaves out the read-only groups attribute, which lists
+	// a user's groups from the membership table (one more query per page of users).
+	HideGroups bool
+	byPath     map[string]*Attribute
 	// The answers of Multi, Custom and URNs, worked out once when the mapping is loaded:
 	// every request that reads or writes a user asks them.
 	multi  map[string][]*Attribute // by lower-case name
@@ -480,8 +487,10 @@ type Groups struct {
 	DisplayName  *Attribute
 	Description  *Attribute
 	LastModified *LastModified
-	Members      *Members
-	Operations   map[string]*Operation
+	// Created is the column of the group's creation time (meta.created), as users.created.
+	Created    *LastModified
+	Members    *Members
+	Operations map[string]*Operation
 }
 
 // Op returns the operation name, or nil when it is not mapped.

@@ -86,6 +86,9 @@ func (c *Codec) EncodeUser2(u *engine.User, base string) *Object {
 		}
 		o.Set(ref.name, items)
 	}
+	if u.Groups != nil {
+		o.Set("groups", groupList{list: u.Groups, ref: base + "/Groups/"})
+	}
 	o.Set("meta", meta2("User", base+"/Users/"+u.ID, u.Created, u.LastModified))
 	return o
 }
@@ -122,7 +125,7 @@ func setPath(o *Object, name string, v any) {
 // EncodeGroup2 renders a group as SCIM 2.0.
 func (c *Codec) EncodeGroup2(g *engine.Group, base string) *Object {
 	o := c.encodeGroup(g, Group2, g.HasMembers, base+"/Users/")
-	o.Set("meta", meta2("Group", base+"/Groups/"+g.ID, time.Time{}, g.LastModified))
+	o.Set("meta", meta2("Group", base+"/Groups/"+g.ID, g.Created, g.LastModified))
 	return o
 }
 
@@ -399,7 +402,16 @@ func (c *Codec) Schemas2(base string) []any {
 				}))
 			}
 		}
-		out = append(out, schema(User2, "User", "User account", attrs))
+		if c.M.Groups != nil && c.M.Groups.Members != nil && !um.HideGroups {
+			attrs = append(attrs, attrSchema("groups", "complex", true, "readOnly", "default", "none", false, []any{
+				attrSchema("value", "string", false, "readOnly", "default", "none", true, nil),
+				attrSchema("$ref", "reference", false, "readOnly", "default", "none", true, nil),
+				attrSchema("display", "string", false, "readOnly", "default", "none", false, nil),
+				attrSchema("type", "string", false, "readOnly", "default", "none", false, nil),
+			}))
+		}
+		// RFC 7643 §8.7.1's name and description, which validators look for.
+		out = append(out, schema(User2, "User", "User Account", attrs))
 		for _, urn := range um.URNs() {
 			var ext []any
 			for _, a := range um.Custom(urn) {

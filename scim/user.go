@@ -88,9 +88,9 @@ func newUserLayout(um *mappings.Users) *userLayout {
 	for _, urn := range urns {
 		l.custom = append(l.custom, customLayout{urn: urn, attrs: um.Custom(urn)})
 	}
-	// schemas, id, the core attributes, name, the multis, the URNs, and meta (2.0 adds
-	// roles and entitlements).
-	l.roots = 2 + len(l.core) + 1 + len(l.multis) + len(l.custom) + 3
+	// schemas, id, the core attributes, name, the multis, the URNs, groups and meta
+	// (2.0 adds roles and entitlements).
+	l.roots = 2 + len(l.core) + 1 + len(l.multis) + len(l.custom) + 4
 	return l
 }
 
@@ -315,6 +315,9 @@ func lookupFold(m map[string]any, key string) (any, bool) {
 // EncodeUser11 renders a user as SCIM 1.1. The password is never included.
 func (c *Codec) EncodeUser11(u *engine.User) *Object {
 	o := c.encodeUser(u, c.layout().schemas11)
+	if u.Groups != nil {
+		o.add("groups", groupList{list: u.Groups})
+	}
 	if !u.LastModified.IsZero() {
 		meta := newObject(2)
 		if !u.Created.IsZero() {
@@ -474,9 +477,14 @@ func (c *Codec) DecodeGroup(doc map[string]any) (*engine.Group, error) {
 // EncodeGroup11 renders a group as SCIM 1.1.
 func (c *Codec) EncodeGroup11(g *engine.Group) *Object {
 	o := c.encodeGroup(g, Core11, true, "")
-	if !g.LastModified.IsZero() {
+	if !g.LastModified.IsZero() || !g.Created.IsZero() {
 		meta := &Object{}
-		meta.Set("lastModified", formatTime(g.LastModified))
+		if !g.Created.IsZero() {
+			meta.Set("created", formatTime(g.Created))
+		}
+		if !g.LastModified.IsZero() {
+			meta.Set("lastModified", formatTime(g.LastModified))
+		}
 		o.Set("meta", meta)
 	}
 	return o
@@ -541,6 +549,37 @@ func (ml memberList) AppendJSON(b []byte) ([]byte, error) {
 			b = appendString(b, m.Display)
 		}
 		b = append(b, '}')
+	}
+	return append(b, ']'), nil
+}
+
+// groupList is the groups a user is a member of, as its read-only groups attribute:
+// [{"value":...,["$ref":...,]"display":...,"type":"direct"}, ...]; ref is the groups'
+// location under SCIM 2.0, "" under 1.1.
+type groupList struct {
+	list []engine.Member
+	ref  string
+}
+
+// AppendJSON implements the encoder's fast path.
+func (gl groupList) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, '[')
+	for i, m := range gl.list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"value":`...)
+		b = appendString(b, m.Value)
+		if gl.ref != "" {
+			b = append(b, `,"$ref":"`...)
+			b = appendEscaped(appendEscaped(b, gl.ref), m.Value)
+			b = append(b, '"')
+		}
+		if m.Display != "" {
+			b = append(b, `,"display":`...)
+			b = appendString(b, m.Display)
+		}
+		b = append(b, `,"type":"direct"}`...)
 	}
 	return append(b, ']'), nil
 }

@@ -33,7 +33,7 @@ type Gen struct {
 	Users     *UserPlan // nil when the mapping has no users
 	Groups    *GroupPlan
 	Resources map[string]*ResourcePlan
-	Refs      []*RefPlan // the users' roles and entitlements
+	Refs      []*RefPlan // the users' roles, entitlements and groups
 	tmplPools sync.Map   // *mappings.Template → *sync.Pool of *tmplRun
 	texts     textCache  // statements shaped by the columns a request writes
 }
@@ -64,7 +64,11 @@ func New(m *mappings.Mapping, d dialects.Dialect, opts Options) (*Gen, error) {
 		g.Resources[r.Name] = buildResourcePlan(d, r)
 	}
 	if m.Users != nil {
-		for _, rp := range []*RefPlan{buildRefPlan(d, m, "roles", m.Users.Roles), buildRefPlan(d, m, "entitlements", m.Users.Entitlements)} {
+		refs := []*RefPlan{buildRefPlan(d, m, "roles", m.Users.Roles), buildRefPlan(d, m, "entitlements", m.Users.Entitlements)}
+		if !m.Users.HideGroups {
+			refs = append(refs, buildGroupsRef(g.Groups))
+		}
+		for _, rp := range refs {
 			if rp != nil {
 				g.Refs = append(g.Refs, rp)
 			}

@@ -276,16 +276,19 @@ func buildUserPlan(d dialects.Dialect, m *mappings.Users) (*UserPlan, error) {
 
 // GroupPlan is the same for groups and memberships.
 type GroupPlan struct {
-	M          *mappings.Groups
-	Table      string
-	Source     string
-	IDCol      string
-	IDRead     string
-	Name       ReadCol
-	Desc       *ReadCol
-	LMCol      string
-	LMRead     string
-	SelectList string
+	M      *mappings.Groups
+	Table  string
+	Source string
+	IDCol  string
+	IDRead string
+	Name   ReadCol
+	Desc   *ReadCol
+	LMCol  string
+	LMRead string
+	// CreatedRead is the creation-time column (meta.created), "" for none; it is the
+	// select list's last column.
+	CreatedRead string
+	SelectList  string
 	// memberships
 	MemTable, MemGroup, MemUser string
 	MemCurrent                  string // condition on alias m for a current membership, "" for all rows
@@ -347,6 +350,10 @@ func buildGroupPlan(d dialects.Dialect, m *mappings.Groups) (*GroupPlan, error) 
 		p.LMCol = d.Quote(m.LastModified.Column)
 		p.LMRead = GroupAlias + "." + p.LMCol
 		cols = append(cols, p.LMRead)
+	}
+	if m.Created != nil {
+		p.CreatedRead = GroupAlias + "." + d.Quote(m.Created.Column)
+		cols = append(cols, p.CreatedRead)
 	}
 	p.SelectList = strings.Join(cols, ", ")
 	if mem := m.Members; mem != nil {

@@ -47,14 +47,28 @@ func (p *ResourcePlan) resolve(fp filter.AttrPath) ([]target, error) {
 func (p *ResourcePlan) multi(filter.AttrPath) []*mappings.Attribute { return nil }
 func (p *ResourcePlan) exprOf(*mappings.Attribute) string           { return "" }
 
-// RefPlan reads users' roles or entitlements from a join table.
+// RefPlan reads users' roles, entitlements or groups from a join table.
 type RefPlan struct {
-	Kind    string // roles, entitlements
+	Kind    string // roles, entitlements, groups
 	Table   string
 	UserCol string
 	Value   string
 	Display string // resource displayName column joined in, "" if none
-	Join    string // LEFT JOIN clause for the display
+	Join    string // LEFT JOIN clause for the display (JOIN, for groups: only groups in scope)
+	Where   string // a further condition (a current membership), "" for none
+}
+
+// buildGroupsRef reads the groups each user is a member of (the read-only groups
+// attribute): the membership table joined to the groups' own source, so that a group
+// out of scope, or a membership that is history (members.where), is not listed.
+func buildGroupsRef(p *GroupPlan) *RefPlan {
+	if p == nil || p.MemTable == "" {
+		return nil
+	}
+	return &RefPlan{
+		Kind: "groups", Table: p.MemTable + " m", UserCol: "m." + p.MemUser, Value: p.IDRead, Display: p.Name.Expr,
+		Join: " JOIN " + p.Source + " ON " + p.IDRead + " = m." + p.MemGroup, Where: p.MemCurrent,
+	}
 }
 
 func buildRefPlan(d dialects.Dialect, m *mappings.Mapping, kind string, r *mappings.UserRefs) *RefPlan {

@@ -349,6 +349,9 @@ func (g *Gen) RefsOf(rp *RefPlan, users []any) *Builder {
 		b.W(", ", rp.Display)
 	}
 	b.W(" FROM ", rp.Table, rp.Join, " WHERE ")
+	if rp.Where != "" {
+		b.W("(", rp.Where, ") AND ")
+	}
 	b.In(rp.UserCol, users)
 	b.W(" ORDER BY ", rp.UserCol, ", ", rp.Value)
 	return b

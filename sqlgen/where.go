@@ -173,6 +173,8 @@ func (p *GroupPlan) resolve(fp filter.AttrPath) ([]target, error) {
 		return []target{{path: fp.String(), expr: p.Name.Expr, typ: "string", caseExact: p.Name.Attr.CaseExact, lower: p.Name.Attr.FoldLower}}, nil
 	case la == "meta" && ls == "lastmodified" && p.LMRead != "":
 		return []target{{path: fp.String(), expr: p.LMRead, typ: "datetime", timeFormat: p.M.LastModified.Format}}, nil
+	case la == "meta" && ls == "created" && p.CreatedRead != "":
+		return []target{{path: fp.String(), expr: p.CreatedRead, typ: "datetime", timeFormat: p.M.Created.Format}}, nil
 	}
 	return nil, unknownAttr(fp)
 }
