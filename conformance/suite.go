@@ -184,7 +184,9 @@ func (s *suite) newUser(label string) map[string]any {
 			switch {
 			case strings.HasPrefix(a.Path, "name."):
 				name[a.Name] = v
-			case strings.HasPrefix(a.Path, "emails.") || strings.HasPrefix(a.Path, "phoneNumbers."):
+			case a.Item != "":
+				addressItem(doc, a)[a.Name] = v
+			case mappings.IsMultiPath(a.Path):
 				multi := strings.SplitN(a.Path, ".", 2)[0]
 				doc[multi] = append(list(doc[multi]), map[string]any{"value": v, "type": a.Name, "primary": a == primaryOf(u.Multi(multi))})
 			case a.URN != "":
@@ -194,7 +196,7 @@ func (s *suite) newUser(label string) map[string]any {
 					doc[a.URN] = cust
 					schemas = append(schemas, a.URN)
 				}
-				cust[a.Name] = v
+				setNested(cust, a.Name, v)
 			default:
 				doc[a.Path] = v
 			}
@@ -211,6 +213,11 @@ func (s *suite) newUser(label string) map[string]any {
 			doc["emails"] = append(list(doc["emails"]), map[string]any{"value": a.Name + "." + key + "@example.com", "type": a.Name, "primary": a == primaryOf(u.Multi("emails"))})
 		case strings.HasPrefix(a.Path, "phoneNumbers."):
 			doc["phoneNumbers"] = append(list(doc["phoneNumbers"]), map[string]any{"value": fmt.Sprintf("+1 555 %04d", s.n), "type": a.Name})
+		case a.Item != "":
+			addressItem(doc, a)[a.Name] = a.Item + "-" + a.Name + "-" + key
+		case mappings.IsMultiPath(a.Path):
+			multi := strings.SplitN(a.Path, ".", 2)[0]
+			doc[multi] = append(list(doc[multi]), map[string]any{"value": a.Name + "-" + key, "type": a.Name, "primary": a == primaryOf(u.Multi(multi))})
 		case a.Path == "active":
 			doc["active"] = true
 		case a.Path == "password":
@@ -222,7 +229,7 @@ func (s *suite) newUser(label string) map[string]any {
 				doc[a.URN] = cust
 				schemas = append(schemas, a.URN)
 			}
-			cust[a.Name] = sampleValue(a, s.n)
+			setNested(cust, a.Name, sampleValue(a, s.n))
 		case a.Path != "userName":
 			doc[a.Path] = a.Name + "-" + key
 		}
@@ -320,7 +327,14 @@ func (s *suite) valueOf(doc map[string]any, a *mappings.Attribute) any {
 	switch {
 	case strings.HasPrefix(a.Path, "name."):
 		return obj(doc["name"])[a.Name]
-	case strings.HasPrefix(a.Path, "emails.") || strings.HasPrefix(a.Path, "phoneNumbers."):
+	case a.Item != "":
+		for _, it := range list(doc[mappings.Addresses]) {
+			if strings.EqualFold(str(obj(it)["type"]), a.Item) {
+				return obj(it)[a.Name]
+			}
+		}
+		return nil
+	case mappings.IsMultiPath(a.Path):
 		multi := strings.SplitN(a.Path, ".", 2)[0]
 		for _, it := range list(doc[multi]) {
 			if strings.EqualFold(str(obj(it)["type"]), a.Name) {
@@ -329,7 +343,7 @@ func (s *suite) valueOf(doc map[string]any, a *mappings.Attribute) any {
 		}
 		return nil
 	case a.URN != "":
-		v := obj(doc[a.URN])[a.Name]
+		v := nested(obj(doc[a.URN]), a.Name)
 		if a.Type == "double" || a.Type == "integer" {
 			return fmt.Sprint(v)
 		}
@@ -652,7 +666,7 @@ func (s *suite) filters(t *testing.T, c *client) {
 		if a.URN == "" || !a.Writable() {
 			continue
 		}
-		v := obj(doc[a.URN])[a.Name]
+		v := nested(obj(doc[a.URN]), a.Name)
 		switch a.Type {
 		case "string":
 			cases = append(cases, tc{a.URN + ":" + a.Name + ` eq "` + str(v) + `"` + narrow(a), []string{id}})
@@ -929,4 +943,41 @@ func sorted(s ...string) []string {
 	out := append([]string(nil), s...)
 	sort.Strings(out)
 	return out
+}
+
+// addressItem is the address of a's type in doc, added when it is not there yet.
+func addressItem(doc map[string]any, a *mappings.Attribute) map[string]any {
+	for _, it := range list(doc[mappings.Addresses]) {
+		if strings.EqualFold(str(obj(it)["type"]), a.Item) {
+			return obj(it)
+		}
+	}
+	it := map[string]any{"type": a.Item}
+	doc[mappings.Addresses] = append(list(doc[mappings.Addresses]), it)
+	return it
+}
+
+// setNested sets name in m, a sub-attribute (manager.value) in its own object, as
+// clients send it.
+func setNested(m map[string]any, name string, v any) {
+	head, rest, ok := strings.Cut(name, ".")
+	if !ok {
+		m[name] = v
+		return
+	}
+	inner := obj(m[head])
+	if inner == nil {
+		inner = map[string]any{}
+		m[head] = inner
+	}
+	setNested(inner, rest, v)
+}
+
+// nested reads name from m, a sub-attribute from its own object.
+func nested(m map[string]any, name string) any {
+	head, rest, ok := strings.Cut(name, ".")
+	if !ok {
+		return m[name]
+	}
+	return nested(obj(m[head]), rest)
 }

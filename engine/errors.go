@@ -17,13 +17,14 @@ var (
 	ErrInvalidValue  = sqlgen.ErrInvalidValue
 	ErrInvalidPaging = sqlgen.ErrInvalidPaging
 	ErrNotSupported  = sqlgen.ErrNotSupported
+	ErrPrecondition  = sqlgen.ErrPrecondition
 	ErrUnavailable   = sqlgen.ErrUnavailable
 	ErrDatabase      = sqlgen.ErrDatabase
 )
 
 // sentinels are every sentinel above: an error wrapping one of them is the engine's own
 // (its message is fit for an answer), anything else a driver's or a bug.
-var sentinels = []error{ErrNotFound, ErrConflict, ErrInvalidFilter, ErrInvalidValue, ErrInvalidPaging, ErrNotSupported, ErrUnavailable, ErrDatabase}
+var sentinels = []error{ErrNotFound, ErrConflict, ErrInvalidFilter, ErrInvalidValue, ErrInvalidPaging, ErrNotSupported, ErrPrecondition, ErrUnavailable, ErrDatabase}
 
 // Sentinels returns every sentinel error, for the HTTP layer's table of answers.
 func Sentinels() []error { return append([]error(nil), sentinels...) }

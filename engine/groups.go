@@ -635,7 +635,8 @@ func (e *Engine) currentMembers(ctx context.Context, tx querier, gid any) ([]any
 
 // UpdateGroup answers updateGroup, Okta's PUT with the complete member list: the
 // difference with the stored membership is applied in one transaction.
-func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group, error) {
+// ifMatch, when given, are the entity tags of an If-Match header (see UpdateUser).
+func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group, ifMatch ...string) (*Group, error) {
 	op, err := e.groupOp(mappings.OpUpdateGroup)
 	if err != nil {
 		return nil, err
@@ -657,6 +658,9 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group) (*Group,
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 			}
+			return err
+		}
+		if err := e.groupHolds(ctx, tx, id, ifMatch); err != nil {
 			return err
 		}
 		if renamed(stored, in.DisplayName) {
@@ -755,6 +759,18 @@ func (e *Engine) lockGroup(ctx context.Context, tx querier, gid any) (stored *st
 	return stored, nil
 }
 
+// groupHolds checks an If-Match against the locked group's stored version.
+func (e *Engine) groupHolds(ctx context.Context, tx querier, id string, ifMatch []string) error {
+	if len(ifMatch) == 0 {
+		return nil
+	}
+	cur, err := e.getGroup(ctx, tx, id, WithoutMembers)
+	if err != nil {
+		return err
+	}
+	return holds(ifMatch, cur.Version(), "group", id)
+}
+
 // renamed says whether name is a new displayName for a group whose stored one is stored
 // (nil: not known): only a new name needs the check that no other group has it.
 func renamed(stored *string, name string) bool {
@@ -762,7 +778,7 @@ func renamed(stored *string, name string) bool {
 }
 
 // DeleteGroup answers deleteGroup: memberships and the group go in one transaction.
-func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
+func (e *Engine) DeleteGroup(ctx context.Context, id string, ifMatch ...string) error {
 	op, err := e.groupOp(mappings.OpDeleteGroup)
 	if err != nil {
 		return err
@@ -779,6 +795,9 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 			}
+			return err
+		}
+		if err := e.groupHolds(ctx, tx, id, ifMatch); err != nil {
 			return err
 		}
 		if !op.Auto {

@@ -1,6 +1,10 @@
 package engine
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // User is a SCIM user in protocol-neutral form. Values holds the attributes the mapping
 // binds, keyed by their canonical path (userName, name.givenName, emails.work,
@@ -79,4 +83,46 @@ type GroupPage struct {
 	Total      int
 	StartIndex int
 	Groups     []*Group
+}
+
+// Version is the weak entity tag (RFC 7644 §3.14) of a resource last modified at t: it
+// changes whenever the row's lastModified does; "" when the mapping cannot say.
+func Version(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf(`W/"%x"`, t.UnixNano())
+}
+
+// Version is the user's entity tag, "" without users.lastModified.
+func (u *User) Version() string { return Version(u.LastModified) }
+
+// Version is the group's entity tag, "" without groups.lastModified.
+func (g *Group) Version() string { return Version(g.LastModified) }
+
+// Matches reports whether version is one of the entity tags of an If-Match or
+// If-None-Match header (a list, or "*" for any), compared weakly: W/ is ignored, as
+// SCIM's versions are weak. An empty version matches only "*".
+func Matches(tags []string, version string) bool {
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		if t == "*" {
+			return true
+		}
+		if version != "" && strings.TrimPrefix(t, "W/") == strings.TrimPrefix(version, "W/") {
+			return true
+		}
+	}
+	return false
+}
+
+// holds is a write's precondition: no If-Match, or one that names the stored version.
+func holds(ifMatch []string, version, what, id string) error {
+	if len(ifMatch) == 0 || Matches(ifMatch, version) {
+		return nil
+	}
+	if version == "" {
+		return fmt.Errorf("%w: If-Match: the %s %s has no version to compare (the mapping has no lastModified)", ErrPrecondition, what, id)
+	}
+	return fmt.Errorf("%w: If-Match: the %s %s is at version %s, not %s", ErrPrecondition, what, id, version, strings.Join(ifMatch, ", "))
 }

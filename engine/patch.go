@@ -24,7 +24,7 @@ type GroupPatch struct {
 }
 
 // PatchGroup applies p in one transaction.
-func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch) error {
+func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch, ifMatch ...string) error {
 	op, err := e.groupOp(mappings.OpUpdateGroup)
 	if err != nil {
 		return err
@@ -45,6 +45,9 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch) error 
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("%w: no group with id %q", ErrNotFound, id)
 			}
+			return err
+		}
+		if err := e.groupHolds(ctx, tx, id, ifMatch); err != nil {
 			return err
 		}
 		if p.DisplayName != nil && renamed(stored, *p.DisplayName) {

@@ -356,11 +356,11 @@ func (e *Engine) findable(u *User) error {
 // filterPathOf is how a client names a in a filter: the agent's singular email and
 // phoneNumber for the primary e-mail and phone, otherwise the attribute's path.
 func filterPathOf(a *mappings.Attribute) string {
-	switch {
-	case strings.HasPrefix(a.Path, "emails."):
-		return "emails.value"
-	case strings.HasPrefix(a.Path, "phoneNumbers."):
-		return "phoneNumbers.value"
+	if a.Item != "" {
+		return mappings.Addresses + "." + a.Name // addresses.locality
+	}
+	if head, _, ok := strings.Cut(a.Path, "."); ok && mappings.IsMultiPath(a.Path) {
+		return head + ".value" // emails.value, ims.value
 	}
 	return a.Path
 }
@@ -878,18 +878,20 @@ func (e *Engine) insert(ctx context.Context, tx querier, op, table, idCol string
 
 // UpdateUser answers updateUser, Okta's PUT of the whole user for every lifecycle change.
 // Attributes the request does not carry are left as they are; read-only ones are ignored.
-func (e *Engine) UpdateUser(ctx context.Context, id string, in *User) (*User, error) {
-	return e.modifyUser(ctx, "updateUser", id, func(*User) (*User, error) { return in, nil })
+// ifMatch, when given, are the entity tags of an If-Match header: the stored user is read
+// in the transaction and the write goes ahead only at one of those versions.
+func (e *Engine) UpdateUser(ctx context.Context, id string, in *User, ifMatch ...string) (*User, error) {
+	return e.modifyUser(ctx, "updateUser", id, func(*User) (*User, error) { return in, nil }, ifMatch)
 }
 
 // PatchUser applies a change computed from the stored user (a SCIM PATCH) atomically:
 // the row is locked and read, apply returns the new state, and it is written and read
 // back in the same transaction.
-func (e *Engine) PatchUser(ctx context.Context, id string, apply func(current *User) (*User, error)) (*User, error) {
-	return e.modifyUser(ctx, "patchUser", id, apply)
+func (e *Engine) PatchUser(ctx context.Context, id string, apply func(current *User) (*User, error), ifMatch ...string) (*User, error) {
+	return e.modifyUser(ctx, "patchUser", id, apply, ifMatch)
 }
 
-func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*User) (*User, error)) (*User, error) {
+func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*User) (*User, error), ifMatch []string) (*User, error) {
 	op, err := e.userOp(mappings.OpUpdateUser)
 	if err != nil {
 		return nil, err
@@ -903,7 +905,7 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 	defer cancel()
 	var out *User
 	// Related rows are written only for a user that exists, one push at a time.
-	needLock := name == "patchUser" || len(e.lockExtra()) > 0 || p.M.Op(mappings.OpGetUser) == nil || len(p.Related) > 0
+	needLock := name == "patchUser" || len(ifMatch) > 0 || len(e.lockExtra()) > 0 || p.M.Op(mappings.OpGetUser) == nil || len(p.Related) > 0
 	direct := !needLock && op.Auto && e.writesAlone()
 	if direct {
 		var in *User
@@ -932,9 +934,16 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 			}
 			var cur *User
 			var err error
-			if name == "patchUser" {
-				if cur, err = e.getUser(ctx, tx, id); err != nil {
+			if name == "patchUser" || len(ifMatch) > 0 {
+				// Groups are read-only: a PATCH of them is refused before it gets here.
+				if cur, err = e.getUser(ctx, tx, id, WithoutGroups); err != nil {
 					return err
+				}
+				if err := holds(ifMatch, cur.Version(), "user", id); err != nil {
+					return err
+				}
+				if name != "patchUser" {
+					cur = nil
 				}
 			}
 			in, err := apply(cur)
@@ -1166,13 +1175,18 @@ func (e *Engine) userData(u *User) map[string]any {
 			}
 			m[a.Name] = v
 		case strings.Contains(a.Path, "."):
-			parts := strings.SplitN(a.Path, ".", 2)
-			m, _ := out[parts[0]].(map[string]any)
-			if m == nil {
-				m = map[string]any{}
-				out[parts[0]] = m
+			// name.givenName, emails.work, addresses.work.locality: nested maps.
+			parts := strings.Split(a.Path, ".")
+			m := out
+			for _, p := range parts[:len(parts)-1] {
+				inner, _ := m[p].(map[string]any)
+				if inner == nil {
+					inner = map[string]any{}
+					m[p] = inner
+				}
+				m = inner
 			}
-			m[parts[1]] = v
+			m[parts[len(parts)-1]] = v
 		default:
 			out[a.Path] = v
 		}
@@ -1185,7 +1199,7 @@ func (e *Engine) userData(u *User) map[string]any {
 // DeleteUser answers SCIM 2.0's DELETE /Users/{id} when the mapping maps deleteUser: the
 // row and its memberships in one transaction (auto), the columns of a soft delete (set),
 // or the templates. A user out of scope, or not there, is a 404.
-func (e *Engine) DeleteUser(ctx context.Context, id string) error {
+func (e *Engine) DeleteUser(ctx context.Context, id string, ifMatch ...string) error {
 	op, err := e.userOp(mappings.OpDeleteUser)
 	if err != nil {
 		return err
@@ -1203,6 +1217,15 @@ func (e *Engine) DeleteUser(ctx context.Context, id string) error {
 				return fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
 			}
 			return err
+		}
+		if len(ifMatch) > 0 {
+			cur, err := e.getUser(ctx, tx, id, WithoutGroups)
+			if err != nil {
+				return err
+			}
+			if err := holds(ifMatch, cur.Version(), "user", id); err != nil {
+				return err
+			}
 		}
 		switch {
 		case len(op.Set) > 0:

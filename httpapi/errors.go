@@ -26,6 +26,7 @@ var errorClasses = []errorClass{
 	{engine.ErrInvalidPaging, http.StatusBadRequest, scim.CodeBadPaging, "invalidValue"},
 	{engine.ErrInvalidValue, http.StatusBadRequest, scim.CodeBadBody, "invalidValue"},
 	{engine.ErrNotSupported, http.StatusNotImplemented, scim.CodeNoEndpoint, ""},
+	{engine.ErrPrecondition, http.StatusPreconditionFailed, scim.CodeConflict, ""},
 	{engine.ErrUnavailable, http.StatusServiceUnavailable, scim.CodeUnavailable, ""},
 	{engine.ErrDatabase, http.StatusInternalServerError, scim.CodeServer, ""},
 }

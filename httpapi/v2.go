@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -211,14 +212,21 @@ func (h *Handler) authSchemes(st *State) []any {
 	case "basic":
 		return []any{map[string]any{"type": "httpbasic", "name": "HTTP Basic", "description": "Authentication with a user name and password (HTTP Basic)", "primary": true}}
 	case "header":
-		return []any{map[string]any{"type": "httpheader", "name": "HTTP header", "description": "Authentication with a secret in the " + st.eng.Mapping().Server.Auth.Header + " header", "primary": true}}
+		a := st.eng.Mapping().Server.Auth
+		if strings.EqualFold(a.Header, "Authorization") && strings.HasPrefix(strings.ToLower(a.Value.Reveal()), "bearer ") {
+			// Entra ID's secret token, sent as Authorization: Bearer <token>.
+			return []any{map[string]any{"type": "oauthbearertoken", "name": "OAuth Bearer Token", "description": "Authentication with a bearer token in the Authorization header", "primary": true}}
+		}
+		return []any{map[string]any{"type": "httpheader", "name": "HTTP header", "description": "Authentication with a secret in the " + a.Header + " header", "primary": true}}
 	}
 	return nil
 }
 
 func (h *Handler) spConfig2(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	st := stateOf(r)
-	h.writeJSON2(w, http.StatusOK, scim.ServiceProviderConfig2(engine.Enabled(st.eng.Capabilities()), st.eng.MaxPageSize(), h.authSchemes(st), baseURL2(r, st.base)))
+	m := st.eng.Mapping()
+	etag := m.Users != nil && m.Users.LastModified != nil || m.Groups != nil && m.Groups.LastModified != nil
+	h.writeJSON2(w, http.StatusOK, scim.ServiceProviderConfig2(engine.Enabled(st.eng.Capabilities()), st.eng.MaxPageSize(), h.authSchemes(st), baseURL2(r, st.base), etag))
 }
 
 func (h *Handler) resourceTypes2(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
@@ -284,8 +292,41 @@ func (h *Handler) searchUsers2(w http.ResponseWriter, r *http.Request, ps httpro
 	}
 }
 
+// entityTags are the tags of an If-Match or If-None-Match header, nil when absent.
+func entityTags(r *http.Request, header string) []string {
+	var out []string
+	for _, v := range r.Header.Values(header) {
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// conditionalGet answers a GET's If-None-Match (304 when the resource is at a version it
+// names) and If-Match (412 when it is not), and reports whether it answered.
+func (h *Handler) conditionalGet(w http.ResponseWriter, r *http.Request, version string) bool {
+	if none := entityTags(r, "If-None-Match"); len(none) > 0 && engine.Matches(none, version) {
+		if version != "" {
+			w.Header().Set("ETag", version)
+		}
+		w.WriteHeader(http.StatusNotModified)
+		return true
+	}
+	if match := entityTags(r, "If-Match"); len(match) > 0 && !engine.Matches(match, version) {
+		h.writeError2(w, http.StatusPreconditionFailed, "", fmt.Sprintf("If-Match: the resource is at version %s", cmp.Or(version, "(none: the mapping has no lastModified)")))
+		return true
+	}
+	return false
+}
+
 func (h *Handler) oneUser2(w http.ResponseWriter, r *http.Request, status int, u *engine.User) {
 	st := stateOf(r)
+	if v := u.Version(); v != "" {
+		w.Header().Set("ETag", v)
+	}
 	base := baseURL2(r, st.base)
 	v := r.URL.Query()
 	o := scim.Project(st.codec.EncodeUser2(u, base), scim.SplitList(v.Get("attributes")), scim.SplitList(v.Get("excludedAttributes")))
@@ -305,6 +346,9 @@ func (h *Handler) getUser2(w http.ResponseWriter, r *http.Request, ps httprouter
 	u, err := st.eng.GetUser(r.Context(), idParam(ps), opts...)
 	if err != nil {
 		h.fail2(w, r, err)
+		return
+	}
+	if h.conditionalGet(w, r, u.Version()) {
 		return
 	}
 	h.oneUser2(w, r, http.StatusOK, u)
@@ -349,7 +393,7 @@ func (h *Handler) putUser2(w http.ResponseWriter, r *http.Request, ps httprouter
 	if !ok {
 		return
 	}
-	u, err := stateOf(r).eng.UpdateUser(r.Context(), idParam(ps), in)
+	u, err := stateOf(r).eng.UpdateUser(r.Context(), idParam(ps), in, entityTags(r, "If-Match")...)
 	if err != nil {
 		h.fail2(w, r, err)
 		return
@@ -365,6 +409,9 @@ func (h *Handler) patchUser2(w http.ResponseWriter, r *http.Request, ps httprout
 		return
 	}
 	ops, err := scim.DecodePatch(doc)
+	if err == nil {
+		err = st.codec.ReadOnlyUserPatch(ops)
+	}
 	if err != nil {
 		h.fail2(w, r, err)
 		return
@@ -376,12 +423,15 @@ func (h *Handler) patchUser2(w http.ResponseWriter, r *http.Request, ps httprout
 			return nil, err
 		}
 		return st.codec.DecodeUserReplace(m)
-	})
+	}, entityTags(r, "If-Match")...)
 	if err != nil {
 		h.fail2(w, r, err)
 		return
 	}
 	if st.eng.Mapping().Server.UserPatchStatus == http.StatusNoContent {
+		if v := u.Version(); v != "" {
+			w.Header().Set("ETag", v)
+		}
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -444,6 +494,9 @@ func (h *Handler) searchGroups2(w http.ResponseWriter, r *http.Request, ps httpr
 
 func (h *Handler) oneGroup2(w http.ResponseWriter, r *http.Request, status int, g *engine.Group) {
 	st := stateOf(r)
+	if v := g.Version(); v != "" {
+		w.Header().Set("ETag", v)
+	}
 	base := baseURL2(r, st.base)
 	v := r.URL.Query()
 	o := scim.Project(st.codec.EncodeGroup2(g, base), scim.SplitList(v.Get("attributes")), scim.SplitList(v.Get("excludedAttributes")))
@@ -463,6 +516,9 @@ func (h *Handler) getGroup2(w http.ResponseWriter, r *http.Request, ps httproute
 	g, err := st.eng.GetGroup(r.Context(), idParam(ps), opts...)
 	if err != nil {
 		h.fail2(w, r, err)
+		return
+	}
+	if h.conditionalGet(w, r, g.Version()) {
 		return
 	}
 	h.oneGroup2(w, r, http.StatusOK, g)
@@ -492,7 +548,7 @@ func (h *Handler) putGroup2(w http.ResponseWriter, r *http.Request, ps httproute
 		return
 	}
 	in.HasMembers = true
-	g, err := stateOf(r).eng.UpdateGroup(r.Context(), idParam(ps), in)
+	g, err := stateOf(r).eng.UpdateGroup(r.Context(), idParam(ps), in, entityTags(r, "If-Match")...)
 	if err != nil {
 		h.fail2(w, r, err)
 		return
@@ -518,7 +574,7 @@ func (h *Handler) patchGroup2(w http.ResponseWriter, r *http.Request, ps httprou
 		h.fail2(w, r, err)
 		return
 	}
-	if err := st.eng.PatchGroup(r.Context(), idParam(ps), gp); err != nil {
+	if err := st.eng.PatchGroup(r.Context(), idParam(ps), gp, entityTags(r, "If-Match")...); err != nil {
 		h.fail2(w, r, err)
 		return
 	}
@@ -534,7 +590,7 @@ func (h *Handler) deleteUser2(w http.ResponseWriter, r *http.Request, ps httprou
 		h.writeError2(w, http.StatusMethodNotAllowed, "", "users are not deleted by this mapping (users.operations.deleteUser): deactivate them instead")
 		return
 	}
-	if err := st.eng.DeleteUser(r.Context(), idParam(ps)); err != nil {
+	if err := st.eng.DeleteUser(r.Context(), idParam(ps), entityTags(r, "If-Match")...); err != nil {
 		h.fail2(w, r, err)
 		return
 	}
@@ -542,7 +598,7 @@ func (h *Handler) deleteUser2(w http.ResponseWriter, r *http.Request, ps httprou
 }
 
 func (h *Handler) deleteGroup2(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
-	if err := stateOf(r).eng.DeleteGroup(r.Context(), idParam(ps)); err != nil {
+	if err := stateOf(r).eng.DeleteGroup(r.Context(), idParam(ps), entityTags(r, "If-Match")...); err != nil {
 		h.fail2(w, r, err)
 		return
 	}

@@ -154,7 +154,7 @@ func (l *loader) cursors(n *yaml.Node) Cursors {
 func (l *loader) auth(n *yaml.Node, path string) Auth {
 	a := Auth{}
 	ao := l.object(n, path)
-	ao.strict("type", "username", "password", "passwordHash", "header", "value")
+	ao.strict("type", "username", "password", "passwordHash", "header", "value", "token")
 	typ, tn := ao.str("type", true)
 	a.Type = typ
 	switch typ {
@@ -181,11 +181,20 @@ func (l *loader) auth(n *yaml.Node, path string) Auth {
 			l.errorf(hn, path+".header", "%q is not an HTTP header name", a.Header)
 		}
 		a.Value, a.Defaulted = l.secret(ao, "value")
+	case "bearer":
+		// Microsoft Entra ID's secret token: Authorization: Bearer <token>. It is header
+		// auth on that header with that value.
+		var tok Secret
+		tok, a.Defaulted = l.secret(ao, "token")
+		a.Type, a.Header = "header", "Authorization"
+		if tok.Reveal() != "" {
+			a.Value = NewSecret("Bearer " + tok.Reveal())
+		}
 	case "":
 	default:
-		l.errorf(tn, path+".type", "unknown auth type %q (basic, header, or none)", typ)
+		l.errorf(tn, path+".type", "unknown auth type %q (basic, header, bearer, or none)", typ)
 	}
-	for _, k := range []string{"password", "passwordHash", "value"} {
+	for _, k := range []string{"password", "passwordHash", "value", "token"} {
 		if sn := ao.get(k); sn != nil && sn.Kind == yaml.MappingNode {
 			if env, _ := l.object(sn, path+"."+k).str("env", false); env != "" {
 				a.SecretEnv = env

@@ -184,7 +184,16 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		u := m.Users
 		eq(t, "Table", u.Table, "hr.employees")
 		eq(t, "LastModified", *u.LastModified, LastModified{Column: "modified_at", Maintain: false, Format: "timestamp"})
-		eq(t, "core attributes", len(u.Attributes)-len(u.Custom(m.App.UserSchema)), len(coreUserAttrs)+4)
+		eq(t, "core attributes", len(u.Attributes)-len(u.Custom(m.App.UserSchema)), len(coreUserAttrs)+4+3+5)
+		eq(t, "ims", u.Multi("IMS")[0].Path, "ims.xmpp")
+		eq(t, "x509Certificates", []any{u.Multi("x509certificates")[0].Name, u.Multi("x509certificates")[0].ReadOnly}, []any{"signing", true})
+		var types []string
+		for _, at := range u.AddressTypes() {
+			types = append(types, fmt.Sprintf("%s primary=%v parts=%d", at.Type, at.Primary, len(at.Parts)))
+		}
+		eq(t, "address types", types, []string{"work primary=true parts=4", "home primary=false parts=1"})
+		eq(t, "work locality", u.AddressTypes()[0].ByPart["locality"].Column, "office_city")
+		eq(t, "an address part's item and name", []string{u.Attr("addresses.work.locality").Item, u.Attr("addresses.work.locality").Name}, []string{"work", "locality"})
 		for _, a := range u.Attributes {
 			if a.URN == "" && a.Type != "string" && a.Path != "active" {
 				t.Errorf("core attribute %s has type %s", a.Path, a.Type)
@@ -275,6 +284,10 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		d := m.Groups.Description
 		eq(t, "Description", []any{d.Path, d.URN, d.Name, d.Column}, []any{DefaultGroupURN + ":description", DefaultGroupURN, "description", "summary"})
 		eq(t, "Members", m.Groups.Members, (*Members)(nil))
+	},
+	"auth_bearer": func(t *testing.T, m *Mapping) {
+		a := m.Server.Auth
+		eq(t, "Auth", []any{a.Type, a.Header, a.Value.Reveal(), a.SecretEnv, a.Defaulted}, []any{"header", "Authorization", "Bearer " + testSecret, "SCIMSQL_TEST_SECRET", false})
 	},
 	"auth_header_env": func(t *testing.T, m *Mapping) {
 		s := m.Server

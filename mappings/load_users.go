@@ -135,10 +135,16 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 			kn := ao.keys[key]
 			canon, ok := coreUserAttrs[strings.ToLower(key)]
 			if !ok {
-				parts := strings.SplitN(key, ".", 2)
-				if len(parts) == 2 && isMultiValued(parts[0]) && typeRE.MatchString(parts[1]) {
-					canon = map[string]string{"emails": "emails", "phonenumbers": "phoneNumbers"}[strings.ToLower(parts[0])] + "." + parts[1]
-				} else {
+				parts := strings.SplitN(key, ".", 3)
+				switch {
+				case len(parts) == 2 && isMultiValued(parts[0]) && typeRE.MatchString(parts[1]):
+					canon = canonMulti(parts[0]) + "." + parts[1]
+				case len(parts) == 3 && strings.EqualFold(parts[0], Addresses) && typeRE.MatchString(parts[1]) && addressPart(parts[2]) != "":
+					canon = Addresses + "." + parts[1] + "." + addressPart(parts[2])
+				case strings.EqualFold(parts[0], Addresses):
+					l.errorf(kn, path, "an address binds one part of one type: addresses.<type>.<part>, the part one of %s", strings.Join(AddressParts, ", "))
+					continue
+				default:
 					l.errorf(kn, path, "unknown SCIM user attribute %q (custom attributes go under users.custom)", key)
 					continue
 				}
@@ -228,8 +234,27 @@ func (l *loader) users(n *yaml.Node, app App) *Users {
 	return u
 }
 
+// addressPart is the canonical spelling of an address sub-attribute, or "".
+func addressPart(name string) string {
+	for _, p := range AddressParts {
+		if strings.EqualFold(p, name) {
+			return p
+		}
+	}
+	return ""
+}
+
 func (l *loader) checkPrimary(u *Users, n *yaml.Node) {
-	for _, multi := range []string{"emails", "phoneNumbers"} {
+	primaries := 0
+	for _, t := range u.AddressTypes() {
+		if t.Primary {
+			primaries++
+		}
+	}
+	if primaries > 1 {
+		l.errorf(n, "users.attributes.addresses", "more than one type of address is marked primary")
+	}
+	for _, multi := range MultiValued {
 		count := 0
 		for _, a := range u.Multi(multi) {
 			if a.Primary {
@@ -256,6 +281,9 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		name = canon[i+1:]
 	}
 	a := &Attribute{Path: canon, URN: urn, Name: name, Pos: l.pos(n), Type: "string"}
+	if parts := strings.Split(canon, "."); urn == "" && len(parts) == 3 && parts[0] == Addresses {
+		a.Item = parts[1]
+	}
 	switch canon {
 	case "active":
 		a.Type = "boolean"
@@ -277,7 +305,7 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 		allowed = append(slices.DeleteFunc(allowed, func(k string) bool { return k == "format" || k == "emptyAs" || k == "fold" }), "true", "false")
 	case canon == "password":
 		allowed = []string{"column", "hash"}
-	case strings.HasPrefix(canon, "emails.") || strings.HasPrefix(canon, "phoneNumbers."):
+	case IsMultiPath(canon):
 		allowed = append(allowed, "eq")
 	default:
 		allowed = append(allowed, "eq", "separator")
@@ -404,8 +432,8 @@ func (l *loader) attribute(n *yaml.Node, path, canon, urn string) *Attribute {
 	}
 	a.ReadOnly = o.boolean("readOnly")
 	a.Primary = o.boolean("primary")
-	if a.Primary && (urn != "" || !isMultiValued(strings.SplitN(canon, ".", 2)[0])) {
-		l.errorf(o.keys["primary"], path+".primary", "only emails and phoneNumbers have a primary value")
+	if a.Primary && (urn != "" || !IsMultiPath(canon)) {
+		l.errorf(o.keys["primary"], path+".primary", "only multi-valued attributes (%s, addresses) have a primary value", strings.Join(MultiValued, ", "))
 	}
 	a.Separator, _ = o.str("separator", false)
 	if a.Separator != "" && a.Type != "strings" {

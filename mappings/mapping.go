@@ -301,7 +301,10 @@ type Attribute struct {
 	// dialect's own case-insensitive comparison would not ignore it.
 	FoldLower bool
 	ReadOnly  bool
-	Primary   bool // for emails/phoneNumbers: the primary value
+	Primary   bool // for emails, phoneNumbers, ims, ...: the primary value; for addresses, the type's
+	// Item is the type of the address an addresses.<type>.<part> binding belongs to
+	// (Name is then the part: locality); "" for every other attribute.
+	Item string
 
 	// For active: the column values that mean true and false.
 	// HashExpr, SaltColumn and SaltLength describe a composed password scheme (Hash
@@ -384,17 +387,19 @@ type Users struct {
 	byPath     map[string]*Attribute
 	// The answers of Multi, Custom and URNs, worked out once when the mapping is loaded:
 	// every request that reads or writes a user asks them.
-	multi  map[string][]*Attribute // by lower-case name
-	custom map[string][]*Attribute // by lower-case URN
-	urns   []string
+	multi     map[string][]*Attribute // by lower-case name
+	addresses []*AddressType
+	custom    map[string][]*Attribute // by lower-case URN
+	urns      []string
 }
 
 // index fills the lookups of Multi, Custom and URNs from Attributes.
 func (u *Users) index() {
 	u.multi, u.custom, u.urns = map[string][]*Attribute{}, map[string][]*Attribute{}, u.findURNs()
-	for _, name := range []string{"emails", "phoneNumbers"} {
+	for _, name := range MultiValued {
 		u.multi[strings.ToLower(name)] = u.findMulti(name)
 	}
+	u.addresses = u.findAddresses()
 	for _, urn := range u.urns {
 		u.custom[strings.ToLower(urn)] = u.findCustom(urn)
 	}
@@ -574,12 +579,75 @@ var (
 	GroupOps = []string{OpGetGroups, OpGetGroup, OpCreateGroup, OpUpdateGroup, OpDeleteGroup}
 )
 
-func isMultiValued(name string) bool {
-	switch strings.ToLower(name) {
-	case "emails", "phonenumbers":
-		return true
+// MultiValued are the core user attributes whose items are a value with a type and a
+// primary flag, bound one column per type (emails.work, ims.xmpp); Addresses is the one
+// whose items have sub-attributes, bound one column per type and sub-attribute
+// (addresses.work.locality).
+var MultiValued = []string{"emails", "phoneNumbers", "ims", "photos", "x509Certificates"}
+
+// Addresses is the complex multi-valued core attribute, and AddressParts its
+// sub-attributes besides type and primary (RFC 7643 §4.1.2).
+const Addresses = "addresses"
+
+var AddressParts = []string{"formatted", "streetAddress", "locality", "region", "postalCode", "country"}
+
+// canonMulti is the canonical spelling of a multi-valued attribute name, or "".
+func canonMulti(name string) string {
+	for _, m := range MultiValued {
+		if strings.EqualFold(m, name) {
+			return m
+		}
 	}
-	return false
+	return ""
+}
+
+func isMultiValued(name string) bool { return canonMulti(name) != "" }
+
+// IsMultiPath reports whether path binds one value of a multi-valued attribute:
+// emails.work, ims.xmpp, addresses.work.locality.
+func IsMultiPath(path string) bool {
+	head, _, ok := strings.Cut(path, ".")
+	return ok && (isMultiValued(head) || head == Addresses)
+}
+
+// AddressType is the bindings of one type of address (addresses.work.*).
+type AddressType struct {
+	Type    string
+	Primary bool                  // a binding of the type says primary: true
+	Parts   []*Attribute          // in mapping order
+	ByPart  map[string]*Attribute // by sub-attribute, lower case
+}
+
+// AddressTypes are the users' address bindings by type, in mapping order (the primary
+// one is the declared one, else the first).
+func (u *Users) AddressTypes() []*AddressType {
+	if u.addresses != nil || u.multi != nil {
+		return u.addresses
+	}
+	return u.findAddresses()
+}
+
+func (u *Users) findAddresses() []*AddressType {
+	var out []*AddressType
+	for _, a := range u.Attributes {
+		if a.URN != "" || a.Item == "" {
+			continue
+		}
+		var t *AddressType
+		for _, x := range out {
+			if x.Type == a.Item {
+				t = x
+			}
+		}
+		if t == nil {
+			t = &AddressType{Type: a.Item, ByPart: map[string]*Attribute{}}
+			out = append(out, t)
+		}
+		t.Parts = append(t.Parts, a)
+		t.ByPart[strings.ToLower(a.Name)] = a
+		t.Primary = t.Primary || a.Primary
+	}
+	return out
 }
 
 // At is file:line:col where path (users.table, users.id, groups.members.user) is written

@@ -99,6 +99,40 @@ func ToMap(o *Object) map[string]any {
 
 var readOnly = map[string]bool{"id": true, "meta": true, "schemas": true, "groups": true}
 
+// ReadOnlyUserPatch refuses, with RFC 7644's mutability, an operation on a user attribute
+// that this mapping serves read-only: roles and entitlements read from join tables.
+// Without it the operation would change the document, which the decoder then ignores:
+// a 200 that stored nothing.
+func (c *Codec) ReadOnlyUserPatch(ops []PatchOp) error {
+	um := c.M.Users
+	ro := map[string]bool{}
+	if um.Roles != nil {
+		ro["roles"] = true
+	}
+	if um.Entitlements != nil {
+		ro["entitlements"] = true
+	}
+	if len(ro) == 0 {
+		return nil
+	}
+	for i, op := range ops {
+		var names []string
+		if op.Path == "" {
+			if obj, ok := op.Value.(map[string]any); ok {
+				names = sortedKeys(obj)
+			}
+		} else if p, err := filter.ParsePath(op.Path); err == nil && (p.Attr.URN == "" || strings.EqualFold(p.Attr.URN, User2)) {
+			names = []string{p.Attr.Attr}
+		}
+		for _, n := range names {
+			if ro[strings.ToLower(n)] {
+				return patchErr("mutability", "Operations[%d] (%s %s): %s are read-only in this mapping (users.%s is read from a join table)", i, op.Op, op.Path, n, strings.ToLower(n))
+			}
+		}
+	}
+	return nil
+}
+
 // ApplyPatch applies ops to doc in order, as RFC 7644 §3.5.2 describes. coreURN is the
 // resource's core schema, whose attributes may be written with or without it.
 func ApplyPatch(doc map[string]any, ops []PatchOp, coreURN string) error {

@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,13 +50,15 @@ func List2(total, startIndex int, resources []any) *Object {
 func meta2(resourceType, location string, created, modified time.Time) *Object {
 	m := &Object{}
 	m.Set("resourceType", resourceType)
+	// As precise as the column holds them, so that a client comparing with a time it read
+	// (meta.created le "...") compares with what is stored.
 	if !created.IsZero() {
-		m.Set("created", created.UTC().Format(time.RFC3339))
+		m.Set("created", created.UTC().Format(time.RFC3339Nano))
 	}
 	if !modified.IsZero() {
-		m.Set("lastModified", modified.UTC().Format(time.RFC3339))
+		m.Set("lastModified", modified.UTC().Format(time.RFC3339Nano))
 		// A weak version from the modification time: it changes whenever the row does.
-		m.Set("version", fmt.Sprintf(`W/"%x"`, modified.UnixNano()))
+		m.Set("version", engine.Version(modified))
 	}
 	m.Set("location", location)
 	return m
@@ -248,8 +249,9 @@ func stripValueFilter(p string) string {
 // ServiceProviderConfig2 describes what this connector supports, with Okta's capability
 // list under both providerconfig URNs (which one the agent reads under /v2 is not
 // documented).
-func ServiceProviderConfig2(caps []string, maxResults int, authSchemes []any, base string) *Object {
-	o := spConfig([]string{SPConfig2, ProviderConfigURN1, ProviderConfig2}, true, caps, maxResults, authSchemes)
+// etag says whether resources carry versions (a lastModified column is mapped).
+func ServiceProviderConfig2(caps []string, maxResults int, authSchemes []any, base string, etag bool) *Object {
+	o := spConfig([]string{SPConfig2, ProviderConfigURN1, ProviderConfig2}, true, etag, caps, maxResults, authSchemes)
 	o.Set(ProviderConfig2, map[string]any{"userManagementCapabilities": caps})
 	o.Set("meta", map[string]any{"resourceType": "ServiceProviderConfig", "location": base + "/ServiceProviderConfig"})
 	return o
@@ -344,7 +346,12 @@ func (c *Codec) Schemas2(base string) []any {
 			}
 			parent, sub, nested := strings.Cut(a.Path, ".")
 			switch {
-			case parent == "emails" || parent == "phoneNumbers":
+			case parent == mappings.Addresses:
+				if names[parent] == nil {
+					order = append(order, parent)
+					names[parent] = []any{}
+				}
+			case mappings.IsMultiPath(a.Path):
 				if multi[parent] == nil {
 					order = append(order, parent)
 				}
@@ -369,6 +376,26 @@ func (c *Codec) Schemas2(base string) []any {
 		}
 		for _, k := range order {
 			switch {
+			case k == mappings.Addresses:
+				mut, seen := "readOnly", map[string]bool{}
+				var types []any
+				sub := []any{}
+				for _, t := range um.AddressTypes() {
+					types = append(types, t.Type)
+					for _, b := range t.Parts {
+						if b.Writable() {
+							mut = "readWrite"
+						}
+						if !seen[b.Name] {
+							seen[b.Name] = true
+							sub = append(sub, attrSchema(b.Name, "string", false, mutabilityOf(b), "default", "none", b.CaseExact, nil))
+						}
+					}
+				}
+				sub = append(sub, attrSchema("type", "string", false, mut, "default", "none", false, nil),
+					attrSchema("primary", "boolean", false, mut, "default", "none", false, nil))
+				sub[len(sub)-2].(attrDef)["canonicalValues"] = types
+				attrs = append(attrs, attrSchema(k, "complex", true, mut, "default", "none", false, sub))
 			case multi[k] != nil:
 				var types []any
 				mut := "readOnly"

@@ -32,9 +32,10 @@ type userLayout struct {
 	schemas11, schemas2 []string
 	core                []*mappings.Attribute // top-level core attributes, active included, in mapping order
 	name                []*mappings.Attribute // name.*
-	multis              []multiLayout         // emails, phoneNumbers
-	custom              []customLayout        // one per extension URN, sorted
-	roots               int                   // the most keys a user object can have
+	multis              []multiLayout         // emails, phoneNumbers, ims, photos, x509Certificates
+	addresses           []*mappings.AddressType
+	custom              []customLayout // one per extension URN, sorted
+	roots               int            // the most keys a user object can have
 }
 
 type multiLayout struct {
@@ -67,12 +68,13 @@ func newUserLayout(um *mappings.Users) *userLayout {
 		case a.URN != "" || a.Path == "password":
 		case strings.HasPrefix(a.Path, "name."):
 			l.name = append(l.name, a)
-		case strings.HasPrefix(a.Path, "emails.") || strings.HasPrefix(a.Path, "phoneNumbers."):
+		case mappings.IsMultiPath(a.Path):
 		default:
 			l.core = append(l.core, a)
 		}
 	}
-	for _, multi := range []string{"emails", "phoneNumbers"} {
+	l.addresses = um.AddressTypes()
+	for _, multi := range mappings.MultiValued {
 		bindings := um.Multi(multi)
 		if len(bindings) == 0 {
 			continue
@@ -90,7 +92,7 @@ func newUserLayout(um *mappings.Users) *userLayout {
 	}
 	// schemas, id, the core attributes, name, the multis, the URNs, groups and meta
 	// (2.0 adds roles and entitlements).
-	l.roots = 2 + len(l.core) + 1 + len(l.multis) + len(l.custom) + 4
+	l.roots = 2 + len(l.core) + 1 + len(l.multis) + 1 + len(l.custom) + 4
 	return l
 }
 
@@ -166,7 +168,7 @@ func (c *Codec) decodeUser(doc map[string]any, replace bool) (*engine.User, erro
 					return nil, err
 				}
 			}
-		case strings.HasPrefix(a.Path, "emails.") || strings.HasPrefix(a.Path, "phoneNumbers."):
+		case mappings.IsMultiPath(a.Path):
 			// handled below, per multi-valued attribute
 		default:
 			raw, present := lookupFold(doc, a.Path)
@@ -175,10 +177,13 @@ func (c *Codec) decodeUser(doc map[string]any, replace bool) (*engine.User, erro
 			}
 		}
 	}
-	for _, multi := range []string{"emails", "phoneNumbers"} {
+	for _, multi := range mappings.MultiValued {
 		if err := decodeMulti(doc, multi, um.Multi(multi), u); err != nil {
 			return nil, err
 		}
+	}
+	if err := decodeAddresses(doc, c.layout().addresses, u); err != nil {
+		return nil, err
 	}
 	if replace {
 		for _, a := range um.Attributes {
@@ -196,12 +201,23 @@ func lookupPath(m map[string]any, name string) (any, bool) {
 	if !nested {
 		return lookupFold(m, name)
 	}
+	if v, ok := lookupFold(m, name); ok {
+		return v, true // written flat: {"manager.value": "..."}
+	}
 	v, ok := lookupFold(m, head)
 	if !ok {
 		return nil, false
 	}
 	sub, isMap := v.(map[string]any)
 	if !isMap {
+		if s, isStr := v.(string); isStr && strings.EqualFold(rest, "value") {
+			// Entra's PATCH replaces the manager with its id alone:
+			// {"path": "urn:...:enterprise:2.0:User:manager", "value": "<id>"}.
+			return s, true
+		}
+		if v == nil {
+			return nil, true // "manager": null clears it
+		}
 		return nil, false
 	}
 	return lookupPath(sub, rest)
@@ -299,6 +315,130 @@ func decodeMulti(doc map[string]any, name string, bindings []*mappings.Attribute
 	return nil
 }
 
+// decodeAddresses assigns the items of addresses to the mapping's types as decodeMulti
+// does (by type, then the primary item to the primary type, then in order), and each
+// item's parts to that type's bindings. A list that is present replaces every binding.
+func decodeAddresses(doc map[string]any, types []*mappings.AddressType, u *engine.User) error {
+	if len(types) == 0 {
+		return nil
+	}
+	raw, present := lookupFold(doc, mappings.Addresses)
+	if !present {
+		return nil
+	}
+	var items []map[string]any
+	if raw != nil {
+		list, ok := raw.([]any)
+		if !ok {
+			return badBody("addresses: expected an array")
+		}
+		for i, it := range list {
+			obj, ok := it.(map[string]any)
+			if !ok {
+				return badBody("addresses[%d]: expected an object with type and the address's parts", i)
+			}
+			items = append(items, obj)
+		}
+	}
+	used := make([]bool, len(items))
+	assigned := map[*mappings.AddressType]map[string]any{}
+	typeOf := func(obj map[string]any) string { t, _ := lookupFold(obj, "type"); s, _ := t.(string); return s }
+	isPrimary := func(obj map[string]any) bool {
+		p, _ := lookupFold(obj, "primary")
+		b, _ := p.(bool)
+		if s, ok := p.(string); ok {
+			b = strings.EqualFold(s, "true")
+		}
+		return b
+	}
+	for _, t := range types {
+		for i, it := range items {
+			if !used[i] && strings.EqualFold(typeOf(it), t.Type) {
+				assigned[t], used[i] = it, true
+				break
+			}
+		}
+	}
+	primary := types[0]
+	for _, t := range types {
+		if t.Primary {
+			primary = t
+		}
+	}
+	if assigned[primary] == nil {
+		for i, it := range items {
+			if !used[i] && isPrimary(it) {
+				assigned[primary], used[i] = it, true
+				break
+			}
+		}
+	}
+	for _, t := range types {
+		for i, it := range items {
+			if assigned[t] == nil && !used[i] {
+				assigned[t], used[i] = it, true
+			}
+		}
+	}
+	for _, t := range types {
+		it := assigned[t]
+		for _, b := range t.Parts {
+			if b.ReadOnly {
+				continue
+			}
+			var raw any
+			if it != nil {
+				raw, _ = lookupFold(it, b.Name)
+			}
+			v, err := engine.Coerce(b, raw)
+			if err != nil {
+				return err
+			}
+			u.Values[b.Path] = v
+		}
+	}
+	return nil
+}
+
+// encodeAddresses writes addresses: one item per type with a value in any part; the
+// declared primary type (else the first with a value) is primary.
+func encodeAddresses(o *Object, u *engine.User, l *userLayout) {
+	var primary *mappings.AddressType
+	has := func(t *mappings.AddressType) bool {
+		for _, b := range t.Parts {
+			if v, _ := u.Values[b.Path].(string); v != "" {
+				return true
+			}
+		}
+		return false
+	}
+	for _, t := range l.addresses {
+		if t.Primary && has(t) {
+			primary = t
+		}
+	}
+	var items []any
+	for _, t := range l.addresses {
+		if !has(t) {
+			continue
+		}
+		if primary == nil {
+			primary = t
+		}
+		it := newObject(len(t.Parts) + 2)
+		for _, b := range t.Parts {
+			if v, _ := u.Values[b.Path].(string); v != "" {
+				it.add(b.Name, v)
+			}
+		}
+		it.add("type", t.Type).add("primary", t == primary)
+		items = append(items, it)
+	}
+	if len(items) > 0 {
+		o.add(mappings.Addresses, items)
+	}
+}
+
 // lookupFold finds key in m, ignoring case as SCIM attribute names do.
 func lookupFold(m map[string]any, key string) (any, bool) {
 	if v, ok := m[key]; ok {
@@ -393,6 +533,7 @@ func encodeCore(o *Object, u *engine.User, l *userLayout) {
 			o.add(ml.name, items)
 		}
 	}
+	encodeAddresses(o, u, l)
 }
 
 // encodeCustom writes one object per extension URN, with the values the user has.
@@ -604,12 +745,12 @@ var schemasCore11 = []string{Core11}
 // ServiceProviderConfigs11 is the body of GET /ServiceProviderConfigs with the
 // capability names the engine derived.
 func ServiceProviderConfigs11(caps []string, maxResults int, authSchemes []any) *Object {
-	return spConfig([]string{Core11, ProviderConfigURN1}, false, caps, maxResults, authSchemes)
+	return spConfig([]string{Core11, ProviderConfigURN1}, false, false, caps, maxResults, authSchemes)
 }
 
-// spConfig is what the 1.1 and 2.0 service provider configurations share; patch and
-// sort are supported under 2.0 only.
-func spConfig(schemas []string, v2 bool, caps []string, maxResults int, authSchemes []any) *Object {
+// spConfig is what the 1.1 and 2.0 service provider configurations share; patch, sort
+// and (where versions are mapped) ETags are supported under 2.0 only.
+func spConfig(schemas []string, v2, etag bool, caps []string, maxResults int, authSchemes []any) *Object {
 	o := &Object{}
 	o.Set("schemas", schemas)
 	o.Set("documentationUrl", "https://github.com/scimsql/scimsql")
@@ -618,7 +759,7 @@ func spConfig(schemas []string, v2 bool, caps []string, maxResults int, authSche
 	o.Set("filter", map[string]any{"supported": true, "maxResults": maxResults})
 	o.Set("changePassword", map[string]any{"supported": contains(caps, "PUSH_PASSWORD_UPDATES")})
 	o.Set("sort", map[string]any{"supported": v2})
-	o.Set("etag", map[string]any{"supported": false})
+	o.Set("etag", map[string]any{"supported": etag})
 	if authSchemes == nil {
 		authSchemes = []any{}
 	}

@@ -12,6 +12,8 @@ var (
 	ErrInvalidValue  = errors.New("invalid value")
 	ErrInvalidPaging = errors.New("invalid paging")
 	ErrNotSupported  = errors.New("operation not supported by this mapping")
-	ErrUnavailable   = errors.New("database unavailable")
-	ErrDatabase      = errors.New("database error")
+	// ErrPrecondition is a write whose If-Match names another version than the stored one.
+	ErrPrecondition = errors.New("precondition failed")
+	ErrUnavailable  = errors.New("database unavailable")
+	ErrDatabase     = errors.New("database error")
 )

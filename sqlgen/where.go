@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -76,7 +77,21 @@ func (p *UserPlan) resolve(fp filter.AttrPath) ([]target, error) {
 			return nil, unknownAttr(fp)
 		}
 		return []target{p.targetOf(fp, p.Exprs[strings.ToLower(a.Path)])}, nil
-	case la == "emails" || la == "phonenumbers":
+	case la == mappings.Addresses && urn == "" || la == mappings.Addresses && containsFold(coreUserURNs, urn):
+		// addresses.locality: any type's locality.
+		var ts []target
+		for _, t := range p.M.AddressTypes() {
+			if a := t.ByPart[ls]; a != nil {
+				if rc, ok := p.Exprs[strings.ToLower(a.Path)]; ok {
+					ts = append(ts, p.targetOf(fp, rc))
+				}
+			}
+		}
+		if len(ts) == 0 {
+			return nil, unknownAttr(fp)
+		}
+		return ts, nil
+	case len(p.M.Multi(attr)) > 0:
 		if ls != "" && ls != "value" {
 			return nil, fmt.Errorf("%w: %s: only the value of %s can be compared; use a value path like %s[type eq \"work\"]", ErrInvalidFilter, fp.String(), attr, attr)
 		}
@@ -250,6 +265,10 @@ func (w *where) anyOf(ts []target, c *filter.Compare) (string, error) {
 // valuePath compiles emails[type eq "work" and value co "@x"]: for each bound type the
 // sub-filter is evaluated with type, primary known and value bound to that column.
 func (w *where) valuePath(vp *filter.ValuePath) (string, error) {
+	if up, ok := w.r.(*UserPlan); ok && strings.EqualFold(vp.Path.Attr, mappings.Addresses) && vp.Path.Sub == "" &&
+		(vp.Path.URN == "" || containsFold(coreUserURNs, vp.Path.URN)) {
+		return w.addressPath(up, vp)
+	}
 	bindings := w.r.multi(vp.Path)
 	if len(bindings) == 0 {
 		if vp.Path.Sub == "" && vp.Path.URN == "" && strings.EqualFold(vp.Path.Attr, "name") {
@@ -272,6 +291,67 @@ func (w *where) valuePath(vp *filter.ValuePath) (string, error) {
 	}
 	return "(" + strings.Join(parts, " OR ") + ")", nil
 }
+
+// addressPath compiles addresses[type eq "work" and locality eq "x"]: for each bound type,
+// the sub-filter with type and primary known and each part bound to that type's column;
+// an address exists where any of its parts has a value.
+func (w *where) addressPath(p *UserPlan, vp *filter.ValuePath) (string, error) {
+	types := p.M.AddressTypes()
+	if len(types) == 0 {
+		return "", fmt.Errorf("%w: %s is not a mapped multi-valued attribute", ErrInvalidFilter, vp.Path.String())
+	}
+	primary := types[0]
+	for _, t := range types {
+		if t.Primary {
+			primary = t
+		}
+	}
+	var parts []string
+	for _, t := range types {
+		s, err := w.sub(&addressResolver{p, t, t == primary}).expr(vp.Filter)
+		if err != nil {
+			return "", err
+		}
+		var exists []string
+		for _, a := range t.Parts {
+			col := p.exprOf(a)
+			exists = append(exists, "("+col+" IS NOT NULL AND "+col+" <> '')")
+		}
+		parts = append(parts, "(("+strings.Join(exists, " OR ")+") AND "+s+")")
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", nil
+}
+
+// addressResolver resolves type, primary and the parts inside addresses[...] for one type.
+type addressResolver struct {
+	p       *UserPlan
+	t       *mappings.AddressType
+	primary bool
+}
+
+func (r *addressResolver) resolve(fp filter.AttrPath) ([]target, error) {
+	if fp.URN != "" || fp.Sub != "" {
+		return nil, unknownAttr(fp)
+	}
+	switch la := strings.ToLower(fp.Attr); la {
+	case "type":
+		return []target{{path: fp.Attr, typ: "const", expr: r.t.Type}}, nil
+	case "primary":
+		return []target{{path: fp.Attr, typ: "constbool", expr: strconv.FormatBool(r.primary)}}, nil
+	default:
+		a := r.t.ByPart[la]
+		if a == nil {
+			if !slices.ContainsFunc(mappings.AddressParts, func(p string) bool { return strings.EqualFold(p, fp.Attr) }) {
+				return nil, unknownAttr(fp)
+			}
+			// A part this type does not map: it never has a value here.
+			return []target{{path: fp.Attr, typ: "absent"}}, nil
+		}
+		return []target{r.p.targetOf(fp, r.p.Exprs[strings.ToLower(a.Path)])}, nil
+	}
+}
+func (r *addressResolver) multi(filter.AttrPath) []*mappings.Attribute { return nil }
+func (r *addressResolver) exprOf(a *mappings.Attribute) string         { return r.p.exprOf(a) }
 
 // prefixed resolves sub-attribute names inside name[...] against name.<sub>.
 type prefixed struct {
@@ -314,6 +394,13 @@ func (w *where) bad(t target, c *filter.Compare, why string) error {
 func (w *where) compare(t target, c *filter.Compare) (string, error) {
 	b, f := w.b, w.b.f
 	op := string(c.Op)
+	if t.typ == "absent" {
+		// No value: only ne holds (and not eq, under not).
+		if c.Op == filter.Ne {
+			return f.TrueLiteral + " = " + f.TrueLiteral, nil
+		}
+		return f.TrueLiteral + " = " + f.FalseLiteral, nil
+	}
 	if t.typ != "const" && t.typ != "constbool" && w.scans != nil {
 		switch {
 		case w.negated, c.Op == filter.Co, c.Op == filter.Sw, c.Op == filter.Ew, c.Op == filter.Ne:
