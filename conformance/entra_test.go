@@ -168,6 +168,71 @@ func entraFlows(t *testing.T, tg conformance.Target) {
 	if err := tg.DB.QueryRow("SELECT manager_id FROM directory_users WHERE user_id = "+tg.Dialect.Placeholder(1), id).Scan(&mgr); err != nil || mgr != nil {
 		t.Fatalf("the manager after remove: %v %v", mgr, err)
 	}
+	// App role assignments: rows of the join table, by PATCH and PUT, checked against the roles.
+	roles := func() []string {
+		t.Helper()
+		rows, err := tg.DB.Query("SELECT role_id FROM directory_user_roles WHERE user_id = "+tg.Dialect.Placeholder(1)+" ORDER BY role_id", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var r string
+			_ = rows.Scan(&r)
+			out = append(out, r)
+		}
+		return out
+	}
+	servedRoles := func() string {
+		t.Helper()
+		u, _ := must(200, "GET", path, "")
+		var out []string
+		for _, r := range list(u["roles"]) {
+			out = append(out, str(obj(r)["value"])+"="+str(obj(r)["display"]))
+		}
+		return strings.Join(out, ",")
+	}
+	_, before := must(200, "GET", path, "")
+	must(204, "PATCH", path, `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+		{"op": "Add", "path": "roles", "value": [{"primary": "True", "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}]}]}`)
+	_, after := must(200, "GET", path, "")
+	if got := strings.Join(roles(), ","); got != "Admin" || servedRoles() != "Admin=Administrator" {
+		t.Fatalf("after adding Admin: stored %s, served %s", got, servedRoles())
+	}
+	if before.Get("ETag") == after.Get("ETag") {
+		t.Errorf("a change of roles alone left the version at %s", after.Get("ETag"))
+	}
+	if code, out, _, _ := ms(t, tg, "PATCH", path, `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+		{"op": "add", "path": "roles", "value": [{"value": "Auditor"}, {"value": "NoSuchRole"}]}]}`); code != 400 || str(out["scimType"]) != "invalidValue" || !strings.Contains(str(out["detail"]), "NoSuchRole") {
+		t.Fatalf("adding a role that does not exist: %d %v", code, out)
+	}
+	if got := strings.Join(roles(), ","); got != "Admin" {
+		t.Fatalf("a refused PATCH changed the roles: %s", got)
+	}
+	cur0, _ := must(200, "GET", path, "")
+	delete(cur0, "roles")
+	must(200, "PUT", path, jsonOf(cur0)) // a PUT without roles keeps them
+	if got := strings.Join(roles(), ","); got != "Admin" {
+		t.Fatalf("a PUT without roles changed them: %s", got)
+	}
+	cur0["roles"] = []any{map[string]any{"value": "User"}, map[string]any{"value": "Auditor"}, map[string]any{"value": "User"}}
+	must(200, "PUT", path, jsonOf(cur0))
+	if got := strings.Join(roles(), ","); got != "Auditor,User" {
+		t.Fatalf("a PUT with roles User, Auditor: %s", got)
+	}
+	must(204, "PATCH", path, `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "remove", "path": "roles[value eq \"User\"]"}]}`)
+	if got := strings.Join(roles(), ","); got != "Auditor" {
+		t.Fatalf("after removing User: %s", got)
+	}
+	must(204, "PATCH", path, `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "roles", "value": [{"value": "Admin"}]}]}`)
+	if got := strings.Join(roles(), ","); got != "Admin" {
+		t.Fatalf("after replacing with Admin: %s", got)
+	}
+	rl, _ := must(200, "GET", "/Roles?filter="+url.QueryEscape(`displayName eq "Administrator"`), "")
+	if rs := list(rl["Resources"]); len(rs) != 1 || str(obj(rs[0])["id"]) != "Admin" {
+		t.Errorf("/Roles: %s", jsonOf(rl))
+	}
 	// Filters Entra and validators send: externalId, addresses, name.formatted, meta.created.
 	for _, f := range []string{`externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"`, `addresses[type eq "work" and locality eq "seattle"]`,
 		`addresses.postalCode eq "98101"`, `name.formatted co "Q."`, `meta.created gt "2015-10-10T14:38:21.8617979-07:00"`,
@@ -244,6 +309,9 @@ func entraFlows(t *testing.T, tg conformance.Target) {
 	// DELETE: the row and its memberships, in one transaction; then 404.
 	must(204, "DELETE", path, "")
 	must(404, "GET", path, "")
+	if got := roles(); len(got) != 0 {
+		t.Fatalf("roles after the user's delete: %v", got)
+	}
 	var n int
 	if err := tg.DB.QueryRow("SELECT COUNT(*) FROM directory_group_members WHERE group_id = "+tg.Dialect.Placeholder(1), gid).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("memberships after the user's delete: %d %v", n, err)

@@ -36,9 +36,10 @@ func TestExplainRunsWhatServesSQLite(t *testing.T) {
 		{"quickstart", root("examples", "quickstart", "mapping.yaml"), root("examples", "quickstart", "schema.sql")},
 		{"templated", root("testdata", "conformance", "templated.yaml"), root("examples", "quickstart", "schema.sql")},
 		{"scoped", root("testdata", "conformance", "scoped", "mapping.yaml"), root("testdata", "conformance", "scoped", "schema.sqlite.sql")},
+		{"entra", root("examples", "entra", "mapping.yaml"), root("testdata", "entra", "sqlite.sql")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			explainMatchesServe(t, d, filepath.Join(t.TempDir(), "explain.db"), c.mapping, c.schema, nil)
+			explainMatchesServe(t, d, filepath.Join(t.TempDir(), "explain.db"), c.mapping, c.schema, entraRole)
 		})
 	}
 }
@@ -53,9 +54,10 @@ func TestExplainRunsWhatServesPostgres(t *testing.T) {
 		{"scoped", root("testdata", "conformance", "scoped", "mapping.yaml"), root("testdata", "conformance", "scoped", "schema.postgres.sql")},
 		{"moodle", root("examples", "moodle", "mapping.yaml"), root("examples", "moodle", "schema.sql")},
 		{"redmine", root("examples", "redmine", "mapping.yaml"), root("examples", "redmine", "schema.sql")},
+		{"entra", root("examples", "entra", "mapping.yaml"), root("examples", "entra", "schema.sql")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			explainMatchesServe(t, d, conformance.PostgresSchema(t, d, base), c.mapping, c.schema, nil)
+			explainMatchesServe(t, d, conformance.PostgresSchema(t, d, base), c.mapping, c.schema, entraRole)
 		})
 	}
 }
@@ -74,11 +76,18 @@ func TestExplainRunsWhatServesMySQL(t *testing.T) {
 		{"employees", root("examples", "mysql-employees", "mapping.yaml"), root("examples", "mysql-employees", "schema.sql"), gender},
 		{"scoped", root("testdata", "conformance", "scoped", "mapping.yaml"), root("testdata", "conformance", "scoped", "schema.mysql.sql"), nil},
 		{"wordpress", root("examples", "wordpress", "mapping.yaml"), root("examples", "wordpress", "schema.sql"), nil},
+		{"entra", root("examples", "entra", "mapping.yaml"), root("testdata", "entra", "mysql.sql"), entraRole},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			explainMatchesServe(t, d, conformance.MySQLDatabase(t, d, base), c.mapping, c.schema, c.fix)
 		})
 	}
+}
+
+// entraRole makes the sample role one examples/entra's schema holds (the others' sample
+// bodies carry no roles).
+func entraRole(b []byte) []byte {
+	return bytes.ReplaceAll(b, []byte(`"sample-id-1"`), []byte(`"Admin"`))
 }
 
 // served is a real handler over db whose engine's debug log is kept.

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/scimsql/scimsql/mappings"
@@ -185,3 +186,147 @@ func (u *User) setRefs(kind string, ms []Member) {
 
 // Resources returns the extra resource types, in mapping order.
 func (e *Engine) Resources() []*mappings.Resource { return e.m.Resources }
+
+// writesRefs says the mapping lets requests write roles or entitlements: every push is
+// then one transaction, the join rows written after the user's row.
+func (e *Engine) writesRefs() bool {
+	return slices.ContainsFunc(e.refs, func(rp *sqlgen.RefPlan) bool { return rp.Writable })
+}
+
+// writeRefs makes the user's rows of each writable join table what the request carries
+// (nil: not carried, left as they are): the values it lacks are inserted, the ones it
+// drops deleted, nothing else touched; a user just created (create) has none yet. A
+// value that is no row of the resource type (users.roles.resource) is a 400. It reports
+// whether anything changed.
+func (e *Engine) writeRefs(ctx context.Context, tx querier, in *User, id string, create bool) (bool, error) {
+	uid, ok := sqlgen.IDArg(&e.users.M.ID, id)
+	if !ok {
+		return false, fmt.Errorf("%w: no user with id %q", ErrNotFound, id)
+	}
+	changed := false
+	for _, rp := range e.refs {
+		want := in.refs(rp.Kind)
+		if !rp.Writable || want == nil || rp.Kind == "groups" {
+			continue
+		}
+		var args []any
+		seen := map[string]bool{}
+		for i, m := range want {
+			if m.Value == "" {
+				return false, fmt.Errorf("%w: %s[%d].value: expected a value", ErrInvalidValue, rp.Kind, i)
+			}
+			var arg any = m.Value
+			if rp.Resource != nil {
+				a, ok := sqlgen.IDArg(&rp.Resource.R.ID, m.Value)
+				if !ok {
+					return false, fmt.Errorf("%w: %s[%d].value: %q is not the id of a %s", ErrInvalidValue, rp.Kind, i, m.Value, rp.Resource.R.Name)
+				}
+				arg = a
+			}
+			if k := sqlgen.IDString(arg); !seen[k] {
+				seen[k] = true
+				args = append(args, arg)
+			}
+		}
+		if rp.Resource != nil && len(args) > 0 {
+			if err := e.resourcesExist(ctx, tx, rp, args); err != nil {
+				return false, err
+			}
+		}
+		have, err := e.storedRefs(ctx, tx, rp, uid, create)
+		if err != nil {
+			return false, err
+		}
+		var add, remove []any
+		for _, a := range args {
+			if _, ok := have[sqlgen.IDString(a)]; !ok {
+				add = append(add, a)
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(have)) {
+			if !seen[k] {
+				remove = append(remove, have[k])
+			}
+		}
+		if len(remove) > 0 {
+			if err := e.execChunked(ctx, tx, remove, func(chunk []any) *sqlgen.Builder { return e.gen.RefsRemove(rp, uid, chunk) }); err != nil {
+				return false, err
+			}
+		}
+		if len(add) > 0 {
+			if err := e.execChunkedBy(ctx, tx, add, e.f.MaxParams/2, func(chunk []any) *sqlgen.Builder { return e.gen.RefsAdd(rp, uid, chunk) }); err != nil {
+				return false, err
+			}
+		}
+		changed = changed || len(add) > 0 || len(remove) > 0
+	}
+	return changed, nil
+}
+
+// storedRefs are the user's values in rp's join table, by their text; none for a new user.
+func (e *Engine) storedRefs(ctx context.Context, tx querier, rp *sqlgen.RefPlan, uid any, create bool) (map[string]any, error) {
+	have := map[string]any{}
+	if create {
+		return have, nil
+	}
+	b := e.gen.RefValues(rp, uid)
+	rows, err := tx.QueryContext(ctx, b.String(), b.Args...)
+	if err != nil {
+		return nil, e.dbErr("reading "+rp.Kind, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v any
+		if err := rows.Scan(&v); err != nil {
+			return nil, e.dbErr("reading "+rp.Kind, err)
+		}
+		have[sqlgen.IDString(v)] = v
+	}
+	return have, e.dbErr("reading "+rp.Kind, rows.Err())
+}
+
+// resourcesExist refuses values that are no rows of the join's resource type.
+func (e *Engine) resourcesExist(ctx context.Context, tx querier, rp *sqlgen.RefPlan, args []any) error {
+	found := map[string]bool{}
+	for start := 0; start < len(args); start += e.chunkSize() {
+		end := min(len(args), start+e.chunkSize())
+		b := e.gen.ResourcesIn(rp.Resource, args[start:end])
+		rows, err := tx.QueryContext(ctx, b.String(), b.Args...)
+		if err != nil {
+			return e.dbErr("reading "+rp.Resource.R.Name, err)
+		}
+		for rows.Next() {
+			var v any
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return e.dbErr("reading "+rp.Resource.R.Name, err)
+			}
+			found[sqlgen.IDString(v)] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return e.dbErr("reading "+rp.Resource.R.Name, err)
+		}
+	}
+	for _, a := range args {
+		if !found[sqlgen.IDString(a)] {
+			return fmt.Errorf("%w: %s: %q is not the id of a %s", ErrInvalidValue, rp.Kind, sqlgen.IDString(a), rp.Resource.R.Name)
+		}
+	}
+	return nil
+}
+
+// deleteRefs deletes a user's rows of the writable join tables, before the user's own.
+func (e *Engine) deleteRefs(ctx context.Context, tx querier, uid any) error {
+	for _, rp := range e.refs {
+		if !rp.Writable || rp.Kind == "groups" {
+			continue
+		}
+		b := e.gen.RefsRemove(rp, uid, nil)
+		if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

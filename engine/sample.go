@@ -194,6 +194,16 @@ func (e *Engine) Sampler() func(query string, args []any) SampleAnswer {
 				}
 				return a
 			}})
+			if rp.Writable {
+				// The stored user holds one value, which a request carrying another
+				// replaces; every value asked about is a row of the resource type.
+				s.exact[e.gen.RefValues(rp, uid).String()] = func(string, []any) SampleAnswer {
+					return rows(colNames(1), []any{"sample-" + rp.Kind})
+				}
+				if rp.Resource != nil {
+					s.prefix = append(s.prefix, samplePrefix{before(e.gen.ResourcesIn(rp.Resource, []any{uid}).String(), " IN ("), echo(0)})
+				}
+			}
 		}
 	}
 	if p := e.groups; p != nil {
@@ -213,6 +223,9 @@ func (e *Engine) Sampler() func(query string, args []any) SampleAnswer {
 				}
 				if p.LMRead != "" {
 					row = append(row, sqlgen.TimeStamp(SampleNow.Add(-time.Hour), p.M.LastModified.Format, e.f))
+				}
+				if p.CreatedRead != "" {
+					row = append(row, sqlgen.TimeStamp(SampleNow.Add(-48*time.Hour), p.M.Created.Format, e.f))
 				}
 				a.Columns = colNames(len(row))
 				a.Rows = append(a.Rows, row)

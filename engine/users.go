@@ -436,7 +436,7 @@ func (e *Engine) createOne(ctx context.Context, in *User, name string) (*User, e
 		return nil, err
 	}
 	readable := e.m.Users.Op(mappings.OpGetUser) != nil
-	if readable && p.Returning == "" || len(p.Related) > 0 {
+	if readable && p.Returning == "" || len(p.Related) > 0 || e.writesRefs() && (in.Roles != nil || in.Entitlements != nil) {
 		// The read-back goes through users.from, a scope's where or a templated getUser,
 		// which a new row may fail, or the user has rows in related tables: the insert,
 		// the related rows and the read are one unit.
@@ -450,6 +450,9 @@ func (e *Engine) createOne(ctx context.Context, in *User, name string) (*User, e
 				return fmt.Errorf("%w: createUser did not yield the new user's id", ErrDatabase)
 			}
 			if _, err := e.writeRelated(ctx, tx, in, got, true); err != nil {
+				return err
+			}
+			if _, err := e.writeRefs(ctx, tx, in, got, true); err != nil {
 				return err
 			}
 			out, err = e.readBack(ctx, tx, in, got, WithoutGroups)
@@ -496,6 +499,9 @@ func (e *Engine) createTemplated(ctx context.Context, op *mappings.Operation, in
 		}
 		if id == "" {
 			return fmt.Errorf("%w: createUser did not yield the new user's id; the template's last statement must return it", ErrDatabase)
+		}
+		if _, err := e.writeRefs(ctx, tx, in, id, true); err != nil {
+			return err
 		}
 		*out, err = e.readBack(ctx, tx, in, id, WithoutGroups)
 		*out = e.created(*out)
@@ -905,7 +911,7 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 	defer cancel()
 	var out *User
 	// Related rows are written only for a user that exists, one push at a time.
-	needLock := name == "patchUser" || len(ifMatch) > 0 || len(e.lockExtra()) > 0 || p.M.Op(mappings.OpGetUser) == nil || len(p.Related) > 0
+	needLock := name == "patchUser" || len(ifMatch) > 0 || len(e.lockExtra()) > 0 || p.M.Op(mappings.OpGetUser) == nil || len(p.Related) > 0 || e.writesRefs()
 	direct := !needLock && op.Auto && e.writesAlone()
 	if direct {
 		var in *User
@@ -969,6 +975,11 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 				if err != nil {
 					return err
 				}
+				refsChanged, err := e.writeRefs(ctx, tx, in, id, false)
+				if err != nil {
+					return err
+				}
+				changed = changed || refsChanged
 				cols, vals, err := e.userColumns(ctx, in, false, stored)
 				if err != nil {
 					return err
@@ -985,6 +996,8 @@ func (e *Engine) modifyUser(ctx context.Context, name, id string, apply func(*Us
 					}
 				}
 			} else if _, err := e.templatedUserWrite(ctx, tx, op, in, id, stored); err != nil {
+				return err
+			} else if _, err := e.writeRefs(ctx, tx, in, id, false); err != nil {
 				return err
 			}
 			out, err = e.readBack(ctx, tx, in, id)
@@ -1248,6 +1261,9 @@ func (e *Engine) DeleteUser(ctx context.Context, id string, ifMatch ...string) e
 			}
 		}
 		if err := e.deleteRelated(ctx, tx, arg); err != nil {
+			return err
+		}
+		if err := e.deleteRefs(ctx, tx, arg); err != nil {
 			return err
 		}
 		b := e.gen.Delete(p.Table, p.IDCol, p.ScopeBare, arg)

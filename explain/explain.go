@@ -198,6 +198,20 @@ func sampleUser(c *scim.Codec, id string) []byte {
 	if c.M.Users.Attr("password") != nil {
 		doc["password"] = "sample-password"
 	}
+	// Writable roles and entitlements: one value, a sample row of their resource type.
+	for _, ref := range []struct {
+		name string
+		r    *mappings.UserRefs
+	}{{"roles", c.M.Users.Roles}, {"entitlements", c.M.Users.Entitlements}} {
+		if ref.r == nil || !ref.r.Writable {
+			continue
+		}
+		v := "sample-" + ref.name
+		if res := c.M.Resource(ref.r.Resource); res != nil {
+			v, _ = engine.SampleID(&res.ID, 1)
+		}
+		doc[ref.name] = []any{map[string]any{"value": v}}
+	}
 	b, _ := json.Marshal(doc)
 	return b
 }

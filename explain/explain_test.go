@@ -33,6 +33,7 @@ var goldenMappings = map[string]string{
 	"wordpress":  "../examples/wordpress/mapping.yaml",
 	"redmine":    "../examples/redmine/mapping.yaml",
 	"states":     "../testdata/conformance/states/mapping.yaml",
+	"entra":      "../examples/entra/mapping.yaml",
 }
 
 // target is one database the goldens pin: a dialect and, for MySQL's, which server.

@@ -422,7 +422,7 @@ func (h *Handler) patchUser2(w http.ResponseWriter, r *http.Request, ps httprout
 		if err := scim.ApplyPatch(m, ops, scim.User2); err != nil {
 			return nil, err
 		}
-		return st.codec.DecodeUserReplace(m)
+		return st.codec.DecodeUserPatched(m)
 	}, entityTags(r, "If-Match")...)
 	if err != nil {
 		h.fail2(w, r, err)

@@ -93,7 +93,7 @@ func (l *loader) userRefs(n *yaml.Node, path string) *UserRefs {
 		return nil
 	}
 	o := l.object(n, path)
-	o.strict("table", "user", "value", "resource")
+	o.strict("table", "user", "value", "resource", "writable")
 	r := &UserRefs{node: n, path: path}
 	var xn *yaml.Node
 	for _, f := range []struct {
@@ -106,6 +106,7 @@ func (l *loader) userRefs(n *yaml.Node, path string) *UserRefs {
 		}
 	}
 	r.Resource, _ = o.str("resource", false)
+	r.Writable = o.boolean("writable")
 	return r
 }
 

@@ -97,7 +97,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		eq(t, "Entitlement", []any{ent.Endpoint, ent.Schema}, []any{"/Entitlements", "urn:okta:scim:schemas:core:1.0:Entitlement"})
 		r := m.Users.Roles
 		eq(t, "users.roles", []any{r.Table, r.UserColumn, r.ValueColumn, r.Resource}, []any{"user_roles", "user_id", "role_id", "Role"})
-		eq(t, "users.entitlements", m.Users.Entitlements.Resource, "")
+		eq(t, "users.entitlements", []any{m.Users.Entitlements.Resource, m.Users.Entitlements.Writable, r.Writable}, []any{"", true, false})
 		eq(t, "users.groups", m.Users.HideGroups, true)
 	},
 	"users_minimal": func(t *testing.T, m *Mapping) {

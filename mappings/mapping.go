@@ -73,8 +73,11 @@ type UserRefs struct {
 	UserColumn  string // holds the user's id column value
 	ValueColumn string // holds the value (the resource's id)
 	Resource    string // optional resource type whose displayName is the display
-	node        *yaml.Node
-	path        string
+	// Writable (writable: true) lets requests add, remove and replace the user's rows of
+	// Table; otherwise the attribute is read-only and a PATCH of it is refused.
+	Writable bool
+	node     *yaml.Node
+	path     string
 }
 
 // App names the application and its custom schema URNs.

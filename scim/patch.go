@@ -106,10 +106,10 @@ var readOnly = map[string]bool{"id": true, "meta": true, "schemas": true, "group
 func (c *Codec) ReadOnlyUserPatch(ops []PatchOp) error {
 	um := c.M.Users
 	ro := map[string]bool{}
-	if um.Roles != nil {
+	if um.Roles != nil && !um.Roles.Writable {
 		ro["roles"] = true
 	}
-	if um.Entitlements != nil {
+	if um.Entitlements != nil && !um.Entitlements.Writable {
 		ro["entitlements"] = true
 	}
 	if len(ro) == 0 {

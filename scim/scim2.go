@@ -423,8 +423,12 @@ func (c *Codec) Schemas2(base string) []any {
 			r    *mappings.UserRefs
 		}{{"roles", um.Roles}, {"entitlements", um.Entitlements}} {
 			if ref.r != nil {
-				attrs = append(attrs, attrSchema(ref.name, "complex", true, "readOnly", "default", "none", false, []any{
-					attrSchema("value", "string", false, "readOnly", "default", "none", true, nil),
+				mut := "readOnly"
+				if ref.r.Writable {
+					mut = "readWrite"
+				}
+				attrs = append(attrs, attrSchema(ref.name, "complex", true, mut, "default", "none", false, []any{
+					attrSchema("value", "string", false, mut, "default", "none", true, nil),
 					attrSchema("display", "string", false, "readOnly", "default", "none", false, nil),
 				}))
 			}

@@ -104,17 +104,25 @@ func badBody(format string, args ...any) error {
 // engine.User with the values of every bound attribute the document carries. Attributes
 // the mapping does not bind are ignored, as are read-only ones (id, meta, groups).
 func (c *Codec) DecodeUser(doc map[string]any) (*engine.User, error) {
-	return c.decodeUser(doc, false)
+	return c.decodeUser(doc, false, false)
 }
 
-// DecodeUserReplace reads a document that replaces the user (a SCIM 2.0 PUT, or the
-// result of a PATCH): a writable attribute it does not carry is cleared. The password is
-// the exception: absent means unchanged.
+// DecodeUserReplace reads a document that replaces the user (a SCIM 2.0 PUT): a writable
+// attribute it does not carry is cleared. The password is the exception: absent means
+// unchanged; so are writable roles and entitlements, which a profile push does not carry
+// when Identity Governance assigns them (an empty list clears them).
 func (c *Codec) DecodeUserReplace(doc map[string]any) (*engine.User, error) {
-	return c.decodeUser(doc, true)
+	return c.decodeUser(doc, true, false)
 }
 
-func (c *Codec) decodeUser(doc map[string]any, replace bool) (*engine.User, error) {
+// DecodeUserPatched reads the result of a PATCH applied to the stored user: as
+// DecodeUserReplace, but writable roles and entitlements it no longer carries (a remove)
+// are cleared, since the stored ones were in the document the PATCH changed.
+func (c *Codec) DecodeUserPatched(doc map[string]any) (*engine.User, error) {
+	return c.decodeUser(doc, true, true)
+}
+
+func (c *Codec) decodeUser(doc map[string]any, replace, patched bool) (*engine.User, error) {
 	u := &engine.User{Values: map[string]any{}}
 	um := c.M.Users
 	get := func(a *mappings.Attribute, raw any, present bool) error {
@@ -184,6 +192,27 @@ func (c *Codec) decodeUser(doc map[string]any, replace bool) (*engine.User, erro
 	}
 	if err := decodeAddresses(doc, c.layout().addresses, u); err != nil {
 		return nil, err
+	}
+	for _, ref := range []struct {
+		name string
+		r    *mappings.UserRefs
+		to   *[]engine.Member
+	}{{"roles", um.Roles, &u.Roles}, {"entitlements", um.Entitlements, &u.Entitlements}} {
+		if ref.r == nil || !ref.r.Writable {
+			continue
+		}
+		raw, present := lookupFold(doc, ref.name)
+		if !present {
+			if patched {
+				*ref.to = []engine.Member{}
+			}
+			continue
+		}
+		ms, err := decodeRefs(ref.name, raw)
+		if err != nil {
+			return nil, err
+		}
+		*ref.to = ms
 	}
 	if replace {
 		for _, a := range um.Attributes {
@@ -398,6 +427,40 @@ func decodeAddresses(doc map[string]any, types []*mappings.AddressType, u *engin
 		}
 	}
 	return nil
+}
+
+// decodeRefs reads roles or entitlements: a list of {value, display, type, primary},
+// of which the value is stored; null is the empty list.
+func decodeRefs(name string, raw any) ([]engine.Member, error) {
+	out := []engine.Member{}
+	if raw == nil {
+		return out, nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, badBody("%s: expected an array of objects with a value", name)
+	}
+	for i, it := range list {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			return nil, badBody("%s[%d]: expected an object with a value", name, i)
+		}
+		v, _ := lookupFold(obj, "value")
+		var s string
+		switch x := v.(type) {
+		case string:
+			s = x
+		case json.Number:
+			s = x.String()
+		}
+		if s == "" {
+			return nil, badBody("%s[%d].value: expected a value", name, i)
+		}
+		d, _ := lookupFold(obj, "display")
+		ds, _ := d.(string)
+		out = append(out, engine.Member{Value: s, Display: ds})
+	}
+	return out, nil
 }
 
 // encodeAddresses writes addresses: one item per type with a value in any part; the

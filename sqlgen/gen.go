@@ -70,6 +70,9 @@ func New(m *mappings.Mapping, d dialects.Dialect, opts Options) (*Gen, error) {
 		}
 		for _, rp := range refs {
 			if rp != nil {
+				if res := m.Resource(refResource(m, rp.Kind)); res != nil {
+					rp.Resource = g.Resources[res.Name]
+				}
 				g.Refs = append(g.Refs, rp)
 			}
 		}

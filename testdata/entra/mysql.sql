@@ -80,3 +80,16 @@ CREATE TABLE directory_group_members (
 );
 -- A user's groups (the read-only groups attribute) are read by user.
 CREATE INDEX directory_group_members_user ON directory_group_members (user_id);
+
+-- The application's roles, and which user holds which: Entra provisions app role
+-- assignments as the user's roles (their value is the role's id here).
+CREATE TABLE directory_roles (
+  role_id      varchar(64) PRIMARY KEY,
+  display_name varchar(256) NOT NULL
+);
+CREATE TABLE directory_user_roles (
+  user_id CHAR(36) NOT NULL REFERENCES directory_users (user_id) ON DELETE CASCADE,
+  role_id varchar(64) NOT NULL REFERENCES directory_roles (role_id),
+  PRIMARY KEY (user_id, role_id)
+);
+INSERT INTO directory_roles (role_id, display_name) VALUES ('User', 'User'), ('Admin', 'Administrator'), ('Auditor', 'Auditor');
