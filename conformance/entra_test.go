@@ -303,6 +303,18 @@ func entraFlows(t *testing.T, tg conformance.Target) {
 	if u, _ := must(200, "GET", path, ""); len(list(u["groups"])) != 1 || str(obj(list(u["groups"])[0])["display"]) != "Tour Guides" {
 		t.Fatalf("the user's groups: %s", jsonOf(u["groups"]))
 	}
+	// Entra's membership check: the group with that id and that member, or nothing.
+	for f, want := range map[string]int{
+		`id eq "` + gid + `" and members eq "` + id + `"`:                           1,
+		`id eq "` + gid + `" and members[value eq "` + id + `"]`:                    1,
+		`id eq "` + gid + `" and members eq "00000000-0000-4000-8000-000000000000"`: 0,
+		`members eq "not-an-id"`:                                                    0,
+	} {
+		p, _ := must(200, "GET", "/Groups?excludedAttributes=members&filter="+url.QueryEscape(f), "")
+		if n := len(list(p["Resources"])); n != want {
+			t.Errorf("groups where %s: %d, want %d", f, n, want)
+		}
+	}
 	if code, _, _, _ := ms(t, tg, "DELETE", "/Groups/"+gid, "", "If-Match", stale); code != 412 {
 		t.Errorf("DELETE group with a stale If-Match: %d", code)
 	}

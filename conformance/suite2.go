@@ -503,7 +503,7 @@ func (s *suite) userGroups(t *testing.T, c *client, gid, name, u1, u2 string) {
 		t.Errorf("a user who left the group still lists it")
 	}
 	one := c.one().must(200, "GET", "/Users/"+url.PathEscape(u2), nil)
-	if g, ok := groupsOf(one)[gid]; !ok || str(g["display"]) != name || g["$ref"] != nil {
+	if g, ok := groupsOf(one)[gid]; !ok || str(g["display"]) != name || g["$ref"] != nil || g["type"] != nil {
 		t.Errorf("SCIM 1.1 user's groups: %s", mustJSON(one["groups"]))
 	}
 	page := c.must(200, "GET", "/Users?filter="+url.QueryEscape(`id eq "`+u2+`"`), nil)

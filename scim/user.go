@@ -758,8 +758,8 @@ func (ml memberList) AppendJSON(b []byte) ([]byte, error) {
 }
 
 // groupList is the groups a user is a member of, as its read-only groups attribute:
-// [{"value":...,["$ref":...,]"display":...,"type":"direct"}, ...]; ref is the groups'
-// location under SCIM 2.0, "" under 1.1.
+// [{"value":...,"display":...}, ...] under 1.1, with "$ref" and "type":"direct" under 2.0
+// (ref is the groups' location, "" under 1.1).
 type groupList struct {
 	list []engine.Member
 	ref  string
@@ -783,7 +783,10 @@ func (gl groupList) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, `,"display":`...)
 			b = appendString(b, m.Display)
 		}
-		b = append(b, `,"type":"direct"}`...)
+		if gl.ref != "" {
+			b = append(b, `,"type":"direct"`...) // SCIM 2.0's; 1.1's groups are value and display
+		}
+		b = append(b, '}')
 	}
 	return append(b, ']'), nil
 }

@@ -59,6 +59,9 @@ func New(m *mappings.Mapping, d dialects.Dialect, opts Options) (*Gen, error) {
 		if g.Groups, err = buildGroupPlan(d, m.Groups); err != nil {
 			return nil, err
 		}
+		if m.Users != nil {
+			g.Groups.MemberKey = &m.Users.ID
+		}
 	}
 	for _, r := range m.Resources {
 		g.Resources[r.Name] = buildResourcePlan(d, r)

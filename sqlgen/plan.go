@@ -292,6 +292,8 @@ type GroupPlan struct {
 	// memberships
 	MemTable, MemGroup, MemUser string
 	MemCurrent                  string // condition on alias m for a current membership, "" for all rows
+	// MemberKey is the users' key, how a member's id in a filter is bound.
+	MemberKey *mappings.Key
 	Scope
 }
 

@@ -190,6 +190,9 @@ func (p *GroupPlan) resolve(fp filter.AttrPath) ([]target, error) {
 		return []target{{path: fp.String(), expr: p.LMRead, typ: "datetime", timeFormat: p.M.LastModified.Format}}, nil
 	case la == "meta" && ls == "created" && p.CreatedRead != "":
 		return []target{{path: fp.String(), expr: p.CreatedRead, typ: "datetime", timeFormat: p.M.Created.Format}}, nil
+	case la == "members" && (ls == "" || ls == "value") && p.MemTable != "" && p.MemberKey != nil:
+		// Is the user a member? (Entra asks members eq "<id>" with the group's id.)
+		return []target{{path: fp.String(), typ: "member", idKey: p.MemberKey}}, nil
 	}
 	return nil, unknownAttr(fp)
 }
@@ -265,6 +268,10 @@ func (w *where) anyOf(ts []target, c *filter.Compare) (string, error) {
 // valuePath compiles emails[type eq "work" and value co "@x"]: for each bound type the
 // sub-filter is evaluated with type, primary known and value bound to that column.
 func (w *where) valuePath(vp *filter.ValuePath) (string, error) {
+	if gp, ok := w.r.(*GroupPlan); ok && strings.EqualFold(vp.Path.Attr, "members") && vp.Path.Sub == "" {
+		// members[value eq "id"]: the value is the member's id.
+		return w.sub(memberResolver{gp}).expr(vp.Filter)
+	}
 	if up, ok := w.r.(*UserPlan); ok && strings.EqualFold(vp.Path.Attr, mappings.Addresses) && vp.Path.Sub == "" &&
 		(vp.Path.URN == "" || containsFold(coreUserURNs, vp.Path.URN)) {
 		return w.addressPath(up, vp)
@@ -321,6 +328,18 @@ func (w *where) addressPath(p *UserPlan, vp *filter.ValuePath) (string, error) {
 	}
 	return "(" + strings.Join(parts, " OR ") + ")", nil
 }
+
+// memberResolver resolves value inside members[...]: a member's id.
+type memberResolver struct{ p *GroupPlan }
+
+func (r memberResolver) resolve(fp filter.AttrPath) ([]target, error) {
+	if fp.URN == "" && fp.Sub == "" && strings.EqualFold(fp.Attr, "value") {
+		return r.p.resolve(filter.AttrPath{Attr: "members"})
+	}
+	return nil, fmt.Errorf("%w: members[...] compares value (a member's id) only, not %s", ErrInvalidFilter, fp.String())
+}
+func (r memberResolver) multi(filter.AttrPath) []*mappings.Attribute { return nil }
+func (r memberResolver) exprOf(*mappings.Attribute) string           { return "" }
 
 // addressResolver resolves type, primary and the parts inside addresses[...] for one type.
 type addressResolver struct {
@@ -387,6 +406,47 @@ func (s *subResolver) resolve(fp filter.AttrPath) ([]target, error) {
 func (s *subResolver) multi(filter.AttrPath) []*mappings.Attribute { return nil }
 func (s *subResolver) exprOf(a *mappings.Attribute) string         { return s.parent.exprOf(a) }
 
+// member compiles members eq "<user id>" (ne: not a member) on a group: an indexed
+// look-up of that one membership row, current ones only.
+func (w *where) member(t target, c *filter.Compare) (string, error) {
+	f := w.b.f
+	if c.Op != filter.Eq && c.Op != filter.Ne {
+		return "", w.bad(t, c, "only eq and ne apply to members (is the user a member)")
+	}
+	if c.Value.Kind != filter.String && c.Value.Kind != filter.Number {
+		return "", w.bad(t, c, "expected a user id")
+	}
+	var p *GroupPlan
+	switch r := w.r.(type) {
+	case *GroupPlan:
+		p = r
+	case memberResolver:
+		p = r.p
+	default:
+		return "", w.bad(t, c, "members are compared on groups only")
+	}
+	arg, ok := IDArg(t.idKey, c.Value.Str)
+	if !ok {
+		// No user can have this id: no group has it as a member.
+		if c.Op == filter.Ne {
+			return f.TrueLiteral + " = " + f.TrueLiteral, nil
+		}
+		return f.TrueLiteral + " = " + f.FalseLiteral, nil
+	}
+	if c.Op == filter.Ne && w.scans != nil {
+		*w.scans++
+	}
+	s := "EXISTS (SELECT 1 FROM " + p.MemTable + " m WHERE m." + p.MemGroup + " = " + p.IDRead + " AND m." + p.MemUser + " = " + w.b.Arg(arg)
+	if p.MemCurrent != "" {
+		s += " AND " + p.MemCurrent
+	}
+	s += ")"
+	if c.Op == filter.Ne {
+		s = "NOT " + s
+	}
+	return s, nil
+}
+
 func (w *where) bad(t target, c *filter.Compare, why string) error {
 	return fmt.Errorf("%w: %s %s: %s", ErrInvalidFilter, t.path, c.Op, why)
 }
@@ -394,6 +454,9 @@ func (w *where) bad(t target, c *filter.Compare, why string) error {
 func (w *where) compare(t target, c *filter.Compare) (string, error) {
 	b, f := w.b, w.b.f
 	op := string(c.Op)
+	if t.typ == "member" {
+		return w.member(t, c)
+	}
 	if t.typ == "absent" {
 		// No value: only ne holds (and not eq, under not).
 		if c.Op == filter.Ne {

@@ -208,3 +208,37 @@ func TestFilterScanBudget(t *testing.T) {
 		}
 	}
 }
+
+// Entra asks whether a user is a member of a group with a filter on the group: members
+// eq, members.value eq and members[value eq ...] are one indexed look-up of that
+// membership row (current ones only); an id no user can have matches nothing.
+func TestGroupMemberFilters(t *testing.T) {
+	m := loadGoldenMapping(t)
+	e, err := New(m, postgres.New(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ filter, want, args string }{
+		{`id eq "7" and members eq "42"`, `(g."id" = $1 AND EXISTS (SELECT 1 FROM "members" m WHERE m."group_id" = g."id" AND m."user_id" = $2))`, `[7,42]`},
+		{`members.value eq "42"`, `EXISTS (SELECT 1 FROM "members" m WHERE m."group_id" = g."id" AND m."user_id" = $1)`, `[42]`},
+		{`members[value eq "42" or value eq "43"]`, `(EXISTS (SELECT 1 FROM "members" m WHERE m."group_id" = g."id" AND m."user_id" = $1) OR EXISTS (SELECT 1 FROM "members" m WHERE m."group_id" = g."id" AND m."user_id" = $2))`, `[42,43]`},
+		{`members ne "42"`, `NOT EXISTS (SELECT 1 FROM "members" m WHERE m."group_id" = g."id" AND m."user_id" = $1)`, `[42]`},
+		{`members eq "not-a-number"`, `TRUE = FALSE`, `[]`},
+	} {
+		b := NewBuilder(e.Dialect())
+		got, err := e.CompileFilter(b, e.Groups, c.filter)
+		if err != nil {
+			t.Errorf("%s: %v", c.filter, err)
+			continue
+		}
+		args, _ := json.Marshal(normalizeArgs(b.Args))
+		if got != c.want || string(args) != c.args {
+			t.Errorf("%s:\n got %s %s\nwant %s %s", c.filter, got, args, c.want, c.args)
+		}
+	}
+	for _, f := range []string{`members co "4"`, `members[display eq "x"]`, `members eq true`} {
+		if _, err := e.CompileFilter(NewBuilder(e.Dialect()), e.Groups, f); !errors.Is(err, ErrInvalidFilter) {
+			t.Errorf("%s: %v, want an invalid filter", f, err)
+		}
+	}
+}
