@@ -213,8 +213,17 @@ func (s *suite) newUser(label string) map[string]any {
 			doc["emails"] = append(list(doc["emails"]), map[string]any{"value": a.Name + "." + key + "@example.com", "type": a.Name, "primary": a == primaryOf(u.Multi("emails"))})
 		case strings.HasPrefix(a.Path, "phoneNumbers."):
 			doc["phoneNumbers"] = append(list(doc["phoneNumbers"]), map[string]any{"value": fmt.Sprintf("+1 555 %04d", s.n), "type": a.Name})
+		case a.Item != "" && a.Name == "country":
+			addressItem(doc, a)[a.Name] = []string{"DE", "FR", "US", "JP"}[s.n%4] // ISO 3166, as clients send it
+		case a.Item != "" && a.Name == "postalCode":
+			addressItem(doc, a)[a.Name] = fmt.Sprintf("%05d", s.n%100000)
 		case a.Item != "":
 			addressItem(doc, a)[a.Name] = a.Item + "-" + a.Name + "-" + key
+		case a.Path == "preferredLanguage" || a.Path == "locale":
+			// Language tags, as clients send them (columns for them are short).
+			doc[a.Path] = []string{"en", "de-DE", "fr", "es-MX"}[s.n%4]
+		case a.Path == "timezone":
+			doc[a.Path] = []string{"UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo"}[s.n%4]
 		case mappings.IsMultiPath(a.Path):
 			multi := strings.SplitN(a.Path, ".", 2)[0]
 			doc[multi] = append(list(doc[multi]), map[string]any{"value": a.Name + "-" + key, "type": a.Name, "primary": a == primaryOf(u.Multi(multi))})

@@ -540,6 +540,26 @@ func (dr *Draft) guessUsers(sample func(*dialects.Table, string) []string) error
 	attr("nickName", []string{"nickname", "nick_name", "nick"}, "a nickname", false)
 	attr("phoneNumbers.mobile", phoneNames, "a phone column", false)
 	attr("title", titleNames, "a job-title column", false)
+	// What Entra and strict SCIM 2.0 clients send besides: text columns only, since a
+	// core attribute is a string.
+	for _, x := range []struct {
+		path, why string
+		names     []string
+	}{
+		{"externalId", "an external reference (Entra's objectId)", []string{"external_id", "externalid", "ext_id", "external_ref"}},
+		{"preferredLanguage", "a language", []string{"preferred_language", "language", "lang"}},
+		{"locale", "a locale", []string{"locale"}},
+		{"timezone", "a time zone", []string{"timezone", "time_zone", "tz"}},
+		{"addresses.work.streetAddress", "a street address", []string{"street", "street_address", "address1", "address_line1", "addr1"}},
+		{"addresses.work.locality", "a city", []string{"city", "town", "locality"}},
+		{"addresses.work.region", "a region", []string{"region", "province", "state_province"}},
+		{"addresses.work.postalCode", "a postal code", []string{"postal_code", "postcode", "zip", "zipcode", "zip_code"}},
+		{"addresses.work.country", "a country", []string{"country", "country_code"}},
+	} {
+		if c, _ := findColumn(t, x.names, used); c != nil && isText(c) {
+			attr(x.path, x.names, x.why+" column", false)
+		}
+	}
 	// Times.
 	if c, others := findColumn(t, modifiedNames, used); c != nil {
 		if tg := timeGuess(t, c, sample, others); tg != nil {
