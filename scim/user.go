@@ -252,17 +252,74 @@ func lookupPath(m map[string]any, name string) (any, bool) {
 	return lookupPath(sub, rest)
 }
 
-type mv struct {
-	value   any
+// item is one element of a multi-valued attribute in a request: its type and primary
+// flag, which decide the binding it goes to.
+type item struct {
+	obj     map[string]any
 	typ     string
 	primary bool
-	used    bool
 }
 
-// decodeMulti assigns the values of emails/phoneNumbers to the mapping's per-type
-// bindings: first by type, then the primary value to the primary binding (Okta sends
-// types "primary"/"secondary"), then the rest in order. A list that is present replaces
-// every binding; bindings left without a value are cleared.
+// items reads a multi-valued attribute's list: objects with a type and a primary flag
+// (a boolean, or "true" as Entra sends it); what names the attribute in errors.
+func items(raw any, what string) ([]item, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, badBody("%s: expected an array", what)
+	}
+	out := make([]item, 0, len(list))
+	for i, it := range list {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			return nil, badBody("%s[%d]: expected an object with a value and a type", what, i)
+		}
+		t, _ := lookupFold(obj, "type")
+		p, _ := lookupFold(obj, "primary")
+		ts, _ := t.(string)
+		pb, _ := p.(bool)
+		if ps, ok := p.(string); ok {
+			pb = strings.EqualFold(ps, "true")
+		}
+		out = append(out, item{obj: obj, typ: ts, primary: pb})
+	}
+	return out, nil
+}
+
+// assign matches items to the n bindings of a multi-valued attribute (one per type,
+// typeOf(i) the i-th's; primary the index of the primary one): first by type, then the
+// primary item to the primary binding (Okta sends types "primary"/"secondary"), then the
+// rest in order. The answer holds, per binding, its item, or nil.
+func assign(its []item, n int, typeOf func(int) string, primary int) []map[string]any {
+	out := make([]map[string]any, n)
+	used := make([]bool, len(its))
+	take := func(b int, ok func(item) bool) {
+		for i, it := range its {
+			if !used[i] && ok(it) {
+				out[b], used[i] = it.obj, true
+				return
+			}
+		}
+	}
+	for b := range n {
+		take(b, func(it item) bool { return strings.EqualFold(it.typ, typeOf(b)) })
+	}
+	if out[primary] == nil {
+		take(primary, func(it item) bool { return it.primary })
+	}
+	for b := range n {
+		if out[b] == nil {
+			take(b, func(item) bool { return true })
+		}
+	}
+	return out
+}
+
+// decodeMulti assigns the values of emails, phoneNumbers, ... to the mapping's per-type
+// bindings (assign). A list that is present replaces every binding; bindings left without
+// a value are cleared.
 func decodeMulti(doc map[string]any, name string, bindings []*mappings.Attribute, u *engine.User) error {
 	if len(bindings) == 0 {
 		return nil
@@ -271,69 +328,24 @@ func decodeMulti(doc map[string]any, name string, bindings []*mappings.Attribute
 	if !present {
 		return nil
 	}
-	var items []*mv
-	if raw != nil {
-		list, ok := raw.([]any)
-		if !ok {
-			return badBody("%s: expected an array", name)
-		}
-		for i, it := range list {
-			obj, ok := it.(map[string]any)
-			if !ok {
-				return badBody("%s[%d]: expected an object with value and type", name, i)
-			}
-			v, _ := lookupFold(obj, "value")
-			t, _ := lookupFold(obj, "type")
-			p, _ := lookupFold(obj, "primary")
-			ts, _ := t.(string)
-			pb, _ := p.(bool)
-			if ps, ok := p.(string); ok {
-				pb = strings.EqualFold(ps, "true")
-			}
-			items = append(items, &mv{value: v, typ: ts, primary: pb})
-		}
+	its, err := items(raw, name)
+	if err != nil {
+		return err
 	}
-	assigned := map[*mappings.Attribute]*mv{}
-	for _, b := range bindings {
-		for _, it := range items {
-			if !it.used && strings.EqualFold(it.typ, b.Name) {
-				assigned[b], it.used = it, true
-				break
-			}
-		}
-	}
-	primary := bindings[0]
-	for _, b := range bindings {
+	primary := 0
+	for i, b := range bindings {
 		if b.Primary {
-			primary = b
+			primary = i
 		}
 	}
-	if assigned[primary] == nil {
-		for _, it := range items {
-			if !it.used && it.primary {
-				assigned[primary], it.used = it, true
-				break
-			}
-		}
-	}
-	for _, b := range bindings {
-		if assigned[b] != nil {
-			continue
-		}
-		for _, it := range items {
-			if !it.used {
-				assigned[b], it.used = it, true
-				break
-			}
-		}
-	}
-	for _, b := range bindings {
+	got := assign(its, len(bindings), func(i int) string { return bindings[i].Name }, primary)
+	for i, b := range bindings {
 		if b.ReadOnly {
 			continue
 		}
 		var raw any
-		if it := assigned[b]; it != nil {
-			raw = it.value
+		if got[i] != nil {
+			raw, _ = lookupFold(got[i], "value")
 		}
 		v, err := engine.Coerce(b, raw)
 		if err != nil {
@@ -345,8 +357,8 @@ func decodeMulti(doc map[string]any, name string, bindings []*mappings.Attribute
 }
 
 // decodeAddresses assigns the items of addresses to the mapping's types as decodeMulti
-// does (by type, then the primary item to the primary type, then in order), and each
-// item's parts to that type's bindings. A list that is present replaces every binding.
+// does, and each item's parts to that type's bindings. A list that is present replaces
+// every binding.
 func decodeAddresses(doc map[string]any, types []*mappings.AddressType, u *engine.User) error {
 	if len(types) == 0 {
 		return nil
@@ -355,69 +367,25 @@ func decodeAddresses(doc map[string]any, types []*mappings.AddressType, u *engin
 	if !present {
 		return nil
 	}
-	var items []map[string]any
-	if raw != nil {
-		list, ok := raw.([]any)
-		if !ok {
-			return badBody("addresses: expected an array")
-		}
-		for i, it := range list {
-			obj, ok := it.(map[string]any)
-			if !ok {
-				return badBody("addresses[%d]: expected an object with type and the address's parts", i)
-			}
-			items = append(items, obj)
-		}
+	its, err := items(raw, mappings.Addresses)
+	if err != nil {
+		return err
 	}
-	used := make([]bool, len(items))
-	assigned := map[*mappings.AddressType]map[string]any{}
-	typeOf := func(obj map[string]any) string { t, _ := lookupFold(obj, "type"); s, _ := t.(string); return s }
-	isPrimary := func(obj map[string]any) bool {
-		p, _ := lookupFold(obj, "primary")
-		b, _ := p.(bool)
-		if s, ok := p.(string); ok {
-			b = strings.EqualFold(s, "true")
-		}
-		return b
-	}
-	for _, t := range types {
-		for i, it := range items {
-			if !used[i] && strings.EqualFold(typeOf(it), t.Type) {
-				assigned[t], used[i] = it, true
-				break
-			}
-		}
-	}
-	primary := types[0]
-	for _, t := range types {
+	primary := 0
+	for i, t := range types {
 		if t.Primary {
-			primary = t
+			primary = i
 		}
 	}
-	if assigned[primary] == nil {
-		for i, it := range items {
-			if !used[i] && isPrimary(it) {
-				assigned[primary], used[i] = it, true
-				break
-			}
-		}
-	}
-	for _, t := range types {
-		for i, it := range items {
-			if assigned[t] == nil && !used[i] {
-				assigned[t], used[i] = it, true
-			}
-		}
-	}
-	for _, t := range types {
-		it := assigned[t]
+	got := assign(its, len(types), func(i int) string { return types[i].Type }, primary)
+	for i, t := range types {
 		for _, b := range t.Parts {
 			if b.ReadOnly {
 				continue
 			}
 			var raw any
-			if it != nil {
-				raw, _ = lookupFold(it, b.Name)
+			if got[i] != nil {
+				raw, _ = lookupFold(got[i], b.Name)
 			}
 			v, err := engine.Coerce(b, raw)
 			if err != nil {
