@@ -185,7 +185,7 @@ func (e *Engine) checkPrivileges(ctx context.Context, tables map[string]bool) []
 		}
 	}
 	if u := e.m.Users; u != nil {
-		for _, name := range mappings.UserOps {
+		for _, name := range append(append([]string(nil), mappings.UserOps...), mappings.OpDeleteUser) {
 			op := u.Op(name)
 			if op == nil {
 				continue
@@ -194,8 +194,34 @@ func (e *Engine) checkPrivileges(ctx context.Context, tables map[string]bool) []
 			if op.Auto && name == mappings.OpCreateUser {
 				want(u.Table, dialects.PrivInsert, name)
 			}
-			if op.Auto && name == mappings.OpUpdateUser {
+			if op.Auto && name == mappings.OpUpdateUser || name == mappings.OpDeleteUser && len(op.Set) > 0 {
 				want(u.Table, dialects.PrivUpdate, name)
+			}
+			if op.Auto && name == mappings.OpDeleteUser && len(op.Set) == 0 {
+				want(u.Table, dialects.PrivDelete, name)
+				if g := e.m.Groups; g != nil && g.Members != nil {
+					want(g.Members.Table, dialects.PrivDelete, name)
+				}
+			}
+			// Roles and entitlements are read with every user; writable ones are written
+			// by creates and updates (rows inserted and deleted) and deleted with the user.
+			for _, r := range []*mappings.UserRefs{u.Roles, u.Entitlements} {
+				if r == nil {
+					continue
+				}
+				want(r.Table, dialects.PrivSelect, name)
+				if !r.Writable {
+					continue
+				}
+				switch name {
+				case mappings.OpCreateUser, mappings.OpUpdateUser:
+					want(r.Table, dialects.PrivInsert, name)
+					want(r.Table, dialects.PrivDelete, name)
+				case mappings.OpDeleteUser:
+					if op.Auto && len(op.Set) == 0 {
+						want(r.Table, dialects.PrivDelete, name)
+					}
+				}
 			}
 			for _, r := range u.Related {
 				want(r.Table, dialects.PrivSelect, name)
