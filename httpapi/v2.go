@@ -338,9 +338,8 @@ func (h *Handler) oneUser2(w http.ResponseWriter, r *http.Request, status int, u
 
 func (h *Handler) getUser2(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 	st := stateOf(r)
-	v := r.URL.Query()
 	var opts []engine.ReadOption
-	if excludes(listParams{attributes: scim.SplitList(v.Get("attributes")), excluded: scim.SplitList(v.Get("excludedAttributes"))}, "groups") {
+	if excludedBy(r, "groups") {
 		opts = append(opts, engine.WithoutGroups)
 	}
 	u, err := st.eng.GetUser(r.Context(), idParam(ps), opts...)
@@ -473,6 +472,13 @@ func excludes(p listParams, name string) bool {
 	return true
 }
 
+// excludedBy reports whether a single-resource read's attributes or excludedAttributes
+// leave attribute name out.
+func excludedBy(r *http.Request, name string) bool {
+	v := r.URL.Query()
+	return excludes(listParams{attributes: scim.SplitList(v.Get("attributes")), excluded: scim.SplitList(v.Get("excludedAttributes"))}, name)
+}
+
 func (h *Handler) getGroups2(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	p, err := query2(r)
 	if err != nil {
@@ -508,9 +514,8 @@ func (h *Handler) oneGroup2(w http.ResponseWriter, r *http.Request, status int, 
 
 func (h *Handler) getGroup2(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 	st := stateOf(r)
-	v := r.URL.Query()
 	var opts []engine.ReadOption
-	if excludes(listParams{attributes: scim.SplitList(v.Get("attributes")), excluded: scim.SplitList(v.Get("excludedAttributes"))}, "members") {
+	if excludedBy(r, "members") {
 		opts = append(opts, engine.WithoutMembers)
 	}
 	g, err := st.eng.GetGroup(r.Context(), idParam(ps), opts...)
