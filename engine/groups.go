@@ -590,7 +590,25 @@ func (e *Engine) addMembers(ctx context.Context, tx querier, gid any, users []an
 }
 
 func (e *Engine) removeMembers(ctx context.Context, tx querier, gid any, users []any) error {
-	return e.execChunked(ctx, tx, users, func(chunk []any) *sqlgen.Builder { return e.gen.RemoveMembers(gid, chunk) })
+	_, err := e.removedMembers(ctx, tx, gid, users)
+	return err
+}
+
+// removedMembers is removeMembers, counting the memberships it ended.
+func (e *Engine) removedMembers(ctx context.Context, tx querier, gid any, users []any) (int64, error) {
+	var n int64
+	chunk := e.chunkSize()
+	for start := 0; start < len(users); start += chunk {
+		b := e.gen.RemoveMembers(gid, users[start:min(len(users), start+chunk)])
+		res, err := tx.ExecContext(ctx, b.String(), b.Args...)
+		if err != nil {
+			return n, err
+		}
+		if k, err := res.RowsAffected(); err == nil {
+			n += k
+		}
+	}
+	return n, nil
 }
 
 // execChunked runs the statement build makes for each chunk of keys, as many keys to a

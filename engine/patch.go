@@ -96,6 +96,23 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch, ifMatc
 			}
 		}
 		if op.Auto {
+			// Memberships first: the group's row (its lastModified, and so its version) is
+			// written only when the PATCH changed something, not for adding a member twice
+			// or removing a non-member.
+			changed := p.DisplayName != nil || p.Description != nil || len(add) > 0
+			if len(remove) > 0 && gp.MemTable != "" {
+				n, err := e.removedMembers(ctx, tx, gid, remove)
+				if err != nil {
+					return err
+				}
+				changed = changed || n > 0
+			}
+			if err := e.addMembers(ctx, tx, gid, add); err != nil {
+				return err
+			}
+			if !changed {
+				return nil
+			}
 			g := &Group{Description: p.Description}
 			if p.DisplayName != nil {
 				g.DisplayName = *p.DisplayName
@@ -104,18 +121,12 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch, ifMatc
 			if p.DisplayName == nil && len(cols) > 0 && cols[0] == gp.M.DisplayName.Column {
 				cols, vals = cols[1:], vals[1:]
 			}
-			if len(cols) > 0 {
-				b := e.gen.Update(gp.Table, gp.IDCol, gp.ScopeBare, cols, vals, gid)
-				if _, err := tx.ExecContext(ctx, b.String(), b.Args...); err != nil {
-					return err
-				}
+			if len(cols) == 0 {
+				return nil
 			}
-			if len(remove) > 0 && gp.MemTable != "" {
-				if err := e.removeMembers(ctx, tx, gid, remove); err != nil {
-					return err
-				}
-			}
-			return e.addMembers(ctx, tx, gid, add)
+			b := e.gen.Update(gp.Table, gp.IDCol, gp.ScopeBare, cols, vals, gid)
+			_, err := tx.ExecContext(ctx, b.String(), b.Args...)
+			return err
 		}
 		// A templated updateGroup gets the change as .add and .remove; .members is nil
 		// because a PATCH does not carry the whole list.

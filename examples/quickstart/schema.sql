@@ -13,7 +13,8 @@ CREATE TABLE users (
     department      TEXT,
     is_admin        INTEGER,
     is_okta         INTEGER,
-    updated_at      TEXT
+    updated_at      TEXT,
+    created_at      TEXT
 );
 -- userName is unique ignoring case (SCIM caseExact=false); the expression index also
 -- serves the agent's check-exists lookup, LOWER(user_name) = LOWER(?).
@@ -23,7 +24,9 @@ CREATE INDEX users_updated_at ON users (updated_at);
 CREATE TABLE groups (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     name        TEXT NOT NULL,
-    description TEXT
+    description TEXT,
+    updated_at  TEXT,
+    created_at  TEXT
 );
 CREATE UNIQUE INDEX groups_name ON groups (LOWER(name));
 

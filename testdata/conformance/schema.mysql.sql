@@ -15,6 +15,7 @@ CREATE TABLE users (
     is_admin        TINYINT(1),
     is_okta         TINYINT(1),
     updated_at      DATETIME(6),
+    created_at      DATETIME(6),
     UNIQUE KEY users_user_name (user_name),
     KEY users_updated_at (updated_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -23,6 +24,8 @@ CREATE TABLE `groups` (
     id          BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
     name        VARCHAR(255) NOT NULL,
     description TEXT,
+    updated_at  DATETIME(6),
+    created_at  DATETIME(6),
     UNIQUE KEY groups_name (name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

@@ -14,7 +14,8 @@ CREATE TABLE users (
     department      NVARCHAR(255),
     is_admin        BIT,
     is_okta         BIT,
-    updated_at      DATETIME2(6)
+    updated_at      DATETIME2(6),
+    created_at      DATETIME2(6)
 );
 -- The default collation ignores case, so this is the case-insensitive uniqueness SCIM wants.
 CREATE UNIQUE INDEX users_user_name ON users (user_name);
@@ -23,7 +24,9 @@ CREATE INDEX users_updated_at ON users (updated_at);
 CREATE TABLE groups (
     id          BIGINT IDENTITY(1001,1) PRIMARY KEY,
     name        NVARCHAR(255) NOT NULL,
-    description NVARCHAR(MAX)
+    description NVARCHAR(MAX),
+    updated_at  DATETIME2(6),
+    created_at  DATETIME2(6)
 );
 CREATE UNIQUE INDEX groups_name ON groups (name);
 
