@@ -303,6 +303,21 @@ func entraFlows(t *testing.T, tg conformance.Target) {
 	if u, _ := must(200, "GET", path, ""); len(list(u["groups"])) != 1 || str(obj(list(u["groups"])[0])["display"]) != "Tour Guides" {
 		t.Fatalf("the user's groups: %s", jsonOf(u["groups"]))
 	}
+	// A PATCH that changes nothing (a member added again, a non-member removed) leaves the
+	// group's version; one that changes the members moves it.
+	_, gh := must(200, "GET", "/Groups/"+gid+"?excludedAttributes=members", "")
+	gv := gh.Get("ETag")
+	must(204, "PATCH", "/Groups/"+gid, `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+		{"op": "add", "path": "members", "value": [{"value": "`+id+`"}]},
+		{"op": "remove", "path": "members[value eq \"00000000-0000-4000-8000-000000000000\"]"}]}`)
+	if _, gh = must(200, "GET", "/Groups/"+gid+"?excludedAttributes=members", ""); gh.Get("ETag") != gv {
+		t.Errorf("a PATCH that changed nothing moved the group's version from %s to %s", gv, gh.Get("ETag"))
+	}
+	must(204, "PATCH", "/Groups/"+gid, `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "remove", "path": "members[value eq \"`+id+`\"]"}]}`)
+	if _, gh = must(200, "GET", "/Groups/"+gid+"?excludedAttributes=members", ""); gh.Get("ETag") == gv {
+		t.Errorf("removing a member left the group's version at %s", gv)
+	}
+	must(204, "PATCH", "/Groups/"+gid, `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": [{"value": "`+id+`"}]}]}`)
 	// Entra's membership check: the group with that id and that member, or nothing.
 	for f, want := range map[string]int{
 		`id eq "` + gid + `" and members eq "` + id + `"`:                           1,
