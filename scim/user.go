@@ -34,6 +34,7 @@ type userLayout struct {
 	name                []*mappings.Attribute // name.*
 	multis              []multiLayout         // emails, phoneNumbers, ims, photos, x509Certificates
 	addresses           []*mappings.AddressType
+	addressSlots        []slot         // one per type of address, for decoding
 	custom              []customLayout // one per extension URN, sorted
 	roots               int            // the most keys a user object can have
 }
@@ -41,6 +42,7 @@ type userLayout struct {
 type multiLayout struct {
 	name     string
 	bindings []*mappings.Attribute
+	slots    []slot              // one per binding, for decoding
 	primary  *mappings.Attribute // the declared primary, else the first
 }
 
@@ -74,6 +76,9 @@ func newUserLayout(um *mappings.Users) *userLayout {
 		}
 	}
 	l.addresses = um.AddressTypes()
+	for _, t := range l.addresses {
+		l.addressSlots = append(l.addressSlots, slot{typ: t.Type, primary: t.Primary, parts: t.Parts, byName: true})
+	}
 	for _, multi := range mappings.MultiValued {
 		bindings := um.Multi(multi)
 		if len(bindings) == 0 {
@@ -84,6 +89,7 @@ func newUserLayout(um *mappings.Users) *userLayout {
 			if b.Primary {
 				ml.primary = b
 			}
+			ml.slots = append(ml.slots, slot{typ: b.Name, primary: b.Primary, parts: []*mappings.Attribute{b}})
 		}
 		l.multis = append(l.multis, ml)
 	}
@@ -185,12 +191,13 @@ func (c *Codec) decodeUser(doc map[string]any, replace, patched bool) (*engine.U
 			}
 		}
 	}
-	for _, multi := range mappings.MultiValued {
-		if err := decodeMulti(doc, multi, um.Multi(multi), u); err != nil {
+	l := c.layout()
+	for _, ml := range l.multis {
+		if err := decodeSlots(doc, ml.name, ml.slots, u); err != nil {
 			return nil, err
 		}
 	}
-	if err := decodeAddresses(doc, c.layout().addresses, u); err != nil {
+	if err := decodeSlots(doc, mappings.Addresses, l.addressSlots, u); err != nil {
 		return nil, err
 	}
 	for _, ref := range []struct {
@@ -317,11 +324,22 @@ func assign(its []item, n int, typeOf func(int) string, primary int) []map[strin
 	return out
 }
 
-// decodeMulti assigns the values of emails, phoneNumbers, ... to the mapping's per-type
-// bindings (assign). A list that is present replaces every binding; bindings left without
-// a value are cleared.
-func decodeMulti(doc map[string]any, name string, bindings []*mappings.Attribute, u *engine.User) error {
-	if len(bindings) == 0 {
+// slot is one type of a multi-valued attribute in the mapping: the bindings that take the
+// parts of the item assigned to it (its value, for emails and the like; each part by
+// name, for addresses).
+type slot struct {
+	typ     string
+	primary bool
+	parts   []*mappings.Attribute
+	byName  bool // the parts are read by their names (addresses), not as the item's value
+}
+
+// decodeSlots (emails, phoneNumbers, ..., one slot per binding; addresses, one per type,
+// its parts by name) assigns the items of the document's list name to the slots (assign), and
+// each item's parts to its slot's bindings. A list that is present replaces every
+// binding; bindings left without a value are cleared.
+func decodeSlots(doc map[string]any, name string, slots []slot, u *engine.User) error {
+	if len(slots) == 0 {
 		return nil
 	}
 	raw, present := lookupFold(doc, name)
@@ -333,59 +351,24 @@ func decodeMulti(doc map[string]any, name string, bindings []*mappings.Attribute
 		return err
 	}
 	primary := 0
-	for i, b := range bindings {
-		if b.Primary {
+	for i, sl := range slots {
+		if sl.primary {
 			primary = i
 		}
 	}
-	got := assign(its, len(bindings), func(i int) string { return bindings[i].Name }, primary)
-	for i, b := range bindings {
-		if b.ReadOnly {
-			continue
-		}
-		var raw any
-		if got[i] != nil {
-			raw, _ = lookupFold(got[i], "value")
-		}
-		v, err := engine.Coerce(b, raw)
-		if err != nil {
-			return err
-		}
-		u.Values[b.Path] = v
-	}
-	return nil
-}
-
-// decodeAddresses assigns the items of addresses to the mapping's types as decodeMulti
-// does, and each item's parts to that type's bindings. A list that is present replaces
-// every binding.
-func decodeAddresses(doc map[string]any, types []*mappings.AddressType, u *engine.User) error {
-	if len(types) == 0 {
-		return nil
-	}
-	raw, present := lookupFold(doc, mappings.Addresses)
-	if !present {
-		return nil
-	}
-	its, err := items(raw, mappings.Addresses)
-	if err != nil {
-		return err
-	}
-	primary := 0
-	for i, t := range types {
-		if t.Primary {
-			primary = i
-		}
-	}
-	got := assign(its, len(types), func(i int) string { return types[i].Type }, primary)
-	for i, t := range types {
-		for _, b := range t.Parts {
+	got := assign(its, len(slots), func(i int) string { return slots[i].typ }, primary)
+	for i, sl := range slots {
+		for _, b := range sl.parts {
 			if b.ReadOnly {
 				continue
 			}
 			var raw any
 			if got[i] != nil {
-				raw, _ = lookupFold(got[i], b.Name)
+				key := "value"
+				if sl.byName {
+					key = b.Name
+				}
+				raw, _ = lookupFold(got[i], key)
 			}
 			v, err := engine.Coerce(b, raw)
 			if err != nil {
