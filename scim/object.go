@@ -100,8 +100,6 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		return x.AppendJSON(b)
 	case memberList:
 		return x.AppendJSON(b)
-	case groupList:
-		return x.AppendJSON(b)
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {

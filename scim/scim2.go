@@ -88,7 +88,7 @@ func (c *Codec) EncodeUser2(u *engine.User, base string) *Object {
 		o.Set(ref.name, items)
 	}
 	if u.Groups != nil {
-		o.Set("groups", groupList{list: u.Groups, ref: base + "/Groups/"})
+		o.Set("groups", memberList{list: u.Groups, ref: base + "/Groups/", typ: "direct"})
 	}
 	o.Set("meta", meta2("User", base+"/Users/"+u.ID, u.Created, u.LastModified))
 	return o

@@ -215,7 +215,7 @@ func (c *Codec) decodeUser(doc map[string]any, replace, patched bool) (*engine.U
 			}
 			continue
 		}
-		ms, err := decodeRefs(ref.name, raw)
+		ms, err := decodeRefs(ref.name, raw, "a value")
 		if err != nil {
 			return nil, err
 		}
@@ -380,21 +380,22 @@ func decodeSlots(doc map[string]any, name string, slots []slot, u *engine.User) 
 	return nil
 }
 
-// decodeRefs reads roles or entitlements: a list of {value, display, type, primary},
-// of which the value is stored; null is the empty list.
-func decodeRefs(name string, raw any) ([]engine.Member, error) {
+// decodeRefs reads a list of references (group members, roles, entitlements): objects
+// of which the value (what names the referenced resource, in errors) and the display
+// are kept; null is the empty list.
+func decodeRefs(name string, raw any, what string) ([]engine.Member, error) {
 	out := []engine.Member{}
 	if raw == nil {
 		return out, nil
 	}
 	list, ok := raw.([]any)
 	if !ok {
-		return nil, badBody("%s: expected an array of objects with a value", name)
+		return nil, badBody("%s: expected an array", name)
 	}
 	for i, it := range list {
 		obj, ok := it.(map[string]any)
 		if !ok {
-			return nil, badBody("%s[%d]: expected an object with a value", name, i)
+			return nil, badBody("%s[%d]: expected an object with value", name, i)
 		}
 		v, _ := lookupFold(obj, "value")
 		var s string
@@ -405,7 +406,7 @@ func decodeRefs(name string, raw any) ([]engine.Member, error) {
 			s = x.String()
 		}
 		if s == "" {
-			return nil, badBody("%s[%d].value: expected a value", name, i)
+			return nil, badBody("%s[%d].value: expected %s", name, i, what)
 		}
 		d, _ := lookupFold(obj, "display")
 		ds, _ := d.(string)
@@ -470,7 +471,7 @@ func lookupFold(m map[string]any, key string) (any, bool) {
 func (c *Codec) EncodeUser11(u *engine.User) *Object {
 	o := c.encodeUser(u, c.layout().schemas11)
 	if u.Groups != nil {
-		o.add("groups", groupList{list: u.Groups})
+		o.add("groups", memberList{list: u.Groups}) // 1.1: value and display
 	}
 	if !u.LastModified.IsZero() {
 		meta := newObject(2)
@@ -597,33 +598,12 @@ func (c *Codec) DecodeGroup(doc map[string]any) (*engine.Group, error) {
 	}
 	if raw, ok := lookupFold(doc, "members"); ok {
 		g.HasMembers = true
-		if raw != nil {
-			list, ok := raw.([]any)
-			if !ok {
-				return nil, badBody("members: expected an array")
-			}
-			for i, it := range list {
-				obj, ok := it.(map[string]any)
-				if !ok {
-					return nil, badBody("members[%d]: expected an object with value", i)
-				}
-				v, _ := lookupFold(obj, "value")
-				var s string
-				switch x := v.(type) {
-				case string:
-					s = x
-				case json.Number:
-					s = x.String()
-				default:
-					return nil, badBody("members[%d].value: expected a user id", i)
-				}
-				if s == "" {
-					return nil, badBody("members[%d].value: expected a user id", i)
-				}
-				d, _ := lookupFold(obj, "display")
-				ds, _ := d.(string)
-				g.Members = append(g.Members, engine.Member{Value: s, Display: ds})
-			}
+		ms, err := decodeRefs("members", raw, "a user id")
+		if err != nil {
+			return nil, err
+		}
+		if len(ms) > 0 {
+			g.Members = ms
 		}
 	}
 	return g, nil
@@ -657,7 +637,7 @@ func (c *Codec) encodeGroup(g *engine.Group, core string, withMembers bool, ref 
 	}
 	o.Set("schemas", schemas).Set("id", g.ID).Set("displayName", g.DisplayName)
 	if withMembers {
-		o.Set("members", memberList{list: g.Members, ref: ref})
+		o.Set("members", memberList{list: g.Members, ref: ref, typ: "User"})
 	}
 	if gm.Description != nil {
 		d := &Object{}
@@ -669,21 +649,23 @@ func (c *Codec) encodeGroup(g *engine.Group, core string, withMembers bool, ref 
 	return o
 }
 
-// memberList is a group's members as a response carries them, written straight from the
-// engine's list: a department of 25,800 members is a 1.5 MB answer, and an object per
-// member would cost more than the rest of the group push.
+// memberList is a list of references as a response carries them, written straight from
+// the engine's list: a group's members (a department of 25,800 members is a 1.5 MB
+// answer, and an object per member would cost more than the rest of the group push), or
+// the groups a user is a member of.
 type memberList struct {
 	list []engine.Member
-	ref  string // SCIM 2.0: the users' location, for each member's $ref
+	ref  string // SCIM 2.0: the location each value is under, for its $ref ("": 1.1)
+	typ  string // SCIM 2.0: each reference's type (User for members, direct for a user's groups)
 }
 
-// AppendJSON appends [{"value":...,["$ref":...,"type":"User",]["display":...]}, ...].
+// AppendJSON appends [{"value":...,["$ref":...,"type":...,]["display":...]}, ...].
 func (ml memberList) AppendJSON(b []byte) ([]byte, error) {
 	n := 2
 	for _, m := range ml.list {
 		n += len(`{"value":"","display":""},`) + len(m.Value) + len(m.Display)
 		if ml.ref != "" {
-			n += len(`,"$ref":"","type":"User"`) + len(ml.ref) + len(m.Value)
+			n += len(`,"$ref":"","type":""`) + len(ml.ref) + len(m.Value) + len(ml.typ)
 		}
 	}
 	b = slices.Grow(b, n) // once, not a doubling at a time: few strings need escapes
@@ -697,45 +679,12 @@ func (ml memberList) AppendJSON(b []byte) ([]byte, error) {
 		if ml.ref != "" {
 			b = append(b, `,"$ref":"`...)
 			b = appendEscaped(appendEscaped(b, ml.ref), m.Value)
-			b = append(b, `","type":"User"`...)
+			b = append(b, `","type":`...)
+			b = appendString(b, ml.typ)
 		}
 		if m.Display != "" {
 			b = append(b, `,"display":`...)
 			b = appendString(b, m.Display)
-		}
-		b = append(b, '}')
-	}
-	return append(b, ']'), nil
-}
-
-// groupList is the groups a user is a member of, as its read-only groups attribute:
-// [{"value":...,"display":...}, ...] under 1.1, with "$ref" and "type":"direct" under 2.0
-// (ref is the groups' location, "" under 1.1).
-type groupList struct {
-	list []engine.Member
-	ref  string
-}
-
-// AppendJSON implements the encoder's fast path.
-func (gl groupList) AppendJSON(b []byte) ([]byte, error) {
-	b = append(b, '[')
-	for i, m := range gl.list {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"value":`...)
-		b = appendString(b, m.Value)
-		if gl.ref != "" {
-			b = append(b, `,"$ref":"`...)
-			b = appendEscaped(appendEscaped(b, gl.ref), m.Value)
-			b = append(b, '"')
-		}
-		if m.Display != "" {
-			b = append(b, `,"display":`...)
-			b = appendString(b, m.Display)
-		}
-		if gl.ref != "" {
-			b = append(b, `,"type":"direct"`...) // SCIM 2.0's; 1.1's groups are value and display
 		}
 		b = append(b, '}')
 	}
