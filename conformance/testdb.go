@@ -46,7 +46,9 @@ func MySQL() dialects.Dialect {
 // Open opens dsn with d and fails the test (never skips) when the server does not answer.
 func Open(t testing.TB, d dialects.Dialect, dsn string) *sql.DB {
 	t.Helper()
-	db, err := d.Open(dsn, dialects.Pool{MaxOpen: 8, MaxIdle: 8, MaxLifetime: time.Minute})
+	// Bounded on the server as scimsql serve bounds it (database.queryTimeout), so that
+	// the engine bounds its connections by deadlines (dialects.Deadliner) here too.
+	db, err := d.Open(dsn, dialects.Pool{MaxOpen: 8, MaxIdle: 8, MaxLifetime: time.Minute, StatementTimeout: 30 * time.Second})
 	if err != nil {
 		t.Fatalf("open %s: %v", d.Facts().Name, err)
 	}

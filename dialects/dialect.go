@@ -13,6 +13,11 @@
 //     statements the server itself stops after Pool.StatementTimeout and which, when a
 //     request's context ends, stops the statement on the server, not only waiting for it.
 //  7. Pass the engine conformance suite against a real server.
+//
+// A dialect whose connections can take a deadline of their own (Deadliner) spares each
+// statement outside a transaction the goroutines that watch a request's context; it must
+// then refuse the deadline for a connection the server does not bound (item 6), and pass
+// TestConnDeadline.
 package dialects
 
 import (
@@ -182,6 +187,27 @@ type Dialect interface {
 	// Open opens a pool. It must not log or return the DSN in errors.
 	Open(dsn string, pool Pool) (*sql.DB, error)
 }
+
+// Deadliner is a dialect whose connections can be bounded by a deadline of their own: a
+// deadline on the network connection under the driver. The engine then runs an
+// operation's statements outside a transaction on one connection that carries the
+// operation's deadline, with a context that cannot end, instead of having database/sql
+// and the driver watch the request's context: each starts or wakes a goroutine per
+// statement to watch one, which on a small machine costs more CPU than the statement's
+// own round trip. The connection is still taken from the pool with the request's
+// context, so waiting for one stays bounded, and a statement the deadline cuts off is
+// ended on the server by its own limit (Pool.StatementTimeout), which is why a dialect
+// must refuse the deadline for a connection the server does not bound.
+type Deadliner interface {
+	// SetConnDeadline bounds every read and write of driverConn (what sql.Conn.Raw
+	// passes) by t; the zero time removes the bound. It returns ErrNoDeadline for a
+	// connection that is not the dialect's own or whose statements the server does not
+	// bound, which then runs its statements under the request's context as before.
+	SetConnDeadline(driverConn any, t time.Time) error
+}
+
+// ErrNoDeadline is what Deadliner.SetConnDeadline returns for a connection it cannot bound.
+var ErrNoDeadline = errors.New("this connection cannot be bounded by a deadline")
 
 // Configure applies pool limits to db.
 func Configure(db *sql.DB, p Pool) {

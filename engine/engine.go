@@ -65,8 +65,10 @@ type Engine struct {
 	walks     CursorStore // nil: no continuation
 	logs      *logagg.Logger
 	stmts     *stmtCache
-	pool      querier    // db through logq
-	scanners  *sync.Pool // *userScanner, reused across requests
+	pool      querier            // db through logq
+	lq        logq               // pool's logq
+	dl        dialects.Deadliner // nil: the dialect cannot bound a connection (direct)
+	scanners  *sync.Pool         // *userScanner, reused across requests
 	// probed is what the dialect's Prober said of the server: 0 not asked yet, 1 an
 	// INSERT returns rows, 2 it does not.
 	probed *atomic.Int32
@@ -113,7 +115,9 @@ func New(m *mappings.Mapping, d dialects.Dialect, db *sql.DB, opts Options) (*En
 	if e.walks == nil && !opts.NoCursors {
 		e.walks = NewLocalCursors(4096)
 	}
-	e.pool = logq{q: db, log: e.log, stmts: e.stmts}
+	e.lq = logq{q: db, log: e.log, stmts: e.stmts}
+	e.pool = e.lq
+	e.dl, _ = d.(dialects.Deadliner)
 	e.probed = new(atomic.Int32)
 	e.scanners = &sync.Pool{}
 	gen, err := sqlgen.New(m, d, sqlgen.Options{FilterLimits: opts.FilterLimits, BcryptCost: opts.BcryptCost})
@@ -145,6 +149,7 @@ func (e *Engine) insertReturns(ctx context.Context) bool {
 	case 2:
 		return false
 	}
+	e.idle(ctx) // the probe takes a connection of its own
 	f, err := pr.Probe(ctx, e.db)
 	if err != nil {
 		return false
@@ -187,7 +192,12 @@ func (e *Engine) ctx(ctx context.Context, op string) (context.Context, context.C
 	if e.log.Enabled(ctx, slog.LevelDebug) {
 		ctx = context.WithValue(ctx, opKey{}, op) // for the debug lines of its statements
 	}
-	return context.WithTimeout(ctx, e.m.Database.QueryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, e.m.Database.QueryTimeout)
+	ctx, done := e.withDirect(ctx)
+	if done == nil {
+		return ctx, cancel
+	}
+	return ctx, func() { done(); cancel() }
 }
 
 type opKey struct{}

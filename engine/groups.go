@@ -39,7 +39,7 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 	page := &GroupPage{StartIndex: l.start}
 	var lastRaw any
 	if !l.totalsOnly() {
-		groups, raws, err := e.queryGroups(ctx, e.q(), e.pageSQL(l, p.SelectList))
+		groups, raws, err := e.queryGroups(ctx, e.q(ctx), e.pageSQL(l, p.SelectList))
 		if err != nil {
 			return nil, err
 		}
@@ -47,7 +47,7 @@ func (e *Engine) GetGroups(ctx context.Context, q Query) (*GroupPage, error) {
 			for _, g := range groups {
 				g.HasMembers = false
 			}
-		} else if err := e.loadMembers(ctx, e.q(), groups, raws); err != nil {
+		} else if err := e.loadMembers(ctx, e.q(ctx), groups, raws); err != nil {
 			return nil, err
 		}
 		page.Groups = groups
@@ -190,7 +190,7 @@ func (e *Engine) GetGroup(ctx context.Context, id string, opts ...ReadOption) (*
 	}
 	ctx, cancel := e.ctx(ctx, "getGroup")
 	defer cancel()
-	return e.getGroup(ctx, e.q(), id, opts...)
+	return e.getGroup(ctx, e.q(ctx), id, opts...)
 }
 
 func (e *Engine) getGroup(ctx context.Context, q querier, id string, opts ...ReadOption) (*Group, error) {

@@ -126,7 +126,7 @@ func (e *Engine) pageBounds(q Query) (limit, start int, err error) {
 
 func (e *Engine) count(ctx context.Context, b *sqlgen.Builder) (int, error) {
 	var n int64
-	if err := e.q().QueryRowContext(ctx, b.String(), b.Args...).Scan(&n); err != nil {
+	if err := e.q(ctx).QueryRowContext(ctx, b.String(), b.Args...).Scan(&n); err != nil {
 		return 0, err
 	}
 	return int(n), nil

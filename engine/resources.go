@@ -82,7 +82,7 @@ func (e *Engine) GetResource(ctx context.Context, typ, id string) (*Resource, er
 }
 
 func (e *Engine) queryResources(ctx context.Context, p *sqlgen.ResourcePlan, sel *sqlgen.Builder) ([]*Resource, []any, error) {
-	rows, err := e.q().QueryContext(ctx, sel.String(), sel.Args...)
+	rows, err := e.q(ctx).QueryContext(ctx, sel.String(), sel.Args...)
 	if err != nil {
 		return nil, nil, e.dbErr("reading "+p.R.Name, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -13,8 +14,9 @@ import (
 )
 
 // The runner: every statement goes through logq (the debug log and the prepared-
-// statement cache), every multi-row write through inTx (retried on deadlocks), and every
-// driver error through dbErr.
+// statement cache) or, outside a transaction where the dialect bounds connections by
+// deadlines, through the operation's direct connection (direct.go), every multi-row
+// write through inTx (retried on deadlocks), and every driver error through dbErr.
 
 // querier is what reads need: a pool or a transaction.
 type querier interface {
@@ -78,13 +80,21 @@ func (l logq) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	return l.q.QueryRowContext(ctx, query, args...)
 }
 
-// q is the pool, logging and using prepared statements (made once: an interface value
-// made per call would be an allocation per statement).
-func (e *Engine) q() querier { return e.pool }
+// q is what an operation's statements outside a transaction run on: its direct
+// connection where the dialect bounds one, otherwise the pool, logging and using
+// prepared statements (made once: an interface value made per call would be an
+// allocation per statement).
+func (e *Engine) q(ctx context.Context) querier {
+	if d := directOf(ctx); d != nil {
+		return d
+	}
+	return e.pool
+}
 
 // inTx runs fn in a transaction, again (a bounded number of times) when the database
 // reports a deadlock or serialization failure.
 func (e *Engine) inTx(ctx context.Context, op string, fn func(tx querier) error) error {
+	e.idle(ctx) // one connection at a time: the transaction's
 	const attempts = 4
 	var err error
 	for i := 0; i < attempts; i++ {
@@ -157,7 +167,7 @@ func (e *Engine) dbErr(op string, err error) error {
 	if err == nil || isEngineErr(err) {
 		return err
 	}
-	if errors.Is(err, context.DeadlineExceeded) || e.d.Classify(err) == dialects.TimedOut {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || e.d.Classify(err) == dialects.TimedOut {
 		return fmt.Errorf("%w: the database did not answer %s within %s; check its load and locks, or raise database.queryTimeout", ErrUnavailable, op, e.m.Database.QueryTimeout)
 	}
 	if errors.Is(err, context.Canceled) {

@@ -57,7 +57,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 		return page, e.dbErr("getUsers", err)
 	}
 	sel := e.pageSQL(l, p.SelectList)
-	rows, err := e.q().QueryContext(ctx, sel.String(), sel.Args...)
+	rows, err := e.q(ctx).QueryContext(ctx, sel.String(), sel.Args...)
 	if err != nil {
 		return nil, e.dbErr("getUsers", err)
 	}
@@ -79,7 +79,7 @@ func (e *Engine) GetUsers(ctx context.Context, q Query) (*UserPage, error) {
 		return nil, e.dbErr("getUsers", err)
 	}
 	rows.Close()
-	if err := e.loadRefs(ctx, e.q(), page.Users, raws, opts...); err != nil {
+	if err := e.loadRefs(ctx, e.q(ctx), page.Users, raws, opts...); err != nil {
 		return nil, err
 	}
 	page.Total, err = e.finish(ctx, l, len(page.Users), lastRaw)
@@ -120,7 +120,7 @@ func (e *Engine) usersByID(ctx context.Context, id string, opts ...ReadOption) (
 	if !ok {
 		return page, nil // no row can have this id
 	}
-	u, err := e.userByID(ctx, "getUsers", e.q(), arg, id, opts...)
+	u, err := e.userByID(ctx, "getUsers", e.q(ctx), arg, id, opts...)
 	if errors.Is(err, ErrNotFound) {
 		return page, nil
 	}
@@ -244,7 +244,7 @@ func (e *Engine) GetUser(ctx context.Context, id string, opts ...ReadOption) (*U
 	}
 	ctx, cancel := e.ctx(ctx, "getUser")
 	defer cancel()
-	return e.getUser(ctx, e.q(), id, opts...)
+	return e.getUser(ctx, e.q(ctx), id, opts...)
 }
 
 func (e *Engine) getUser(ctx context.Context, q querier, id string, opts ...ReadOption) (*User, error) {
@@ -427,7 +427,7 @@ func (e *Engine) CreateUser(ctx context.Context, in *User) (*User, error) {
 // with the INSERT: one round trip, against BEGIN, INSERT, SELECT and COMMIT.
 func (e *Engine) createOne(ctx context.Context, in *User, name string) (*User, error) {
 	p := e.users
-	q := e.q()
+	q := e.q(ctx)
 	if err := e.userNameFree(ctx, q, name, nil); err != nil {
 		return nil, e.dbErr("createUser", err)
 	}
@@ -634,6 +634,7 @@ func (e *Engine) userColumns(ctx context.Context, u *User, create bool, stored *
 		}
 	}
 	if a := p.M.Attr("password"); a != nil && u.HasPassword && a.Column != "" {
+		e.idle(ctx) // a hash takes a while: no connection held meanwhile
 		switch a.Hash {
 		case "plain":
 			set(a.Column, u.Password)
@@ -1041,7 +1042,7 @@ func (e *Engine) writesAlone() bool {
 // transaction; the answer is never another request's write.
 func (e *Engine) updateOne(ctx context.Context, in *User, id string, arg any) (*User, error) {
 	p := e.users
-	q := e.q()
+	q := e.q(ctx)
 	if name, ok := in.Values["userName"].(string); ok {
 		if strings.TrimSpace(name) == "" {
 			return nil, fmt.Errorf("%w: userName: must not be empty", ErrInvalidValue)

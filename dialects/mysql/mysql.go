@@ -6,11 +6,9 @@ package mysql
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -189,62 +187,37 @@ func (*MySQL) Open(dsn string, pool dialects.Pool) (*sql.DB, error) {
 	if cfg.Collation == "" {
 		cfg.Collation = "utf8mb4_unicode_ci"
 	}
-	connector, err := mysql.NewConnector(cfg)
+	// scimsql dials tcp and unix itself, as the driver would, to know each connection's
+	// socket (SetConnDeadline). A DSN with readTimeout or writeTimeout has the driver set
+	// deadlines of its own, which a deadline of ours would not survive.
+	switch cfg.Net {
+	case "tcp", "tcp4", "tcp6", "unix":
+		if cfg.DialFunc == nil && cfg.ReadTimeout == 0 && cfg.WriteTimeout == 0 {
+			cfg.DialFunc = dial
+		}
+	}
+	inner, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, dialects.ErrBadDSN
 	}
-	_, ms := cfg.Params["max_statement_time"]
-	_, me := cfg.Params["max_execution_time"]
-	if t := pool.StatementTimeout; t > 0 && !ms && !me {
-		connector = &boundConnector{Connector: connector, timeout: t}
+	c := &connector{Connector: inner}
+	vs, ms := cfg.Params["max_statement_time"]
+	ve, me := cfg.Params["max_execution_time"]
+	switch t := pool.StatementTimeout; {
+	case ms || me:
+		c.bounded = positive(vs) || positive(ve) // the DSN's own limit; 0 is none
+	case t > 0:
+		c.timeout = t
 	}
-	db := sql.OpenDB(connector)
+	db := sql.OpenDB(c)
 	dialects.Configure(db, pool)
 	return db, nil
 }
 
-// boundConnector sets the server's own limit for one statement on every new connection.
-// MariaDB and MySQL name it differently, and a DSN parameter the server does not know
-// fails the connection, so the first connection asks in turn (MariaDB's
-// max_statement_time, in seconds, for every statement; then MySQL 5.7.8+'s
-// max_execution_time, in milliseconds, which bounds SELECTs only) and the rest use what
-// worked.
-type boundConnector struct {
-	driver.Connector
-	timeout time.Duration
-	// kind is what the server took: 0 not known yet, 1 max_statement_time,
-	// 2 max_execution_time, 3 neither (a server older than both).
-	kind atomic.Int32
-}
-
-// Connect implements driver.Connector.
-func (c *boundConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := c.Connector.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ex, ok := conn.(driver.ExecerContext)
-	if !ok {
-		return conn, nil
-	}
-	sets := []string{
-		"SET SESSION max_statement_time = " + strconv.FormatFloat(c.timeout.Seconds(), 'f', 3, 64),
-		"SET SESSION max_execution_time = " + strconv.FormatInt(c.timeout.Milliseconds(), 10),
-	}
-	for k := max(c.kind.Load(), 1); k <= 2; k++ {
-		_, err := ex.ExecContext(ctx, sets[k-1], nil)
-		if err == nil {
-			c.kind.Store(k)
-			return conn, nil
-		}
-		var me *mysql.MySQLError
-		if !errors.As(err, &me) || me.Number != errUnknownVariable {
-			conn.Close()
-			return nil, err
-		}
-	}
-	c.kind.Store(3)
-	return conn, nil
+// positive says whether a DSN parameter is a number above zero.
+func positive(v string) bool {
+	f, err := strconv.ParseFloat(strings.Trim(v, "'\""), 64)
+	return err == nil && f > 0
 }
 
 var _ dialects.PrivilegeChecker = (*MySQL)(nil)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -127,6 +128,18 @@ func (*Postgres) Open(dsn string, pool dialects.Pool) (*sql.DB, error) {
 	// statement leaves pg_stat_activity within milliseconds (TestCancelledRequest...).
 	// Waiting for the cancel's confirmation instead would keep the connection, at the
 	// price of answering up to that wait after the query timeout.
+	// A connection the server bounds says so for SetConnDeadline, which must not copy
+	// the connection's configuration on every call to find out.
+	if positive(cfg.RuntimeParams["statement_timeout"]) {
+		after := cfg.AfterConnect
+		cfg.AfterConnect = func(ctx context.Context, pc *pgconn.PgConn) error {
+			pc.CustomData()[boundedKey] = true
+			if after != nil {
+				return after(ctx, pc)
+			}
+			return nil
+		}
+	}
 	db := stdlib.OpenDB(*cfg)
 	dialects.Configure(db, pool)
 	return db, nil
@@ -148,4 +161,36 @@ func (*Postgres) RequiredColumns(ctx context.Context, db *sql.DB, table string) 
 		WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull
 		AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = ''
 		ORDER BY a.attnum`, table)
+}
+
+var _ dialects.Deadliner = (*Postgres)(nil)
+
+// SetConnDeadline implements dialects.Deadliner: a deadline on the connection's socket,
+// for connections the server bounds (statement_timeout, ours or the DSN's, above zero).
+// pgx sets deadlines of its own only to give a cancelled context's statement up, which a
+// statement run under a context that cannot end never has.
+func (*Postgres) SetConnDeadline(driverConn any, t time.Time) error {
+	c, ok := driverConn.(*stdlib.Conn)
+	if !ok {
+		return dialects.ErrNoDeadline
+	}
+	pc := c.Conn().PgConn()
+	if pc.CustomData()[boundedKey] != true {
+		return dialects.ErrNoDeadline
+	}
+	return pc.Conn().SetDeadline(t)
+}
+
+// boundedKey marks, in a connection's CustomData, that its statements are bounded by the
+// server (statement_timeout above zero).
+const boundedKey = "scimsql.statementTimeout"
+
+// positive says whether a duration setting ("5000", "30s", "0ms") is above zero.
+func positive(v string) bool {
+	n := strings.IndexFunc(v, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	if n < 0 {
+		n = len(v)
+	}
+	f, err := strconv.ParseFloat(v[:n], 64)
+	return err == nil && f > 0
 }
