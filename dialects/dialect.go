@@ -24,6 +24,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -204,6 +205,18 @@ type Deadliner interface {
 	// connection that is not the dialect's own or whose statements the server does not
 	// bound, which then runs its statements under the request's context as before.
 	SetConnDeadline(driverConn any, t time.Time) error
+}
+
+// Positive says whether a session setting from a DSN ("5000", "30s", "0.5", "'7'", "0ms")
+// is a number above zero, whatever its unit: whether the server bounds statements.
+func Positive(v string) bool {
+	v = strings.Trim(v, "'\"")
+	n := strings.IndexFunc(v, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	if n < 0 {
+		n = len(v)
+	}
+	f, err := strconv.ParseFloat(v[:n], 64)
+	return err == nil && f > 0
 }
 
 // ErrNoDeadline is what Deadliner.SetConnDeadline returns for a connection it cannot bound.

@@ -205,19 +205,13 @@ func (*MySQL) Open(dsn string, pool dialects.Pool) (*sql.DB, error) {
 	ve, me := cfg.Params["max_execution_time"]
 	switch t := pool.StatementTimeout; {
 	case ms || me:
-		c.bounded = positive(vs) || positive(ve) // the DSN's own limit; 0 is none
+		c.bounded = dialects.Positive(vs) || dialects.Positive(ve) // the DSN's own limit; 0 is none
 	case t > 0:
 		c.timeout = t
 	}
 	db := sql.OpenDB(c)
 	dialects.Configure(db, pool)
 	return db, nil
-}
-
-// positive says whether a DSN parameter is a number above zero.
-func positive(v string) bool {
-	f, err := strconv.ParseFloat(strings.Trim(v, "'\""), 64)
-	return err == nil && f > 0
 }
 
 var _ dialects.PrivilegeChecker = (*MySQL)(nil)

@@ -130,7 +130,7 @@ func (*Postgres) Open(dsn string, pool dialects.Pool) (*sql.DB, error) {
 	// price of answering up to that wait after the query timeout.
 	// A connection the server bounds says so for SetConnDeadline, which must not copy
 	// the connection's configuration on every call to find out.
-	if positive(cfg.RuntimeParams["statement_timeout"]) {
+	if dialects.Positive(cfg.RuntimeParams["statement_timeout"]) {
 		after := cfg.AfterConnect
 		cfg.AfterConnect = func(ctx context.Context, pc *pgconn.PgConn) error {
 			pc.CustomData()[boundedKey] = true
@@ -184,13 +184,3 @@ func (*Postgres) SetConnDeadline(driverConn any, t time.Time) error {
 // boundedKey marks, in a connection's CustomData, that its statements are bounded by the
 // server (statement_timeout above zero).
 const boundedKey = "scimsql.statementTimeout"
-
-// positive says whether a duration setting ("5000", "30s", "0ms") is above zero.
-func positive(v string) bool {
-	n := strings.IndexFunc(v, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
-	if n < 0 {
-		n = len(v)
-	}
-	f, err := strconv.ParseFloat(v[:n], 64)
-	return err == nil && f > 0
-}
