@@ -865,9 +865,22 @@ func (s *suite) groups(t *testing.T, c *client) {
 	if got := memberIDs(c.must(200, "GET", "/Groups/"+url.PathEscape(gid), nil)); strings.Join(got, ",") != strings.Join(sorted(u2, u3), ",") {
 		t.Fatalf("members after GET: %v", got)
 	}
-	// A member that is not a user is a 400 and nothing changes, not even the name.
-	bad := map[string]any{"displayName": name + " renamed", "members": []any{map[string]any{"value": u1}, map[string]any{"value": "999999999"}}}
-	c.wantError(400, "PUT", "/Groups/"+url.PathEscape(gid), bad, "999999999")
+	// A member that is not a user is a 400 and nothing changes, not even the name; under
+	// groups.members.unknown: skip the other members are written and that one left out.
+	absent := s.absentUserID()
+	bad := map[string]any{"displayName": name + " renamed", "members": []any{map[string]any{"value": u1}, map[string]any{"value": "999999999"}, map[string]any{"value": absent}}}
+	if s.skipsUnknown() {
+		g = c.must(200, "PUT", "/Groups/"+url.PathEscape(gid), bad)
+		for _, got := range []map[string]any{g, c.must(200, "GET", "/Groups/"+url.PathEscape(gid), nil)} {
+			if str(got["displayName"]) != name+" renamed" || strings.Join(memberIDs(got), ",") != u1 {
+				t.Fatalf("a PUT with members that name no user, under unknown: skip: want the rename and %s alone, got %s", u1, mustJSON(got))
+			}
+		}
+		doc["members"] = []any{map[string]any{"value": u2}, map[string]any{"value": u3}}
+		c.must(200, "PUT", "/Groups/"+url.PathEscape(gid), doc)
+	} else {
+		c.wantError(400, "PUT", "/Groups/"+url.PathEscape(gid), bad, "999999999")
+	}
 	g = c.must(200, "GET", "/Groups/"+url.PathEscape(gid), nil)
 	if str(g["displayName"]) != name || strings.Join(memberIDs(g), ",") != strings.Join(sorted(u2, u3), ",") {
 		t.Fatalf("a failed PUT changed the group: %s", mustJSON(g))
@@ -911,6 +924,23 @@ func (s *suite) groups(t *testing.T, c *client) {
 	c.wantError(404, "DELETE", "/Groups/"+url.PathEscape(gid), nil)
 	// The users are still there.
 	c.must(200, "GET", "/Users/"+url.PathEscape(u1), nil)
+}
+
+// skipsUnknown reports whether the mapping leaves out members that name no user
+// (groups.members.unknown: skip) rather than refusing the write.
+func (s *suite) skipsUnknown() bool {
+	return s.m.Groups != nil && s.m.Groups.Members != nil && s.m.Groups.Members.Unknown == mappings.UnknownSkip
+}
+
+// absentUserID is an id of the users' key type that no user has.
+func (s *suite) absentUserID() string {
+	switch s.m.Users.ID.Type {
+	case "integer":
+		return "987654321"
+	case "uuid":
+		return "00000000-0000-4000-8000-00000000dead"
+	}
+	return "nobody-" + s.tag
 }
 
 func (s *suite) groupImport(t *testing.T, c *client) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -296,14 +297,17 @@ func (e *Engine) CreateGroup(ctx context.Context, in *Group) (*Group, error) {
 	defer cancel()
 	p := e.groups
 	var out *Group
+	var members *wantedMembers
 	err = e.inTx(ctx, "createGroup", func(tx querier) error {
 		if err := e.displayNameFree(ctx, tx, in.DisplayName, nil); err != nil {
 			return err
 		}
-		members, err := e.memberArgs(ctx, tx, in.Members)
+		want, err := e.memberArgs(ctx, tx, in.Members)
 		if err != nil {
 			return err
 		}
+		members = want
+		in = want.answering(in)
 		id, err := e.newID(&p.M.ID, nil, in)
 		if err != nil {
 			return err
@@ -322,11 +326,11 @@ func (e *Engine) CreateGroup(ctx context.Context, in *Group) (*Group, error) {
 				return err
 			}
 			garg, _ := sqlgen.IDArg(&p.M.ID, id)
-			if err := e.addMembers(ctx, tx, garg, members); err != nil {
+			if err := e.addMembers(ctx, tx, garg, want.keys); err != nil {
 				return err
 			}
 		} else {
-			data := map[string]any{"id": id, "group": groupData(in), "members": memberIDs(in), "add": memberIDs(in), "remove": []string{}}
+			data := map[string]any{"id": id, "group": groupData(in), "members": want.ids(), "add": want.ids(), "remove": []string{}}
 			row, err := e.runStatements(ctx, tx, op, data)
 			if err != nil {
 				return err
@@ -348,19 +352,10 @@ func (e *Engine) CreateGroup(ctx context.Context, in *Group) (*Group, error) {
 	if errors.Is(err, ErrConflict) && !strings.Contains(err.Error(), "displayName") {
 		err = fmt.Errorf("%w: displayName %q: a group with this name already exists", ErrConflict, in.DisplayName)
 	}
-	return out, err
-}
-
-func memberIDs(g *Group) []string {
-	ids := make([]string, 0, len(g.Members))
-	seen := map[string]bool{}
-	for _, m := range g.Members {
-		if !seen[m.Value] {
-			seen[m.Value] = true
-			ids = append(ids, m.Value)
-		}
+	if err == nil {
+		e.skippedMembers(ctx, "createGroup", out.ID, members)
 	}
-	return ids
+	return out, err
 }
 
 func (e *Engine) groupReadBack(ctx context.Context, q querier, in *Group, id string, opts ...ReadOption) (*Group, error) {
@@ -424,21 +419,23 @@ func (e *Engine) displayNameFree(ctx context.Context, tx querier, name string, e
 	return err
 }
 
-// memberArgs checks that every member is a user and returns the members' key values in
-// request order without duplicates.
-func (e *Engine) memberArgs(ctx context.Context, tx querier, members []Member) ([]any, error) {
-	args, err := e.parseMembers(members)
-	if err != nil || len(args) == 0 {
-		return args, err
-	}
-	if err := e.usersExist(ctx, tx, args); err != nil {
+// memberArgs checks the requested members against the users table and returns them, in
+// request order without duplicates: a member that names no user is a 400, or, under
+// groups.members.unknown: skip, left out.
+func (e *Engine) memberArgs(ctx context.Context, tx querier, members []Member) (*wantedMembers, error) {
+	w, err := e.wanted(members)
+	if err != nil {
 		return nil, err
 	}
-	return args, nil
+	if w.keys, err = e.checkUsers(ctx, tx, w, w.keys); err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 // parseMembers converts member ids to key values, in request order without duplicates;
-// an id that cannot be a user's is a 400. It does not ask the database.
+// an id that cannot be a user's is a 400 (left out under groups.members.unknown: skip). It
+// does not ask the database.
 func (e *Engine) parseMembers(members []Member) ([]any, error) {
 	w, err := e.wanted(members)
 	if err != nil {
@@ -449,14 +446,23 @@ func (e *Engine) parseMembers(members []Member) ([]any, error) {
 
 // wantedMembers is a requested member list: the key values in request order without
 // duplicates, each member as the answer gives it back (its id as the key reads, with the
-// request's display), and where each key is in the list.
+// request's display), and where each key is in the list. skipped are the ids that name no
+// user, left out under groups.members.unknown: skip.
 type wantedMembers struct {
 	keys    []any
 	members []Member
 	index   map[any]int
+	skipped []string
 }
 
-// wanted parses a requested member list; an id that cannot be a user's is a 400.
+// skipUnknown reports whether a member that names no user is left out rather than refused.
+func (e *Engine) skipUnknown() bool {
+	mem := e.m.Groups.Members
+	return mem != nil && mem.Unknown == mappings.UnknownSkip
+}
+
+// wanted parses a requested member list; an id that cannot be a user's is a 400, or is
+// left out (w.skipped) under groups.members.unknown: skip.
 func (e *Engine) wanted(members []Member) (*wantedMembers, error) {
 	w := &wantedMembers{}
 	if len(members) == 0 {
@@ -473,6 +479,10 @@ func (e *Engine) wanted(members []Member) (*wantedMembers, error) {
 	for _, m := range members {
 		arg, ok := sqlgen.IDArg(k, m.Value)
 		if !ok {
+			if e.skipUnknown() {
+				w.skip(m.Value)
+				continue
+			}
 			return nil, fmt.Errorf("%w: members: %q is not the id of a user", ErrInvalidValue, m.Value)
 		}
 		if _, dup := w.index[arg]; dup {
@@ -493,6 +503,48 @@ func (e *Engine) wanted(members []Member) (*wantedMembers, error) {
 		w.members = append(w.members, m)
 	}
 	return w, nil
+}
+
+// skip records an id left out, once.
+func (w *wantedMembers) skip(id string) {
+	if !slices.Contains(w.skipped, id) {
+		w.skipped = append(w.skipped, id)
+	}
+}
+
+// drop leaves the given keys out of the list (users that are not there), recording them
+// as skipped.
+func (w *wantedMembers) drop(missing []any) {
+	if len(missing) == 0 {
+		return
+	}
+	gone := make(map[any]bool, len(missing))
+	for _, k := range missing {
+		gone[k] = true
+		w.skip(sqlgen.IDString(k))
+	}
+	keys, members := w.keys[:0], w.members[:0]
+	for i, k := range w.keys {
+		if !gone[k] {
+			keys, members = append(keys, k), append(members, w.members[i])
+		}
+	}
+	w.keys, w.members = keys, members
+	w.index = make(map[any]int, len(keys))
+	for i, k := range keys {
+		w.index[k] = i
+	}
+}
+
+// answering is the group a write answers with where no getGroup reads it back: in,
+// without the members left out.
+func (w *wantedMembers) answering(in *Group) *Group {
+	if len(w.skipped) == 0 {
+		return in
+	}
+	g := *in
+	g.Members = w.members
+	return &g
 }
 
 // ids are the members' ids, as the key reads them, in request order without duplicates.
@@ -539,8 +591,36 @@ func (e *Engine) userKey(v any) any {
 	return sqlgen.IDString(v)
 }
 
-// usersExist fails with ErrInvalidValue naming the first id that is not a user.
-func (e *Engine) usersExist(ctx context.Context, tx querier, args []any) error {
+// checkUsers asks which of keys (a subset of w's) are users. Where one is not, it is a 400
+// naming it, or, under groups.members.unknown: skip, it is left out of w and of the keys
+// returned.
+func (e *Engine) checkUsers(ctx context.Context, tx querier, w *wantedMembers, keys []any) ([]any, error) {
+	missing, err := e.missingUsers(ctx, tx, keys)
+	if err != nil || len(missing) == 0 {
+		return keys, err
+	}
+	if !e.skipUnknown() {
+		return nil, fmt.Errorf("%w: members: %q is not the id of a user", ErrInvalidValue, sqlgen.IDString(missing[0]))
+	}
+	w.drop(missing)
+	gone := make(map[any]bool, len(missing))
+	for _, k := range missing {
+		gone[k] = true
+	}
+	out := make([]any, 0, len(keys)-len(missing))
+	for _, k := range keys {
+		if !gone[k] {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// missingUsers returns the keys, in their order, that no user in scope has.
+func (e *Engine) missingUsers(ctx context.Context, tx querier, args []any) ([]any, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
 	found := make(map[string]bool, len(args))
 	chunk := e.chunkSize()
 	for start := 0; start < len(args); start += chunk {
@@ -548,28 +628,48 @@ func (e *Engine) usersExist(ctx context.Context, tx querier, args []any) error {
 		b := e.gen.UsersIn(args[start:end])
 		rows, err := tx.QueryContext(ctx, b.String(), b.Args...)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for rows.Next() {
 			var v any
 			if err := rows.Scan(&v); err != nil {
 				rows.Close()
-				return err
+				return nil, err
 			}
 			found[sqlgen.IDString(v)] = true
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
+	var missing []any
 	for _, a := range args {
 		if !found[sqlgen.IDString(a)] {
-			return fmt.Errorf("%w: members: %q is not the id of a user", ErrInvalidValue, sqlgen.IDString(a))
+			missing = append(missing, a)
 		}
 	}
-	return nil
+	return missing, nil
+}
+
+// skippedMembers logs, once a write has committed, the members it left out because they
+// name no user (groups.members.unknown: skip), so that an operator sees what a client
+// asked for and did not get.
+func (e *Engine) skippedMembers(ctx context.Context, op, gid string, w *wantedMembers) {
+	if w == nil || len(w.skipped) == 0 {
+		return
+	}
+	const most = 10
+	ids := make([]string, 0, min(len(w.skipped), most))
+	for _, id := range w.skipped[:min(len(w.skipped), most)] {
+		if len(id) > 64 {
+			id = strings.ToValidUTF8(id[:64], "") + "..."
+		}
+		ids = append(ids, id)
+	}
+	e.log.WarnContext(ctx, "group members left out: they name no user (groups.members.unknown: skip)",
+		"op", op, "group", gid, "count", len(w.skipped), "ids", ids)
 }
 
 func (e *Engine) addMembers(ctx context.Context, tx querier, gid any, users []any) error {
@@ -669,6 +769,7 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group, ifMatch 
 	}
 	ctx, cancel := e.ctx(ctx, "updateGroup")
 	defer cancel()
+	var want *wantedMembers
 	var out *Group
 	err = e.inTx(ctx, "updateGroup", func(tx querier) error {
 		stored, err := e.lockGroup(ctx, tx, gid)
@@ -687,7 +788,6 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group, ifMatch 
 			}
 		}
 		var add, remove []any
-		var want *wantedMembers
 		if in.HasMembers {
 			if want, err = e.wanted(in.Members); err != nil {
 				return err
@@ -703,9 +803,10 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group, ifMatch 
 			}
 			// Only new members are checked: the stored ones were when they were added,
 			// so moving one member of a large group asks the database about one user.
-			if err := e.usersExist(ctx, tx, add); err != nil {
+			if add, err = e.checkUsers(ctx, tx, want, add); err != nil {
 				return err
 			}
+			in = want.answering(in)
 		}
 		if op.Auto {
 			g := *in
@@ -746,6 +847,9 @@ func (e *Engine) UpdateGroup(ctx context.Context, id string, in *Group, ifMatch 
 		}
 		return nil
 	})
+	if err == nil {
+		e.skippedMembers(ctx, "updateGroup", id, want)
+	}
 	return out, err
 }
 

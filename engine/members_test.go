@@ -1,10 +1,17 @@
 package engine
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"log/slog"
+	"os"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/scimsql/scimsql/dialects"
 	"github.com/scimsql/scimsql/dialects/sqlite"
 	"github.com/scimsql/scimsql/mappings"
 )
@@ -102,4 +109,153 @@ groups:
 		t.Fatal(err)
 	}
 	return e
+}
+
+// Under groups.members.unknown: skip a member that names no user, malformed for the key
+// or well formed and absent, is left out of every group write (create, PUT, PATCH add and
+// replace) while the others are written; the answer and the stored rows agree, and one
+// warning per committed write names the group and the ids. Under reject, the default,
+// the same writes are a 400 that writes nothing.
+func TestUnknownMembers(t *testing.T) {
+	for _, mode := range []string{"skip", "reject"} {
+		t.Run(mode, func(t *testing.T) {
+			text, err := os.ReadFile("../examples/quickstart/mapping.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			yaml := strings.Replace(string(text), "members: {table: group_members, group: group_id, user: user_id}",
+				"members: {table: group_members, group: group_id, user: user_id, unknown: "+mode+"}", 1)
+			m, err := mappings.Load([]byte(yaml), "mapping.yaml", mappings.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Database.Init = nil
+			d := sqlite.New()
+			db := quickstartDB(t, d, dialects.Pool{MaxOpen: 2, MaxIdle: 2})
+			var logs bytes.Buffer
+			e, err := New(m, d, db, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			var users []string
+			for _, n := range []string{"a", "b", "c"} {
+				u, err := e.CreateUser(ctx, pushUser(n+"@example.com", n, n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				users = append(users, u.ID)
+			}
+			stored := func(gid string) string {
+				rows, err := db.Query("SELECT user_id FROM group_members WHERE group_id = ? ORDER BY user_id", gid)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				var out []string
+				for rows.Next() {
+					var v string
+					if err := rows.Scan(&v); err != nil {
+						t.Fatal(err)
+					}
+					out = append(out, v)
+				}
+				return strings.Join(out, ",")
+			}
+			ids := func(ms []Member) string {
+				var out []string
+				for _, m := range ms {
+					out = append(out, m.Value)
+				}
+				slices.Sort(out)
+				return strings.Join(out, ",")
+			}
+			with := func(vals ...string) []Member {
+				out := make([]Member, len(vals))
+				for i, v := range vals {
+					out[i] = Member{Value: v}
+				}
+				return out
+			}
+			const malformed, absent = "string id 1", "987654321"
+
+			g, err := e.CreateGroup(ctx, &Group{DisplayName: "Team", Members: with(users[0], malformed, absent), HasMembers: true})
+			if mode == "reject" {
+				if !errors.Is(err, ErrInvalidValue) || !strings.Contains(err.Error(), malformed) {
+					t.Fatalf("create with members that name no user: %v, want a 400 naming %q", err, malformed)
+				}
+				var n int
+				if err := db.QueryRow("SELECT COUNT(*) FROM groups").Scan(&n); err != nil || n != 0 {
+					t.Fatalf("a refused create wrote %d groups (%v)", n, err)
+				}
+				g, err = e.CreateGroup(ctx, &Group{DisplayName: "Team", Members: with(users[0]), HasMembers: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = e.UpdateGroup(ctx, g.ID, &Group{DisplayName: "Team", Members: with(users[1], absent), HasMembers: true})
+				if !errors.Is(err, ErrInvalidValue) || !strings.Contains(err.Error(), absent) {
+					t.Fatalf("PUT with an absent user: %v, want a 400 naming %s", err, absent)
+				}
+				if err := e.PatchGroup(ctx, g.ID, GroupPatch{Add: []string{users[1], absent}}); !errors.Is(err, ErrInvalidValue) {
+					t.Fatalf("PATCH add of an absent user: %v, want a 400", err)
+				}
+				if got := stored(g.ID); got != users[0] {
+					t.Fatalf("refused writes changed the members: %s", got)
+				}
+				if strings.Contains(logs.String(), "left out") {
+					t.Fatalf("reject logged members as left out: %s", logs.String())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ids(g.Members) != users[0] || stored(g.ID) != users[0] {
+				t.Fatalf("create: answered %s, stored %s, want %s", ids(g.Members), stored(g.ID), users[0])
+			}
+			line := logs.String()
+			for _, want := range []string{"group members left out", "op=createGroup", "group=" + g.ID, "count=2", malformed, absent} {
+				if !strings.Contains(line, want) {
+					t.Errorf("the create's warning lacks %q: %s", want, line)
+				}
+			}
+			// PUT: one new member, one absent; the member that stays stays.
+			logs.Reset()
+			g, err = e.UpdateGroup(ctx, g.ID, &Group{DisplayName: "Team", Members: with(users[0], users[1], absent), HasMembers: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := users[0] + "," + users[1]
+			if ids(g.Members) != want || stored(g.ID) != want {
+				t.Fatalf("PUT: answered %s, stored %s, want %s", ids(g.Members), stored(g.ID), want)
+			}
+			if !strings.Contains(logs.String(), "op=updateGroup") || !strings.Contains(logs.String(), "count=1") {
+				t.Errorf("the PUT's warning: %s", logs.String())
+			}
+			// PATCH add and replace.
+			if err := e.PatchGroup(ctx, g.ID, GroupPatch{Add: []string{users[2], malformed}}); err != nil {
+				t.Fatal(err)
+			}
+			if got := stored(g.ID); got != strings.Join(users, ",") {
+				t.Fatalf("PATCH add: stored %s", got)
+			}
+			if err := e.PatchGroup(ctx, g.ID, GroupPatch{ReplaceMembers: true, Members: []string{absent, users[2]}}); err != nil {
+				t.Fatal(err)
+			}
+			if got := stored(g.ID); got != users[2] {
+				t.Fatalf("PATCH replace: stored %s, want %s", got, users[2])
+			}
+			// A write that fails logs nothing left out: nothing was written.
+			if _, err := e.CreateGroup(ctx, &Group{DisplayName: "team", Members: with(users[0], absent), HasMembers: true}); !errors.Is(err, ErrConflict) {
+				t.Fatalf("a second Team: %v, want a conflict", err)
+			}
+			logs.Reset()
+			if _, err := e.CreateGroup(ctx, &Group{DisplayName: "TEAM", Members: with(absent), HasMembers: true}); !errors.Is(err, ErrConflict) {
+				t.Fatal(err)
+			}
+			if strings.Contains(logs.String(), "left out") {
+				t.Fatalf("a refused write logged members as left out: %s", logs.String())
+			}
+		})
+	}
 }

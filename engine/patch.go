@@ -39,7 +39,8 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch, ifMatc
 	}
 	ctx, cancel := e.ctx(ctx, "patchGroup")
 	defer cancel()
-	return e.inTx(ctx, "patchGroup", func(tx querier) error {
+	var want *wantedMembers
+	err = e.inTx(ctx, "patchGroup", func(tx querier) error {
 		stored, err := e.lockGroup(ctx, tx, gid)
 		if err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -58,8 +59,7 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch, ifMatc
 		var add, remove []any
 		switch {
 		case p.ReplaceMembers:
-			want, err := e.wanted(toMembers(p.Members))
-			if err != nil {
+			if want, err = e.wanted(toMembers(p.Members)); err != nil {
 				return err
 			}
 			have, err := e.currentMembers(ctx, tx, gid)
@@ -68,15 +68,14 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch, ifMatc
 			}
 			add, remove = want.diff(e, have)
 			// As a PUT: only the users who join are checked.
-			if err := e.usersExist(ctx, tx, add); err != nil {
+			if add, err = e.checkUsers(ctx, tx, want, add); err != nil {
 				return err
 			}
 		default:
-			want, err := e.wanted(toMembers(p.Add))
-			if err != nil {
+			if want, err = e.wanted(toMembers(p.Add)); err != nil {
 				return err
 			}
-			if err := e.usersExist(ctx, tx, want.keys); err != nil {
+			if want.keys, err = e.checkUsers(ctx, tx, want, want.keys); err != nil {
 				return err
 			}
 			if len(want.keys) > 0 && gp.MemTable != "" {
@@ -140,6 +139,10 @@ func (e *Engine) PatchGroup(ctx context.Context, id string, p GroupPatch, ifMatc
 		_, err = e.runStatements(ctx, tx, op, map[string]any{"id": id, "group": gd, "members": nil, "add": keyStrings(add), "remove": keyStrings(remove)})
 		return err
 	})
+	if err == nil {
+		e.skippedMembers(ctx, "patchGroup", id, want)
+	}
+	return err
 }
 
 func toMembers(ids []string) []Member {

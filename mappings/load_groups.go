@@ -35,7 +35,7 @@ func (l *loader) groups(n *yaml.Node, app App) *Groups {
 	l.at("groups.created", o.get("created"))
 	if mn := o.get("members"); mn != nil {
 		mo := l.object(mn, "groups.members")
-		mo.strict("table", "group", "user", "where", "set")
+		mo.strict("table", "group", "user", "where", "set", "unknown")
 		mem := &Members{}
 		var xn *yaml.Node
 		mem.Table, xn = mo.str("table", true)
@@ -54,6 +54,15 @@ func (l *loader) groups(n *yaml.Node, app App) *Groups {
 		mem.Set = l.set(mo.get("set"), "groups.members.set", false)
 		l.checkSet(mo.get("set"), "groups.members.set", mem.Set, map[string]string{
 			strings.ToLower(mem.GroupColumn): "groups.members.group", strings.ToLower(mem.UserColumn): "groups.members.user"})
+		mem.Unknown = UnknownReject
+		if u, un := mo.str("unknown", false); un != nil {
+			switch u {
+			case UnknownReject, UnknownSkip:
+				mem.Unknown = u
+			default:
+				l.errorf(un, "groups.members.unknown", "%q: want reject (a member that names no user is a 400 and nothing is written) or skip (the other members are written, that one is left out and logged)", u)
+			}
+		}
 		g.Members = mem
 	}
 	g.Operations = l.operations(o.get("operations"), "groups.operations", GroupOps)

@@ -136,6 +136,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 		}
 		eq(t, "users.set copies and sql", extra, []string{"userName/slug/", "name.familyName/lower/", "//SELECT MIN(name) FROM twofa_schemes"})
 		eq(t, "groups.set", len(m.Groups.Set), 3)
+		eq(t, "groups.members.unknown", m.Groups.Members.Unknown, UnknownSkip)
 		eq(t, "groups.set copy", m.Groups.Set[2].Copy+"/"+m.Groups.Set[2].Transform, "displayName/trim")
 		eq(t, "users.lastModified", *m.Users.LastModified, LastModified{Column: "updated_unix", Maintain: true, Format: "unix"})
 		eq(t, "users.created", *m.Users.Created, LastModified{Column: "created_on", Maintain: true, Format: "timestamp"})
@@ -176,7 +177,7 @@ var goodFacts = map[string]func(t *testing.T, m *Mapping){
 			t.Errorf("Groups.Members.Where = %+v", mem.Where)
 		}
 		mem.Where = nil
-		eq(t, "Groups.Members", mem, Members{Table: "team_members", GroupColumn: "team_id", UserColumn: "person_id"})
+		eq(t, "Groups.Members", mem, Members{Table: "team_members", GroupColumn: "team_id", UserColumn: "person_id", Unknown: UnknownReject})
 		eq(t, "Groups.Operations", len(m.Groups.Operations), 0)
 		eq(t, "DSN", m.Database.DSN.Reveal(), "file:teams.db?_pragma=foreign_keys(1)")
 	},

@@ -520,7 +520,17 @@ type Members struct {
 	// Set are columns a new membership row is written with besides the two keys (Moodle's
 	// timeadded): constants, the time, generated values.
 	Set []*SetColumn
+	// Unknown is what a write does with a member that names no user: UnknownReject (the
+	// default) answers 400 and writes nothing; UnknownSkip writes the other members, leaves
+	// that one out and logs it.
+	Unknown string
 }
+
+// What a group write does with a member that names no user (groups.members.unknown).
+const (
+	UnknownReject = "reject"
+	UnknownSkip   = "skip"
+)
 
 // NowFormats are the ways a set column holds the current time: the database's time type
 // (timestamp), Unix seconds or milliseconds.

@@ -485,14 +485,20 @@ func (c *Codec) GroupPatch(ops []PatchOp) (engine.GroupPatch, error) {
 	return gp, nil
 }
 
+// memberValues reads the member ids of a PATCH value: a member object ({"value": "id"}),
+// a list of them, or, as Microsoft's reference server reads it, the id alone ("id", or a
+// list of ids), which names the member as its value would.
 func memberValues(v any) ([]string, error) {
 	var out []string
 	for i, it := range asList(v) {
-		m, ok := it.(map[string]any)
-		if !ok {
-			return nil, patchErr("invalidValue", "members[%d] must be an object with a value", i)
+		raw := it
+		if m, ok := it.(map[string]any); ok {
+			raw, _ = lookupFold(m, "value")
+		} else if _, ok := it.(string); !ok {
+			if _, ok := it.(json.Number); !ok {
+				return nil, patchErr("invalidValue", "members[%d] must be an object with a value, or a user id", i)
+			}
 		}
-		raw, _ := lookupFold(m, "value")
 		switch x := raw.(type) {
 		case string:
 			if x == "" {
