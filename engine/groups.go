@@ -523,7 +523,8 @@ func (w *wantedMembers) drop(missing []any) {
 		gone[k] = true
 		w.skip(sqlgen.IDString(k))
 	}
-	keys, members := w.keys[:0], w.members[:0]
+	// New slices: callers may hold w.keys.
+	keys, members := make([]any, 0, len(w.keys)), make([]Member, 0, len(w.members))
 	for i, k := range w.keys {
 		if !gone[k] {
 			keys, members = append(keys, k), append(members, w.members[i])
@@ -603,13 +604,9 @@ func (e *Engine) checkUsers(ctx context.Context, tx querier, w *wantedMembers, k
 		return nil, fmt.Errorf("%w: members: %q is not the id of a user", ErrInvalidValue, sqlgen.IDString(missing[0]))
 	}
 	w.drop(missing)
-	gone := make(map[any]bool, len(missing))
-	for _, k := range missing {
-		gone[k] = true
-	}
 	out := make([]any, 0, len(keys)-len(missing))
 	for _, k := range keys {
-		if !gone[k] {
+		if _, ok := w.index[k]; ok {
 			out = append(out, k)
 		}
 	}

@@ -233,7 +233,7 @@ func TestUnknownMembers(t *testing.T) {
 				t.Errorf("the PUT's warning: %s", logs.String())
 			}
 			// PATCH add and replace.
-			if err := e.PatchGroup(ctx, g.ID, GroupPatch{Add: []string{users[2], malformed}}); err != nil {
+			if err := e.PatchGroup(ctx, g.ID, GroupPatch{Add: []string{absent, users[2], malformed}}); err != nil {
 				t.Fatal(err)
 			}
 			if got := stored(g.ID); got != strings.Join(users, ",") {
