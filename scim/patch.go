@@ -492,12 +492,12 @@ func memberValues(v any) ([]string, error) {
 	var out []string
 	for i, it := range asList(v) {
 		raw := it
-		if m, ok := it.(map[string]any); ok {
-			raw, _ = lookupFold(m, "value")
-		} else if _, ok := it.(string); !ok {
-			if _, ok := it.(json.Number); !ok {
-				return nil, patchErr("invalidValue", "members[%d] must be an object with a value, or a user id", i)
-			}
+		switch x := it.(type) {
+		case map[string]any:
+			raw, _ = lookupFold(x, "value")
+		case string, json.Number:
+		default:
+			return nil, patchErr("invalidValue", "members[%d] must be an object with a value, or a user id", i)
 		}
 		switch x := raw.(type) {
 		case string:
