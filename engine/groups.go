@@ -297,16 +297,15 @@ func (e *Engine) CreateGroup(ctx context.Context, in *Group) (*Group, error) {
 	defer cancel()
 	p := e.groups
 	var out *Group
-	var members *wantedMembers
+	var want *wantedMembers
 	err = e.inTx(ctx, "createGroup", func(tx querier) error {
 		if err := e.displayNameFree(ctx, tx, in.DisplayName, nil); err != nil {
 			return err
 		}
-		want, err := e.memberArgs(ctx, tx, in.Members)
-		if err != nil {
+		var err error
+		if want, err = e.memberArgs(ctx, tx, in.Members); err != nil {
 			return err
 		}
-		members = want
 		in = want.answering(in)
 		id, err := e.newID(&p.M.ID, nil, in)
 		if err != nil {
@@ -353,7 +352,7 @@ func (e *Engine) CreateGroup(ctx context.Context, in *Group) (*Group, error) {
 		err = fmt.Errorf("%w: displayName %q: a group with this name already exists", ErrConflict, in.DisplayName)
 	}
 	if err == nil {
-		e.skippedMembers(ctx, "createGroup", out.ID, members)
+		e.skippedMembers(ctx, "createGroup", out.ID, want)
 	}
 	return out, err
 }
@@ -505,11 +504,10 @@ func (e *Engine) wanted(members []Member) (*wantedMembers, error) {
 	return w, nil
 }
 
-// skip records an id left out, once.
+// skip records an id left out. It does not look for the id among those already left out:
+// a list of 100,000 ids that name no user would make that quadratic.
 func (w *wantedMembers) skip(id string) {
-	if !slices.Contains(w.skipped, id) {
-		w.skipped = append(w.skipped, id)
-	}
+	w.skipped = append(w.skipped, id)
 }
 
 // drop leaves the given keys out of the list (users that are not there), recording them
@@ -658,12 +656,17 @@ func (e *Engine) skippedMembers(ctx context.Context, op, gid string, w *wantedMe
 		return
 	}
 	const most = 10
-	ids := make([]string, 0, min(len(w.skipped), most))
-	for _, id := range w.skipped[:min(len(w.skipped), most)] {
+	ids := make([]string, 0, most)
+	for _, id := range w.skipped {
+		if len(ids) == most {
+			break
+		}
 		if len(id) > 64 {
 			id = strings.ToValidUTF8(id[:64], "") + "..."
 		}
-		ids = append(ids, id)
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
 	}
 	e.log.WarnContext(ctx, "group members left out: they name no user (groups.members.unknown: skip)",
 		"op", op, "group", gid, "count", len(w.skipped), "ids", ids)
